@@ -1,0 +1,72 @@
+# russian-emigration: every target sets up its own virtual environment (.venv) from nothing.
+# `make help` lists the targets.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+REPORT_DIR ?= reports
+# The lean environment: the package, the notebook runner and the test tools (no JupyterLab).
+STAMP := $(VENV)/.installed-test
+LAB_STAMP := $(VENV)/.installed-lab
+BROWSER_STAMP := $(VENV)/.installed-browser
+export MPLBACKEND := agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help report test notebooks data-dictionary lint format bench lab browser-check wheel-check clean
+
+help: ## List the targets with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+report: $(STAMP) ## Run every notebook and render the HTML report into reports/ (override: make report REPORT_DIR=...)
+	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
+
+test: $(STAMP) ## Run the whole test suite: lint, data, loader, report runner, nbval and papermill runs
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+notebooks: $(STAMP) ## Re-execute the committed notebooks in place with default parameters (the one way outputs are made)
+	$(PY) -m russian_emigration notebooks
+
+data-dictionary: $(STAMP) ## Regenerate data/README.md from data/datapackage.json
+	$(PY) -m russian_emigration dictionary > data/README.md
+
+lint: $(STAMP) ## Check code, tests and notebooks with ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP) ## Format code, tests and notebooks with ruff
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP) ## Run the benchmarks in benchmarks/ and print their figures
+	$(PY) benchmarks/run_all.py
+
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[lab]'
+	@touch $@
+
+lab: $(LAB_STAMP) ## Install JupyterLab (the [lab] extra) and open it on notebooks/
+	$(VENV)/bin/jupyter lab notebooks/
+
+$(BROWSER_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[browser]'
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@touch $@
+
+browser-check: $(BROWSER_STAMP) ## Build the report and check it in headless Chromium (Debian package, no browser download)
+	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
+	$(PY) -m russian_emigration.browser_check $(REPORT_DIR)
+
+wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load the data from another folder
+	$(PY) tools/wheel_check.py
+
+clean: ## Remove the virtual environment, the report and caches
+	rm -rf $(VENV) $(REPORT_DIR) build dist .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,91 @@
+"""Render the data dictionary (``data/README.md``) from ``datapackage.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+INTRO = """\
+How the data package is built and what every column means. This file is generated from
+`datapackage.json` by `make data-dictionary`; a test fails when it is out of date, so edit the
+descriptor, not this file.
+
+## Conventions
+
+- Every CSV is UTF-8 without a byte-order mark, with LF line endings and one header row.
+- Empty cell = unknown or not applicable. Nothing is guessed to fill a gap.
+- Countries are ISO 3166-1 alpha-3 codes (`country_code`, `destination_code`); the `countries`
+  table holds their names and groupings. Multi-country areas such as the EU have no code: the
+  row names them in `place` or in `actor`.
+- Partial dates (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) keep the precision the source gives.
+  `load_dataset()` adds three columns after each: `<name>_first` and `<name>_last` (the first
+  and last day it covers) and `<name>_precision` (year, month or day).
+- `refs` holds the seed article's footnote numbers, separated by `;`. In the excerpt, a marker
+  at the start of a paragraph closes the sentence before it (the closing quotation mark of
+  Nina Belyayeva's quote stands right before `[13]`), so that is the sentence it is recorded
+  on. `load_dataset()` turns `refs` into tuples of integers.
+- Conflicting sources are kept as separate rows, each with its own source; `notes` says what
+  conflicts with what. Units are never mixed: `trips` (border crossings) are not `people`,
+  `permits` are not headcounts, and `percent` is a share of survey respondents.
+- Two-step stories (released at the border, then granted asylum a year later) are two
+  `events` rows that name the same `emigrant_id`; the emigrant's row keeps the destination.
+- An emigrant's `destination_code`, `destination_place` and `left_date` come from
+  `destination_source_id`, which may differ from the row's `source_id` (the seed article
+  names the person and their occupation; later reporting says where they went).
+- Source titles are the publication's own where stored; otherwise a plain description
+  derived from the page address. `accessed_date` is when the project took the fact from
+  its curated source notes.
+"""
+
+
+def render(descriptor: dict[str, Any]) -> str:
+    """Return the Markdown data dictionary for a data package descriptor."""
+    lines = [f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}", "",
+             descriptor.get("description", ""), "", INTRO]
+    licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
+    lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", "", "## Tables", ""]
+    lines += [f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}" for r in descriptor["resources"]]
+    for resource in descriptor["resources"]:
+        lines += ["", f"## {resource['name']}", "", f"File `{resource['path']}`. {resource.get('description', '')}", ""]
+        schema = resource["schema"]
+        key = schema.get("primaryKey")
+        if key:
+            lines.append(f"Primary key: `{', '.join([key] if isinstance(key, str) else key)}`.")
+        for fk in schema.get("foreignKeys", []):
+            fields = fk["fields"] if isinstance(fk["fields"], str) else ", ".join(fk["fields"])
+            ref = fk["reference"]
+            ref_fields = ref["fields"] if isinstance(ref["fields"], str) else ", ".join(ref["fields"])
+            lines.append(f"Foreign key: `{fields}` → `{ref['resource']}.{ref_fields}`.")
+        for rule in resource.get("x_rules", []):
+            lines.append(f"Rule ({rule['rule']}): {rule.get('description', '')}")
+        lines += ["", "| column | type | required | allowed values | description |", "|---|---|---|---|---|"]
+        for field in schema["fields"]:
+            lines.append(_field_row(field))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _field_row(field: dict[str, Any]) -> str:
+    """One Markdown table row describing a field."""
+    constraints = field.get("constraints", {})
+    ftype = "partial date" if field.get("x_partial_date") else field.get("type", "string")
+    if "x_list" in field:
+        ftype = f"list of {field['x_list'].get('item_type', 'string')}"
+    allowed = []
+    if "enum" in constraints:
+        allowed.append(", ".join(f"`{v}`" for v in constraints["enum"]))
+    if "minimum" in constraints or "maximum" in constraints:
+        allowed.append(f"{constraints.get('minimum', '')} to {constraints.get('maximum', '')}".strip())
+    if "x_date_range" in field:
+        rng = field["x_date_range"]
+        allowed.append(f"{rng.get('min', '')} to {rng.get('max', '')}")
+    if constraints.get("unique"):
+        allowed.append("unique")
+    description = field.get("description", "").replace("|", "\\|")
+    required = "yes" if constraints.get("required") else ""
+    return f"| `{field['name']}` | {ftype} | {required} | {'; '.join(allowed)} | {description} |"
+
+
+def render_file(descriptor_file: Path) -> str:
+    """Render the dictionary for the descriptor at ``descriptor_file``."""
+    return render(json.loads(descriptor_file.read_text(encoding="utf-8")))

@@ -103,43 +103,129 @@ def swap_header(file: str, a: str, b: str) -> Callable[[Path], None]:
 CASES: dict[str, Case] = {
     "missing file": Case(lambda d: (d / "events.csv").unlink(), "data/events.csv", None, None, "file-exists", True),
     "missing column": Case(drop_column("actor"), "data/events.csv", 1, "actor", "header-complete", True),
-    "extra column": Case(lambda d: edit_lines(d / "events.csv", lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]]),
-                         "data/events.csv", 1, "extra", "header-known", True),
-    "renamed column": Case(replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header-known", True),
+    "extra column": Case(
+        lambda d: edit_lines(d / "events.csv", lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]]),
+        "data/events.csv",
+        1,
+        "extra",
+        "header-known",
+        True,
+    ),
+    "renamed column": Case(
+        replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header-known", True
+    ),
     "columns swapped": Case(swap_header("events.csv", "actor", "theme"), "data/events.csv", 1, None, "header-order"),
     "month 13": Case(cell("events.csv", 1, "date", "2022-13"), "data/events.csv", 2, "date", "partial-date", True),
-    "month without zero": Case(cell("events.csv", 2, "date", "2022-3"), "data/events.csv", 3, "date", "partial-date", True),
-    "day that does not exist": Case(cell("events.csv", 3, "date", "2022-02-30"), "data/events.csv", 4, "date", "partial-date"),
+    "month without zero": Case(
+        cell("events.csv", 2, "date", "2022-3"), "data/events.csv", 3, "date", "partial-date", True
+    ),
+    "day that does not exist": Case(
+        cell("events.csv", 3, "date", "2022-02-30"), "data/events.csv", 4, "date", "partial-date"
+    ),
     "date in the future": Case(cell("events.csv", 4, "date", "2099-01"), "data/events.csv", 5, "date", "date-range"),
-    "date before 2021": Case(cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date-range"),
-    "percentage above 100": Case(cell("vote_results.csv", 3, "putin_pct", "101"), "data/vote_results.csv", 4, "putin_pct", "maximum", True),
-    "negative percentage": Case(cell("vote_abroad_stations.csv", 5, "surveyed_share_pct", "-4"),
-                                "data/vote_abroad_stations.csv", 6, "surveyed_share_pct", "minimum", True),
+    "date before 2021": Case(
+        cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date-range"
+    ),
+    "percentage above 100": Case(
+        cell("vote_results.csv", 3, "putin_pct", "101"), "data/vote_results.csv", 4, "putin_pct", "maximum", True
+    ),
+    "negative percentage": Case(
+        cell("vote_abroad_stations.csv", 5, "surveyed_share_pct", "-4"),
+        "data/vote_abroad_stations.csv",
+        6,
+        "surveyed_share_pct",
+        "minimum",
+        True,
+    ),
     "duplicate key": Case(duplicate_line("events.csv", 7), "data/events.csv", 8, "event_id", "unique", True),
-    "dangling foreign key": Case(cell("events.csv", 2, "source_id", "no-such-source"), "data/events.csv", 3, "source_id", "foreign-key", True),
-    "dangling country code": Case(cell("estimates.csv", 6, "country_code", "XXX"), "data/estimates.csv", 7, "country_code", "foreign-key", True),
+    "dangling foreign key": Case(
+        cell("events.csv", 2, "source_id", "no-such-source"), "data/events.csv", 3, "source_id", "foreign-key", True
+    ),
+    "dangling country code": Case(
+        cell("estimates.csv", 6, "country_code", "XXX"), "data/estimates.csv", 7, "country_code", "foreign-key", True
+    ),
     "unknown category": Case(cell("events.csv", 5, "theme", "caus"), "data/events.csv", 6, "theme", "enum", True),
-    "empty required cell": Case(cell("events.csv", 6, "summary", ""), "data/events.csv", 7, "summary", "required", True),
-    "bytes that are not UTF-8": Case(write_bytes("events.csv", lambda b: b.replace(b"Putin", b"Put\xffin", 1)), "data/events.csv", 2, None, "utf8"),
-    "byte-order mark": Case(write_bytes("sources.csv", lambda b: b"\xef\xbb\xbf" + b), "data/sources.csv", 1, None, "no-bom"),
+    "empty required cell": Case(
+        cell("events.csv", 6, "summary", ""), "data/events.csv", 7, "summary", "required", True
+    ),
+    "bytes that are not UTF-8": Case(
+        write_bytes("events.csv", lambda b: b.replace(b"Putin", b"Put\xffin", 1)), "data/events.csv", 2, None, "utf8"
+    ),
+    "byte-order mark": Case(
+        write_bytes("sources.csv", lambda b: b"\xef\xbb\xbf" + b), "data/sources.csv", 1, None, "no-bom"
+    ),
     "blank line": Case(insert_line("emigrants.csv", 4, ""), "data/emigrants.csv", 5, None, "no-blank-rows", True),
-    "CRLF line endings": Case(write_bytes("countries.csv", lambda b: b.replace(b"\n", b"\r\n")), "data/countries.csv", 1, None, "lf-line-endings"),
-    "stray spaces around a code": Case(cell("estimates.csv", 2, "country_code", " GEO"), "data/estimates.csv", 3, "country_code", "no-stray-whitespace", True),
-    "station shares sum to 140": Case(cell("vote_abroad_stations.csv", 1, "davankov_pct", "94"), "data/vote_abroad_stations.csv", 2,
-                                      "putin_pct+davankov_pct+kharitonov_pct+slutsky_pct+spoiled_pct+declined_pct+ballot_removed_pct", "row-sum"),
+    "CRLF line endings": Case(
+        write_bytes("countries.csv", lambda b: b.replace(b"\n", b"\r\n")),
+        "data/countries.csv",
+        1,
+        None,
+        "lf-line-endings",
+    ),
+    "stray spaces around a code": Case(
+        cell("estimates.csv", 2, "country_code", " GEO"),
+        "data/estimates.csv",
+        3,
+        "country_code",
+        "no-stray-whitespace",
+        True,
+    ),
+    "station shares sum to 140": Case(
+        cell("vote_abroad_stations.csv", 1, "davankov_pct", "94"),
+        "data/vote_abroad_stations.csv",
+        2,
+        "putin_pct+davankov_pct+kharitonov_pct+slutsky_pct+spoiled_pct+declined_pct+ballot_removed_pct",
+        "row-sum",
+    ),
     "unsafe resource path": Case(resource_path("../events.csv"), "data/datapackage.json", None, None, "safe-path"),
     "absolute resource path": Case(resource_path("/etc/passwd"), "data/datapackage.json", None, None, "safe-path"),
-    "descriptor is not JSON": Case(lambda d: (d / "datapackage.json").write_text("{resources: [", encoding="utf-8"),
-                                   "data/datapackage.json", 1, None, "valid-json"),
-    "not a whole number": Case(cell("vote_abroad_stations.csv", 2, "respondents", "12a"), "data/vote_abroad_stations.csv", 3, "respondents", "type-integer", True),
-    "not a number": Case(cell("estimates.csv", 4, "value", "many"), "data/estimates.csv", 5, "value", "type-number", True),
-    "not a boolean": Case(cell("emigrants.csv", 3, "is_group", "yes"), "data/emigrants.csv", 4, "is_group", "type-boolean", True),
-    "range top below bottom": Case(cell("estimates.csv", 7, "value_high", "1"), "data/estimates.csv", 8, "value_high", "not-less-than"),
-    "range without a top": Case(cell("estimates.csv", 7, "value_high", ""), "data/estimates.csv", 8, "value_high", "required-if"),
-    "stance on a cause": Case(cell("events.csv", 1, "stance", "hostile"), "data/events.csv", 2, "stance", "empty-unless"),
+    "descriptor is not JSON": Case(
+        lambda d: (d / "datapackage.json").write_text("{resources: [", encoding="utf-8"),
+        "data/datapackage.json",
+        1,
+        None,
+        "valid-json",
+    ),
+    "not a whole number": Case(
+        cell("vote_abroad_stations.csv", 2, "respondents", "12a"),
+        "data/vote_abroad_stations.csv",
+        3,
+        "respondents",
+        "type-integer",
+        True,
+    ),
+    "not a number": Case(
+        cell("estimates.csv", 4, "value", "many"), "data/estimates.csv", 5, "value", "type-number", True
+    ),
+    "not a boolean": Case(
+        cell("emigrants.csv", 3, "is_group", "yes"), "data/emigrants.csv", 4, "is_group", "type-boolean", True
+    ),
+    "range top below bottom": Case(
+        cell("estimates.csv", 7, "value_high", "1"), "data/estimates.csv", 8, "value_high", "not-less-than"
+    ),
+    "range without a top": Case(
+        cell("estimates.csv", 7, "value_high", ""), "data/estimates.csv", 8, "value_high", "required-if"
+    ),
+    "stance on a cause": Case(
+        cell("events.csv", 1, "stance", "hostile"), "data/events.csv", 2, "stance", "empty-unless"
+    ),
     "refs with commas": Case(cell("events.csv", 3, "refs", "29,39"), "data/events.csv", 4, "refs", "list", True),
-    "too many cells": Case(replace_in_line("countries.csv", 3, "western_asia", "western_asia,extra"), "data/countries.csv", 4, None, "cell-count", True),
-    "too few cells": Case(replace_in_line("countries.csv", 4, ",false,false,false,australia_and_new_zealand", ""), "data/countries.csv", 5, None, "cell-count", True),
+    "too many cells": Case(
+        replace_in_line("countries.csv", 3, "western_asia", "western_asia,extra"),
+        "data/countries.csv",
+        4,
+        None,
+        "cell-count",
+        True,
+    ),
+    "too few cells": Case(
+        replace_in_line("countries.csv", 4, ",false,false,false,australia_and_new_zealand", ""),
+        "data/countries.csv",
+        5,
+        None,
+        "cell-count",
+        True,
+    ),
 }
 
 
@@ -184,7 +270,11 @@ def test_every_error_in_a_file_is_reported(data_copy: Path) -> None:
     with pytest.raises(DatasetError) as caught:
         load_dataset(data_copy)
     found = {(p.file, p.row, p.column) for p in caught.value.problems}
-    assert {("data/events.csv", 2, "date"), ("data/events.csv", 6, "theme"), ("data/emigrants.csv", 3, "field")} <= found
+    assert {
+        ("data/events.csv", 2, "date"),
+        ("data/events.csv", 6, "theme"),
+        ("data/emigrants.csv", 3, "field"),
+    } <= found
 
 
 def test_dataset_error_is_a_value_error() -> None:

@@ -100,7 +100,9 @@ def test_one_unit_per_measure(ds) -> None:
 
 
 def test_conflicting_sources_are_kept_as_rows(ds) -> None:
-    turkey_2022 = ds.estimates.query("country_code == 'TUR' and measure == 'residence_permits' and as_of_date == '2022-12'")
+    turkey_2022 = ds.estimates.query(
+        "country_code == 'TUR' and measure == 'residence_permits' and as_of_date == '2022-12'"
+    )
     assert turkey_2022["source_id"].nunique() == 2
     yerevan = ds.vote_results.query("location == 'Yerevan' and count == 'official'")
     assert yerevan["putin_pct"].nunique() == 2
@@ -130,15 +132,32 @@ def test_seed_emigrants_are_named_with_their_occupation(ds) -> None:
         assert all(f"[{n}]" in text for n in row.refs), (row.name, row.refs)
 
 
-@pytest.mark.skipif(not (SHARED / "sources" / "vote_abroad_2024_stations.csv").is_file(), reason="../shared/sources not beside this checkout")
+@pytest.mark.skipif(
+    not (SHARED / "sources" / "vote_abroad_2024_stations.csv").is_file(),
+    reason="../shared/sources not beside this checkout",
+)
 def test_stations_match_the_shared_source_table(ds) -> None:
     source = pd.read_csv(SHARED / "sources" / "vote_abroad_2024_stations.csv", dtype=str, keep_default_na=False)
     ours = pd.read_csv(DATA / "vote_abroad_stations.csv", dtype=str, keep_default_na=False).set_index("station_id")
     for row in source.itertuples():
         mine = ours.loc[row.station_id]
-        for column in ["respondents", "putin_pct", "davankov_pct", "kharitonov_pct", "slutsky_pct", "spoiled_pct", "declined_pct",
-                       "ballot_removed_pct", "voters_counted_at_exit", "surveyed_share_pct", "voters_stopped_by_closure",
-                       "station_close_time_cet", "volunteers", "footnote", "city"]:
+        for column in [
+            "respondents",
+            "putin_pct",
+            "davankov_pct",
+            "kharitonov_pct",
+            "slutsky_pct",
+            "spoiled_pct",
+            "declined_pct",
+            "ballot_removed_pct",
+            "voters_counted_at_exit",
+            "surveyed_share_pct",
+            "voters_stopped_by_closure",
+            "station_close_time_cet",
+            "volunteers",
+            "footnote",
+            "city",
+        ]:
             assert mine[column] == getattr(row, column), (row.station_id, column)
 
 

@@ -8,14 +8,73 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit status."""
-    parser = argparse.ArgumentParser(prog="python -m russian_emigration", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m russian_emigration", description="Russian emigration since 2022: report runner and data tools."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="run every notebook and render the HTML report")
+    report.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter, passed to every notebook that declares it (repeatable)",
+    )
+    report.add_argument(
+        "--data-dir", type=Path, default=None, help="another copy of the data package (default: the bundled one)"
+    )
+    report.add_argument("--output-dir", type=Path, default=Path("reports"), help="report folder (default: reports)")
+    report.add_argument("--list-parameters", action="store_true", help="list every notebook's parameters and exit")
+    notebooks = commands.add_parser("notebooks", help="re-execute the committed notebooks in place (in a checkout)")
+    notebooks.add_argument("names", nargs="*", help="notebook file names to run (default: all)")
     dictionary = commands.add_parser("dictionary", help="print the data dictionary generated from datapackage.json")
-    dictionary.add_argument("--data-dir", type=Path, default=None, help="data package folder (default: the bundled one)")
-    args = parser.parse_args(argv)
-    if args.command == "dictionary":
+    dictionary.add_argument(
+        "--data-dir", type=Path, default=None, help="data package folder (default: the bundled one)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status (2 for bad input)."""
+    args = _parser().parse_args(argv)
+    from russian_emigration.errors import DatasetError
+    from russian_emigration.params import ParameterError
+    from russian_emigration.report import ReportError
+
+    try:
+        return _run(args)
+    except (ParameterError, DatasetError, ReportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "report":
+        from russian_emigration.execute import notebook_paths
+        from russian_emigration.report import build_report, describe_parameters, notebooks_dir
+
+        if args.list_parameters:
+            print(describe_parameters(notebook_paths(notebooks_dir())))
+            return 0
+        names = [name for name, _ in args.parameter]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            from russian_emigration.params import ParameterError
+
+            raise ParameterError(f"parameter {', '.join(duplicates)} given more than once")
+        build_report(args.output_dir, dict(args.parameter), data_dir=args.data_dir)
+    elif args.command == "notebooks":
+        from russian_emigration.execute import execute_in_place, notebook_paths
+        from russian_emigration.report import notebooks_dir
+
+        for path in notebook_paths(notebooks_dir()):
+            if not args.names or path.name in args.names:
+                print(f"executing {path.name}", flush=True)
+                execute_in_place(path)
+    elif args.command == "dictionary":
         from russian_emigration.descriptor import descriptor_path
         from russian_emigration.dictionary import render_file
         from russian_emigration.loader import data_dir

@@ -23,13 +23,19 @@ def read_descriptor(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DatasetError([Problem(label, None, None, None, "file-exists", "the descriptor file does not exist")]) from None
+        raise DatasetError(
+            [Problem(label, None, None, None, "file-exists", "the descriptor file does not exist")]
+        ) from None
     except (UnicodeDecodeError, OSError) as exc:
-        raise DatasetError([Problem(label, None, None, None, "readable-utf8", f"cannot be read as UTF-8 text ({exc})")]) from None
+        raise DatasetError(
+            [Problem(label, None, None, None, "readable-utf8", f"cannot be read as UTF-8 text ({exc})")]
+        ) from None
     try:
         descriptor = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DatasetError([Problem(label, exc.lineno, None, None, "valid-json", f"is not valid JSON: {exc.msg}")]) from None
+        raise DatasetError(
+            [Problem(label, exc.lineno, None, None, "valid-json", f"is not valid JSON: {exc.msg}")]
+        ) from None
     _check_structure(descriptor, label)
     return descriptor
 
@@ -39,14 +45,25 @@ def resource_file(base: Path, resource: dict[str, Any], descriptor_label: str) -
     raw = resource.get("path")
     name = resource.get("name")
     if not isinstance(raw, str) or not raw:
-        raise DatasetError([Problem(descriptor_label, None, None, str(raw), "resource-path", f"resource {name!r} has no path")])
+        raise DatasetError(
+            [Problem(descriptor_label, None, None, str(raw), "resource-path", f"resource {name!r} has no path")]
+        )
     pure = PurePosixPath(raw)
     unsafe = pure.is_absolute() or ".." in pure.parts or "\\" in raw or ":" in raw or raw.startswith("~")
     target = (base / raw).resolve()
     if unsafe or not target.is_relative_to(base.resolve()):
-        raise DatasetError([Problem(descriptor_label, None, None, raw, "safe-path",
-                                    f"resource {name!r} points outside the data package folder; "
-                                    "use a relative path with no '..'")])
+        raise DatasetError(
+            [
+                Problem(
+                    descriptor_label,
+                    None,
+                    None,
+                    raw,
+                    "safe-path",
+                    f"resource {name!r} points outside the data package folder; use a relative path with no '..'",
+                )
+            ]
+        )
     return target
 
 
@@ -57,6 +74,7 @@ def _label(path: Path) -> str:
 
 def _check_structure(descriptor: Any, label: str) -> None:
     """Check the parts of the descriptor the loader relies on."""
+
     def fail(message: str, value: str | None = None) -> DatasetError:
         return DatasetError([Problem(label, None, None, value, "descriptor-structure", message)])
 

@@ -41,11 +41,18 @@ descriptor, not this file.
 
 def render(descriptor: dict[str, Any]) -> str:
     """Return the Markdown data dictionary for a data package descriptor."""
-    lines = [f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}", "",
-             descriptor.get("description", ""), "", INTRO]
+    lines = [
+        f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}",
+        "",
+        descriptor.get("description", ""),
+        "",
+        INTRO,
+    ]
     licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
     lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", "", "## Tables", ""]
-    lines += [f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}" for r in descriptor["resources"]]
+    lines += [
+        f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}" for r in descriptor["resources"]
+    ]
     for resource in descriptor["resources"]:
         lines += ["", f"## {resource['name']}", "", f"File `{resource['path']}`. {resource.get('description', '')}", ""]
         schema = resource["schema"]

@@ -30,7 +30,9 @@ class Reporter:
     file: str
     problems: list[Problem] = field(default_factory=list)
 
-    def flag(self, bad: Any, column: str | None, values: pd.Series | pd.DataFrame | None, rule: str, message: str) -> None:
+    def flag(
+        self, bad: Any, column: str | None, values: pd.Series | pd.DataFrame | None, rule: str, message: str
+    ) -> None:
         """Record a problem for every row where ``bad`` is True (a frame of values is shown joined by '|')."""
         positions = np.flatnonzero(np.asarray(bad, dtype=bool))
         for pos in positions[:MAX_ROWS_PER_RULE]:
@@ -38,10 +40,13 @@ class Reporter:
             self.problems.append(Problem(self.file, int(pos) + 2, column, value, rule, message))
         hidden = len(positions) - MAX_ROWS_PER_RULE
         if hidden > 0:
-            self.problems.append(Problem(self.file, None, column, None, rule,
-                                         f"{message} (in {hidden} more rows not listed)"))
+            self.problems.append(
+                Problem(self.file, None, column, None, rule, f"{message} (in {hidden} more rows not listed)")
+            )
 
-    def table(self, rule: str, message: str, column: str | None = None, value: str | None = None, row: int | None = None) -> None:
+    def table(
+        self, rule: str, message: str, column: str | None = None, value: str | None = None, row: int | None = None
+    ) -> None:
         """Record a problem about the whole file, a column or one row."""
         self.problems.append(Problem(self.file, row, column, value, rule, message))
 
@@ -130,8 +135,13 @@ def _parse_boolean(raw, ok, spec, rep):
     is_true = raw.isin(true_values).to_numpy()
     is_false = raw.isin(false_values).to_numpy()
     bad = ok & ~(is_true | is_false)
-    rep.flag(bad, spec["name"], raw, "type-boolean",
-             f"is not a boolean ({' or '.join(map(repr, [*true_values, *false_values]))})")
+    rep.flag(
+        bad,
+        spec["name"],
+        raw,
+        "type-boolean",
+        f"is not a boolean ({' or '.join(map(repr, [*true_values, *false_values]))})",
+    )
     ok = ok & ~bad
     values = pd.Series(pd.array(np.where(is_true, True, False), dtype="boolean"), index=raw.index)
     values[~ok] = pd.NA
@@ -167,14 +177,23 @@ def _parse_partial_date(raw, ok, spec, rep):
     full[lengths == 7] = raw[lengths == 7] + "-01"
     start = pd.to_datetime(full.where(pd.Series(ok & ~bad, index=raw.index)), format="%Y-%m-%d", errors="coerce")
     bad |= ok & start.isna().to_numpy()
-    rep.flag(bad, name, raw, "partial-date",
-             "is not a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD with a real month and day")
+    rep.flag(
+        bad,
+        name,
+        raw,
+        "partial-date",
+        "is not a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD with a real month and day",
+    )
     ok = ok & ~bad
     mask = pd.Series(ok, index=raw.index)
     start = start.where(mask)
-    precision = pd.Series(pd.Categorical(
-        np.select([lengths == 4, lengths == 7, lengths == 10], list(PRECISIONS), default=None),
-        categories=list(PRECISIONS)), index=raw.index).where(mask)
+    precision = pd.Series(
+        pd.Categorical(
+            np.select([lengths == 4, lengths == 7, lengths == 10], list(PRECISIONS), default=None),
+            categories=list(PRECISIONS),
+        ),
+        index=raw.index,
+    ).where(mask)
     end = start.copy()
     year, month = (precision == "year").to_numpy(), (precision == "month").to_numpy()
     end[year] = start[year] + pd.offsets.YearEnd(0)
@@ -190,11 +209,19 @@ def _parse_list(raw, ok, spec, rep):
     sep = options.get("separator", ";")
     item = _INTEGER if options.get("item_type") == "integer" else r"[^" + re.escape(sep) + r"]+"
     bad = _bad_format(raw, ok, f"{item}({re.escape(sep)}{item})*")
-    rep.flag(bad, spec["name"], raw, "list", f"is not a list of {options.get('item_type', 'string')} items separated by {sep!r}")
+    rep.flag(
+        bad,
+        spec["name"],
+        raw,
+        "list",
+        f"is not a list of {options.get('item_type', 'string')} items separated by {sep!r}",
+    )
     ok = ok & ~bad
     convert = int if options.get("item_type") == "integer" else str
     cells = raw.where(pd.Series(ok, index=raw.index), "").tolist()
-    values = pd.Series([tuple(convert(x) for x in c.split(sep)) if c else () for c in cells], index=raw.index, dtype=object)
+    values = pd.Series(
+        [tuple(convert(x) for x in c.split(sep)) if c else () for c in cells], index=raw.index, dtype=object
+    )
     return ParsedField(values), ok
 
 
@@ -226,7 +253,9 @@ def _check_constraints(values: pd.Series, raw: pd.Series, ok: np.ndarray, spec: 
         rep.flag(duplicated, name, raw, "unique", "appears in more than one row but must be unique")
 
 
-def _check_date_range(parsed: ParsedField, raw: pd.Series, ok: np.ndarray, spec: dict[str, Any], rep: Reporter, today: date) -> None:
+def _check_date_range(
+    parsed: ParsedField, raw: pd.Series, ok: np.ndarray, spec: dict[str, Any], rep: Reporter, today: date
+) -> None:
     """Every date must fall between the range's min and today (for partial dates: overlap it)."""
     name, bounds = spec["name"], spec["x_date_range"]
     low = pd.Timestamp(bounds.get("min", "0001-01-01"))

@@ -183,8 +183,9 @@ def _read_cells(text: str, names: list[str], rep: Reporter) -> pd.DataFrame | No
     if (body == 0).any() or wrong.any():
         return None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c"
+        )
     except (ValueError, pd.errors.ParserError) as exc:
         rep.table("csv-syntax", f"could not be parsed ({exc})")
         return None
@@ -206,7 +207,9 @@ def _header_matches(header: list[str], names: list[str], rep: Reporter) -> bool:
             rep.table("header-complete", "is in the schema but missing from the header", column=name, row=1)
     for name in header:
         if name not in names:
-            rep.table("header-known", "is in the header but not in the schema (extra or renamed column)", column=name, row=1)
+            rep.table(
+                "header-known", "is in the header but not in the schema (extra or renamed column)", column=name, row=1
+            )
     if len(rep.problems) == problems_before and header != names:
         rep.table("header-order", f"columns are out of order; expected: {', '.join(names)}", row=1)
     return len(rep.problems) == problems_before
@@ -238,20 +241,36 @@ def _check_rules(table: pd.DataFrame, raw: pd.DataFrame, resource: dict[str, Any
             totals = table[columns].astype("Float64").sum(axis=1, skipna=True)
             answered = table[columns].notna().any(axis=1)
             bad = answered & ((totals < rule["min"]) | (totals > rule["max"]))
-            rep.flag(bad.to_numpy(dtype=bool), "+".join(columns), totals.astype(str), "row-sum",
-                     f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}")
+            rep.flag(
+                bad.to_numpy(dtype=bool),
+                "+".join(columns),
+                totals.astype(str),
+                "row-sum",
+                f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}",
+            )
         elif kind == "not_less_than":
             field, other = rule["field"], rule["other"]
             bad = (table[field] < table[other]).fillna(False)
-            rep.flag(bad.to_numpy(dtype=bool), field, raw[field], "not-less-than", f"is less than {other} ({rule.get('description', '')})")
+            rep.flag(
+                bad.to_numpy(dtype=bool),
+                field,
+                raw[field],
+                "not-less-than",
+                f"is less than {other} ({rule.get('description', '')})",
+            )
         elif kind in ("required_if", "empty_unless"):
             field, when = rule["field"], raw[rule["when_field"]].isin(rule["in"])
             present = raw[field].ne("")
             bad = (when & ~present) if kind == "required_if" else (~when & present)
             verb = "must be filled" if kind == "required_if" else "must be empty"
             condition = "is" if kind == "required_if" else "is not"
-            rep.flag(bad.to_numpy(dtype=bool), field, raw[field], kind.replace("_", "-"),
-                     f"{verb} when {rule['when_field']} {condition} {' or '.join(rule['in'])}")
+            rep.flag(
+                bad.to_numpy(dtype=bool),
+                field,
+                raw[field],
+                kind.replace("_", "-"),
+                f"{verb} when {rule['when_field']} {condition} {' or '.join(rule['in'])}",
+            )
         else:
             rep.table("known-rule", f"unknown rule {kind!r} in the descriptor")
 
@@ -275,7 +294,6 @@ def _check_foreign_keys(descriptor: dict[str, Any], tables: dict[str, pd.DataFra
             known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
             found = pd.MultiIndex.from_frame(keys).isin(known)
             target = f"{ref.get('resource')}.{','.join(ref_fields)}"
-            rep.flag(filled & ~found, ",".join(fields), keys, "foreign-key",
-                     f"is not a value of {target}")
+            rep.flag(filled & ~found, ",".join(fields), keys, "foreign-key", f"is not a value of {target}")
         problems.extend(rep.problems)
     return problems

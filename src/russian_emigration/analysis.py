@@ -1,0 +1,376 @@
+"""What the notebooks show, computed from the dataset: filters, tables and the series behind charts.
+
+Every function returns a new, sorted DataFrame (or a plain value) and never changes ``ds``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from russian_emigration.loader import Dataset
+
+UNDATED = "undated"
+NOT_STATED = "not stated in the sources"
+NO_STANCE = "not stated"
+
+
+# ---------------------------------------------------------------- shared helpers
+def vocabulary(ds: Dataset, table: str, column: str) -> list[str]:
+    """The closed vocabulary of ``table.column`` as the descriptor declares it."""
+    field = next(f for f in ds.resource(table)["schema"]["fields"] if f["name"] == column)
+    return list(field["constraints"]["enum"])
+
+
+def country_names(ds: Dataset) -> pd.Series:
+    """Country display names indexed by ISO alpha-3 code."""
+    return ds.countries.set_index("country_code")["country_name"]
+
+
+def with_country_name(
+    frame: pd.DataFrame, ds: Dataset, code: str = "country_code", name: str = "country_name", missing: str = ""
+) -> pd.DataFrame:
+    """Add the display name of ``frame[code]`` as column ``name`` (``missing`` where there is no code)."""
+    out = frame.copy()
+    out[name] = out[code].map(country_names(ds)).fillna(missing).astype(str)
+    return out
+
+
+def midpoint(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The middle of the span a partial date covers (e.g. 2022-03 -> 2022-03-16), for plotting."""
+    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
+    return first + (last - first) / 2
+
+
+def overlapping(frame: pd.DataFrame, column: str, start: date | None, end: date | None) -> pd.DataFrame:
+    """Rows whose partial date ``column`` overlaps [start, end]; undated rows are left out."""
+    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
+    keep = first.notna()
+    if start is not None:
+        keep &= last >= pd.Timestamp(start)
+    if end is not None:
+        keep &= first <= pd.Timestamp(end)
+    return frame[keep.fillna(False)]
+
+
+def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _with_publisher(frame: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    out = frame.copy()
+    out["publisher"] = out["source_id"].map(ds.sources.set_index("source_id")["publisher"]).astype(str)
+    return out
+
+
+# ---------------------------------------------------------------- 01 causes
+def push_factors(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Dated causes of emigration within [start, end], oldest first."""
+    causes = ds.events[ds.events["theme"] == "cause"]
+    return _sorted(overlapping(causes, "date", start, end), ["date_first", "event_id"])
+
+
+def undated_events(ds: Dataset, theme: str) -> pd.DataFrame:
+    """Events of ``theme`` whose sources give no date."""
+    events = ds.events
+    return _sorted(events[(events["theme"] == theme) & events["date"].isna()], ["event_id"])
+
+
+def waves(ds: Dataset) -> pd.DataFrame:
+    """What the sources say about the waves of emigration and who left, dated ones first."""
+    return _sorted(ds.events[ds.events["theme"] == "wave"], ["date_first", "event_id"])
+
+
+def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Estimates of how many left Russia (people), dated within [start, end], with a plotting date.
+
+    ``counted_from`` tells totals since the invasion apart from counts since mobilization and
+    from increments; ``plot_date`` is the middle of the as-of span.
+    """
+    left = ds.estimates[ds.estimates["measure"] == "left_russia"]
+    left = overlapping(left, "as_of_date", start, end)
+    out = _with_publisher(left, ds)
+    out["plot_date"] = midpoint(out, "as_of_date")
+    since = out["period_start_first"]
+    out["counted_from"] = np.select(
+        [since < pd.Timestamp("2022-03-01"), since == pd.Timestamp("2022-09-21")],
+        ["the invasion", "mobilization (21 Sep 2022)"],
+        default="a later start (an increment)",
+    )
+    return _sorted(out, ["plot_date", "estimate_id"])
+
+
+def undated_outflow_estimates(ds: Dataset) -> pd.DataFrame:
+    """Estimates of how many left Russia whose sources give no date."""
+    left = ds.estimates[(ds.estimates["measure"] == "left_russia") & ds.estimates["as_of_date"].isna()]
+    return _sorted(_with_publisher(left, ds), ["estimate_id"])
+
+
+def all_outflow_estimates(ds: Dataset) -> pd.DataFrame:
+    """Every estimate of how many left Russia, dated ones by date, then the undated ones."""
+    dated = outflow_estimates(ds)
+    undated = undated_outflow_estimates(ds)
+    undated = undated.assign(
+        counted_from="the invasion"
+        if undated.empty
+        else np.where(
+            undated["period_start_first"] < pd.Timestamp("2022-03-01"), "the invasion", "a later start (an increment)"
+        )
+    )
+    return pd.concat([dated, undated], ignore_index=True) if len(undated) else dated
+
+
+def estimate_spread(estimates: pd.DataFrame) -> dict[str, object]:
+    """Lowest and highest figure among ``estimates`` (range tops included), with the dates they refer to."""
+    highs = estimates["value_high"].fillna(estimates["value"])
+    low_row = estimates.loc[estimates["value"].astype(float).idxmin()]
+    high_row = estimates.loc[highs.astype(float).idxmax()]
+    return {
+        "lowest": float(low_row["value"]),
+        "lowest_as_of": low_row["as_of_date"],
+        "highest": float(highs.max()),
+        "highest_as_of": high_row["as_of_date"],
+    }
+
+
+def survey_shares(ds: Dataset) -> pd.DataFrame:
+    """Survey findings about emigrants' reasons and returns (percent of respondents)."""
+    measures = ["share_fearing_repression", "share_left_mainly_for_mobilization", "share_returned"]
+    shares = ds.estimates[ds.estimates["measure"].isin(measures)]
+    return _sorted(_with_publisher(shares, ds), ["measure", "as_of_date_first", "estimate_id"])
+
+
+# ---------------------------------------------------------------- 02 notable emigrants
+def emigrants(ds: Dataset, field: str | None = None) -> pd.DataFrame:
+    """Notable emigrants (all, or one field), with destination names, sorted by name."""
+    frame = ds.emigrants if field is None else ds.emigrants[ds.emigrants["field"] == field]
+    frame = with_country_name(frame, ds, "destination_code", "destination", NOT_STATED)
+    return _sorted(frame, ["name"])
+
+
+def count_by_field(ds: Dataset, field: str | None = None) -> pd.Series:
+    """How many notable emigrants per field (every field of the vocabulary when ``field`` is None)."""
+    chosen = emigrants(ds, field)
+    counts = chosen["field"].value_counts().reindex(vocabulary(ds, "emigrants", "field"), fill_value=0)
+    counts = counts[counts.index == field] if field is not None else counts
+    return counts.rename("emigrants").rename_axis("field").sort_values(ascending=False, kind="stable")
+
+
+def count_by_destination(ds: Dataset, field: str | None = None) -> pd.DataFrame:
+    """How many notable emigrants per destination country, with their names; unknown ones last."""
+    chosen = emigrants(ds, field)
+    grouped = chosen.groupby("destination", sort=True).agg(
+        emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s)))
+    )
+    grouped = grouped.reset_index()
+    grouped["is_known"] = grouped["destination"] != NOT_STATED
+    grouped = grouped.sort_values(
+        ["is_known", "emigrants", "destination"], ascending=[False, False, True], kind="stable"
+    )
+    return grouped.drop(columns="is_known").reset_index(drop=True)
+
+
+def departures_by_month(ds: Dataset, field: str | None = None) -> pd.DataFrame:
+    """Emigrants whose sources date their departure, by the month it falls in (year-only dates apart)."""
+    chosen = emigrants(ds, field)
+    dated = chosen[chosen["left_date_precision"].isin(["month", "day"])].copy()
+    dated["month"] = dated["left_date_first"].dt.strftime("%Y-%m")
+    out = dated.groupby("month").agg(emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s))))
+    return out.reset_index().sort_values("month").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- 03 destination responses
+def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Responses of states and institutions (only ``countries`` if given), oldest first, undated last."""
+    frame = ds.events[ds.events["theme"] == "response"]
+    if countries is not None:
+        frame = frame[frame["country_code"].isin(countries)]
+    frame = with_country_name(frame, ds, missing="international")
+    frame["stance_label"] = frame["stance"].astype(object).fillna(NO_STANCE).astype(str)
+    return _sorted(frame, ["date_first", "country_name", "event_id"])
+
+
+def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """The dated responses as points: one row per response with its country, plotting date and stance."""
+    frame = responses(ds, countries)
+    frame = frame[frame["date_first"].notna()].copy()
+    frame["plot_date"] = midpoint(frame, "date")
+    frame["row_label"] = np.where(frame["country_code"].isna(), frame["actor"], frame["country_name"])
+    return _sorted(frame, ["row_label", "plot_date", "event_id"])
+
+
+def september_2022_closures(ds: Dataset) -> pd.DataFrame:
+    """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
+
+    The refusals of refuge carry no date in the source but follow the mobilization, so they are
+    included and flagged in ``when``.
+    """
+    kinds = ["visa_restriction", "entry_ban", "refuge_refused"]
+    frame = responses(ds)
+    frame = frame[frame["category"].isin(kinds)]
+    dated = overlapping(frame, "date", date(2022, 9, 1), date(2022, 10, 31))
+    refusals = frame[frame["date"].isna() & (frame["category"] == "refuge_refused")]
+    out = pd.concat([dated, refusals])
+    out["when"] = out["date"].fillna("after 21 Sep 2022 (no date in the source)")
+    return _sorted(out, ["date_first", "country_name", "event_id"])
+
+
+def destination_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
+    """Every estimate about one destination, by date."""
+    frame = ds.estimates[ds.estimates["country_code"] == country_code]
+    return _sorted(_with_publisher(frame, ds), ["as_of_date_first", "measure", "estimate_id"])
+
+
+def settled_by_destination(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """The Bell's estimates of how many settled in each destination: one method, one unit (people)."""
+    frame = ds.estimates[ds.estimates["measure"] == "settled"]
+    if countries is not None:
+        frame = frame[frame["country_code"].isin(countries)]
+    frame = _with_publisher(with_country_name(frame, ds), ds)
+    return frame.sort_values(["value", "country_name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- 04 vote results
+def answer_columns(ds: Dataset) -> list[str]:
+    """The answer-share columns of the station table (the fields of its row-sum rule)."""
+    rule = next(r for r in ds.resource("vote_abroad_stations")["x_rules"] if r["rule"] == "row_sum")
+    return list(rule["fields"])
+
+
+def station_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
+    """Stations with at least ``min_respondents`` respondents, highest Putin share first."""
+    stations = ds.vote_abroad_stations
+    frame = with_country_name(stations[stations["respondents"] >= min_respondents], ds)
+    frame["label"] = frame["city"] + " (" + frame["station_id"].astype(str) + ")"
+    return frame.sort_values(["putin_pct", "station_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def weighted_shares(stations: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Answer shares over several stations, weighted by respondents.
+
+    A share a station did not report is left out of that answer's average (its weight too).
+    """
+    weights = stations["respondents"].astype(float)
+    out = {}
+    for column in columns:
+        values = stations[column].astype("Float64")
+        reported = values.notna()
+        total = weights[reported].sum()
+        out[column] = float((values[reported].astype(float) * weights[reported]).sum() / total) if total else np.nan
+    return pd.Series(out)
+
+
+def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
+    """Answer shares per country, weighted by respondents, over stations kept by ``min_respondents``."""
+    stations = station_results(ds, min_respondents)
+    columns = answer_columns(ds)
+    rows = []
+    for code, group in stations.groupby("country_code", sort=True):
+        shares = weighted_shares(group, columns)
+        rows.append(
+            {
+                "country_code": code,
+                "label": group["country_name"].iloc[0],
+                "stations": len(group),
+                "respondents": int(group["respondents"].sum()),
+                "cities": ", ".join(sorted(set(group["city"]))),
+                **shares,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) -> pd.DataFrame:
+    """Exit-poll results per station or per country (``group_by``), highest Putin share first."""
+    if group_by == "station":
+        return station_results(ds, min_respondents)
+    if group_by == "country":
+        return country_results(ds, min_respondents)
+    raise ValueError(f"group_by={group_by!r} is not valid; use 'station' or 'country'")
+
+
+def _exit_poll_for(stations: pd.DataFrame, location_type: str, location: str, country_code: str) -> tuple[float, str]:
+    """The station table's Putin share for a published location, and the stations it rests on."""
+    if location_type == "city":
+        chosen = stations[(stations["city"] == location) & (stations["country_code"] == country_code)]
+    else:
+        chosen = stations[stations["country_code"] == country_code]
+    if chosen.empty:
+        return np.nan, ""
+    share = weighted_shares(chosen, ["putin_pct"])["putin_pct"]
+    ids = ", ".join(
+        f"{c} {i}: {p}%"
+        for c, i, p in sorted(zip(chosen["city"], chosen["station_id"], chosen["putin_pct"], strict=True))
+    )
+    return share, ids
+
+
+def reconcile_seed(ds: Dataset) -> pd.DataFrame:
+    """The seed article's eight Vote Abroad figures beside what the station table gives for the same place."""
+    seed = ds.vote_results[
+        (ds.vote_results["source_id"] == "wikipedia-seed") & (ds.vote_results["count"] == "exit_poll")
+    ]
+    stations = ds.vote_abroad_stations
+    rows = []
+    for row in seed.itertuples():
+        share, basis = _exit_poll_for(stations, row.location_type, row.location, row.country_code)
+        rows.append(
+            {
+                "location": row.location,
+                "location_type": row.location_type,
+                "article_pct": row.putin_pct,
+                "station_table_pct": share,
+                "difference_pts": share - row.putin_pct,
+                "stations": basis,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["article_pct", "location"], kind="stable").reset_index(drop=True)
+
+
+def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
+    """Official CEC results beside the exit poll for the same city or country, where both exist.
+
+    Conflicting official figures for one place stay separate rows.
+    """
+    official = ds.vote_results[
+        (ds.vote_results["count"] == "official") & (ds.vote_results["location_type"] != "all_abroad")
+    ]
+    stations = station_results(ds, min_respondents)
+    rows = []
+    for row in official.itertuples():
+        share, basis = _exit_poll_for(stations, row.location_type, row.location, row.country_code)
+        if np.isnan(share):
+            continue
+        rows.append(
+            {
+                "location": row.location,
+                "location_type": row.location_type,
+                "official_pct": row.putin_pct,
+                "exit_poll_pct": share,
+                "gap_pts": row.putin_pct - share,
+                "stations": basis,
+                "source_id": row.source_id,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(
+        ["gap_pts", "location", "source_id"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def declined_summary(ds: Dataset, min_respondents: int = 0, threshold: float = 30.0) -> dict[str, object]:
+    """The weighted share of respondents who declined to say, and the stations where it passes ``threshold``."""
+    stations = station_results(ds, min_respondents)
+    high = stations[stations["declined_pct"] >= threshold].sort_values(
+        ["declined_pct", "station_id"], ascending=[False, True]
+    )
+    return {
+        "weighted_declined_pct": float(weighted_shares(stations, ["declined_pct"])["declined_pct"]),
+        "stations_over_threshold": high[["label", "country_name", "respondents", "declined_pct"]].reset_index(
+            drop=True
+        ),
+    }

@@ -1,0 +1,297 @@
+"""The report runner: execute every notebook with papermill, render HTML, write an index.
+
+Parameters are strict: an unknown name is rejected with the list of known ones, each value is
+converted to the type its notebook's annotation declares, and strings stay plain strings.
+The report is built in a temporary folder and moved into place at the end, so an interrupted
+build never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from russian_emigration.execute import KERNEL_ARGUMENTS, notebook_paths
+from russian_emigration.params import ParameterError
+
+#: A file the runner leaves in every report folder; a non-empty folder without it is never replaced.
+MARKER = ".russian-emigration-report"
+NONE_WORDS = {"None", "none", "null"}
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One parameter of a notebook's ``parameters`` cell."""
+
+    name: str
+    type_name: str
+    default: str
+    help: str
+
+
+class ReportError(RuntimeError):
+    """A notebook failed while the report was being built."""
+
+
+def notebooks_dir() -> Path:
+    """Folder of the numbered notebooks: inside the installed wheel, or ``notebooks/`` of a checkout."""
+    bundled = Path(str(importlib_resources.files("russian_emigration"))) / "notebooks"
+    if notebook_paths(bundled):
+        return bundled
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
+    """The parameters a notebook declares, read with papermill's inspector."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(path))
+    return {
+        name: NotebookParameter(
+            name,
+            str(p.get("inferred_type_name", "None")).replace(" ", ""),
+            str(p.get("default", "")),
+            str(p.get("help", "")),
+        )
+        for name, p in found.items()
+    }
+
+
+def convert(name: str, raw: str, type_name: str) -> Any:
+    """Convert a command-line value to the type the notebook's annotation declares."""
+    optional = type_name.startswith("Optional[") and type_name.endswith("]")
+    base = type_name[len("Optional[") : -1] if optional else type_name
+    if optional and raw in NONE_WORDS:
+        return None
+    if base == "str":
+        return raw
+    if base == "int":
+        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+            raise ParameterError(f"-p {name} {raw!r}: {name} takes a whole number ({type_name})")
+        return int(raw)
+    if base == "list[str]":
+        return _string_list(name, raw, type_name)
+    raise ParameterError(f"-p {name}: the notebook declares an unsupported type {type_name!r}")
+
+
+def _string_list(name: str, raw: str, type_name: str) -> list[str]:
+    """A JSON list of strings, or comma-separated words: '["GEO", "KAZ"]' or 'GEO,KAZ'."""
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ParameterError(
+                f'-p {name} {raw!r}: {name} takes a JSON list of strings such as \'["GEO", "KAZ"]\' ({type_name})'
+            )
+        return value
+    items = [part.strip() for part in text.split(",")]
+    if not text or not all(items):
+        raise ParameterError(f"-p {name} {raw!r}: {name} takes comma-separated values such as GEO,KAZ ({type_name})")
+    return items
+
+
+def plan(parameters: Mapping[str, str], notebooks: Sequence[Path]) -> dict[Path, dict[str, Any]]:
+    """Typed parameters for each notebook; unknown names are rejected with the known ones listed."""
+    declared = {path: notebook_parameters(path) for path in notebooks}
+    known = sorted({name for params in declared.values() for name in params})
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"known parameters: {', '.join(known)}"
+        )
+    return {
+        path: {name: convert(name, raw, params[name].type_name) for name, raw in parameters.items() if name in params}
+        for path, params in declared.items()
+    }
+
+
+def describe_parameters(notebooks: Sequence[Path]) -> str:
+    """A listing of every notebook's parameters with type, default and help."""
+    lines = []
+    for path in notebooks:
+        lines.append(path.name)
+        for p in notebook_parameters(path).values():
+            lines.append(f"  -p {p.name} ({p.type_name}, default {p.default}): {p.help}")
+    return "\n".join(lines)
+
+
+def build_report(
+    output_dir: Path,
+    parameters: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
+    notebooks: Sequence[Path] | None = None,
+    progress: Callable[[str], None] = print,
+    workers: int | None = None,
+) -> Path:
+    """Execute the notebooks into ``output_dir`` and render the HTML report; return the index path."""
+    notebooks = list(notebooks or notebook_paths(notebooks_dir()))
+    parameters = dict(parameters or {})
+    if data_dir is not None:
+        parameters["data_dir"] = str(Path(data_dir).resolve())
+    typed = plan(parameters, notebooks)
+    _check_values(typed)
+    final = Path(output_dir).resolve()
+    _check_replaceable(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
+    staging.chmod(0o755)
+    try:
+        (staging / "notebooks").mkdir()
+        entries = _execute_all(typed, staging, progress, workers)
+        (staging / "index.html").write_text(_index_html(entries, parameters), encoding="utf-8")
+        (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
+        _swap_into_place(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    index = final / "index.html"
+    progress(f"Report written to {index}")
+    return index
+
+
+def _check_values(typed: Mapping[Path, Mapping[str, Any]]) -> None:
+    """Before any kernel starts: the data package loads and every value passes the notebooks' own checks."""
+    from russian_emigration.loader import load_dataset
+    from russian_emigration.params import check_data_dir, validate
+
+    for params in typed.values():
+        ds = load_dataset(check_data_dir("data_dir", params.get("data_dir")))
+        validate(ds, strict=False, **params)
+
+
+def _check_replaceable(final: Path) -> None:
+    """Refuse to replace a folder that is not a report this runner made."""
+    if final.exists() and (not final.is_dir() or (any(final.iterdir()) and not (final / MARKER).exists())):
+        raise ParameterError(
+            f"--output-dir {final} exists and is not a report folder made by this runner; choose an empty or new folder"
+        )
+
+
+def _execute_all(
+    typed: Mapping[Path, Mapping[str, Any]], staging: Path, progress: Callable[[str], None], workers: int | None
+) -> list[dict[str, str]]:
+    """Run the notebooks concurrently, then render each to HTML."""
+    total = len(typed)
+    workers = workers or min(total, os.cpu_count() or 1)
+    progress(f"Running {total} notebooks on {workers} worker(s)...")
+    started = time.monotonic()
+
+    def run(item: tuple[int, Path]) -> dict[str, str]:
+        number, path = item
+        entry = _execute_one(path, dict(typed[path]), staging)
+        progress(f"[{number}/{total}] {path.stem} done ({time.monotonic() - started:.1f} s)")
+        return entry
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, enumerate(typed, start=1)))
+
+
+def _execute_one(path: Path, params: dict[str, Any], staging: Path) -> dict[str, str]:
+    """Execute one notebook with papermill and render it to standalone HTML."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = staging / "notebooks" / path.name
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(staging),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=600,
+            start_timeout=120,
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+    except PapermillExecutionError as exc:
+        raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    nb = nbformat.read(executed, as_version=4)
+    page = f"{path.stem}.html"
+    (staging / page).write_text(render_html(nb), encoding="utf-8")
+    title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), path.stem)
+    summary = nb.metadata.get("russian_emigration", {}).get("summary", "")
+    return {
+        "page": page,
+        "notebook": f"notebooks/{path.name}",
+        "title": title,
+        "summary": summary,
+        "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()) if k != "data_dir"),
+    }
+
+
+def render_html(nb: Any) -> str:
+    """Standalone HTML for an executed notebook, with no scripts fetched from the network."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', "", body)
+
+
+def _index_html(entries: Sequence[Mapping[str, str]], parameters: Mapping[str, str]) -> str:
+    """The report's front page: one link and one line per notebook."""
+    from russian_emigration.loader import data_dir as bundled
+    from russian_emigration.loader import load_dataset
+
+    ds = load_dataset(parameters.get("data_dir") or bundled())
+    items = "\n".join(
+        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a><br>'
+        f'<span class="summary">{html.escape(e["summary"])}</span>'
+        + (f'<br><span class="params">Parameters: {html.escape(e["parameters"])}</span>' if e["parameters"] else "")
+        + f' <a class="nb" href="{html.escape(e["notebook"])}">(notebook)</a></li>'
+        for e in entries
+    )
+    shapes = ", ".join(f"{name} ({len(frame)} rows)" for name, frame in ds.tables.items())
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Russian emigration since 2022: report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }}
+li {{ margin-bottom: 1rem; }} .summary {{ color: #444; }} .params, .nb, footer {{ color: #666; font-size: 0.9rem; }}
+</style>
+</head>
+<body>
+<h1>Russian emigration after the February 2022 invasion of Ukraine</h1>
+<p>Four short analyses built from a curated, sourced data package. Every chart lists its sources; every
+notebook ends with its caveats and the full references.</p>
+<ol>
+{items}
+</ol>
+<footer><p>{html.escape(ds.descriptor.get("title", ""))}, version {html.escape(str(ds.descriptor.get("version", "")))}:
+{html.escape(shapes)}. Data: CC BY-SA 4.0; code: MIT.</p></footer>
+</body>
+</html>
+"""
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` with ``staging`` using renames, so readers never see a half-built report."""
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
+        final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(final)

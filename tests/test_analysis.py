@@ -1,0 +1,182 @@
+"""Unit tests for what each chart and table shows (nbval does not compare images)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from russian_emigration import analysis as an
+from russian_emigration import load_dataset
+from russian_emigration.charts import finish, source_footnote
+from russian_emigration.notebook import setup_notebook, table
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def test_overlapping_uses_the_whole_span_of_a_partial_date() -> None:
+    frame = pd.DataFrame(
+        {
+            "d_first": pd.to_datetime(["2022-01-01", "2022-09-01", None]),
+            "d_last": pd.to_datetime(["2022-12-31", "2022-09-30", None]),
+        }
+    )
+    assert len(an.overlapping(frame, "d", date(2022, 9, 15), date(2022, 9, 20))) == 2
+    assert len(an.overlapping(frame, "d", date(2023, 1, 1), None)) == 0
+
+
+def test_outflow_estimates_are_people_who_left_in_date_order(ds) -> None:
+    est = an.outflow_estimates(ds)
+    assert set(est["measure"]) == {"left_russia"} and set(est["unit"]) == {"people"}
+    assert est["plot_date"].is_monotonic_increasing
+    increment = est.loc[est["estimate_id"] == "rus-left-sep-to-early-oct-2022", "counted_from"].item()
+    since_mobilization = est.loc[est["estimate_id"] == "rus-left-since-mobilization-forbes", "counted_from"].item()
+    assert "increment" in increment and since_mobilization.startswith("mobilization")
+    march = est.loc[est["estimate_id"] == "rus-left-by-mid-march-2022", "plot_date"].item()
+    assert march == pd.Timestamp("2022-03-16")
+
+
+def test_all_outflow_estimates_add_the_undated_ones(ds) -> None:
+    everything = an.all_outflow_estimates(ds)
+    left = ds.estimates[ds.estimates["measure"] == "left_russia"]
+    assert len(everything) == len(left)
+    assert everything["counted_from"].notna().all()
+
+
+def test_estimate_spread_includes_range_tops(ds) -> None:
+    frame = pd.DataFrame(
+        {"value": [200.0, 700.0], "value_high": [np.nan, 1500.0], "as_of_date": ["2022-03", "2023-07"]}
+    )
+    spread = an.estimate_spread(frame)
+    assert spread == {"lowest": 200.0, "lowest_as_of": "2022-03", "highest": 1500.0, "highest_as_of": "2023-07"}
+
+
+def test_push_factors_are_dated_causes_in_range(ds) -> None:
+    causes = an.push_factors(ds, date(2022, 9, 1), date(2022, 12, 31))
+    assert set(causes["theme"]) == {"cause"} and causes["date"].notna().all()
+    assert "fake-news-law" not in set(causes["event_id"])
+    assert "desertion-decree" in set(an.undated_events(ds, "cause")["event_id"])
+
+
+def test_counts_by_field_and_destination_add_up(ds) -> None:
+    by_field = an.count_by_field(ds)
+    assert by_field.sum() == len(ds.emigrants)
+    assert list(by_field.index) != [] and (by_field.diff().dropna() <= 0).all()
+    assert list(an.count_by_field(ds, "music").index) == ["music"]
+    by_destination = an.count_by_destination(ds)
+    assert by_destination["emigrants"].sum() == len(ds.emigrants)
+    assert by_destination["destination"].iloc[-1] == an.NOT_STATED
+    assert (
+        by_destination.loc[by_destination["destination"] == an.NOT_STATED, "emigrants"].item()
+        == ds.emigrants["destination_code"].isna().sum()
+    )
+
+
+def test_departures_by_month_skip_year_only_dates(ds) -> None:
+    months = an.departures_by_month(ds)
+    precise = ds.emigrants["left_date_precision"].isin(["month", "day"]).sum()
+    assert months["emigrants"].sum() == precise
+    assert months["month"].is_monotonic_increasing
+
+
+def test_response_matrix_has_only_dated_responses_with_a_stance_label(ds) -> None:
+    matrix = an.response_matrix(ds)
+    assert matrix["plot_date"].notna().all() and set(matrix["theme"]) == {"response"}
+    assert set(matrix["stance_label"]) <= {"welcoming", "restrictive", "hostile", "mixed", "neutral", an.NO_STANCE}
+    assert "European Union" in set(matrix["row_label"])
+    only = an.response_matrix(ds, ["KAZ"])
+    assert set(only["country_code"]) == {"KAZ"}
+
+
+def test_september_closures(ds) -> None:
+    closures = an.september_2022_closures(ds)
+    assert {"FIN", "POL", "EST", "LVA", "LTU", "CZE"} <= set(closures["country_code"].dropna())
+    assert set(closures["category"]) <= {"visa_restriction", "entry_ban", "refuge_refused"}
+
+
+def test_settled_compares_one_method_and_one_unit(ds) -> None:
+    settled = an.settled_by_destination(ds)
+    assert set(settled["measure"]) == {"settled"} and set(settled["unit"]) == {"people"}
+    assert settled["value"].is_monotonic_decreasing
+
+
+def test_weighted_shares_weight_by_respondents_and_skip_unreported() -> None:
+    stations = pd.DataFrame({"respondents": [100, 300, 50], "a": pd.array([10, 20, None], dtype="Int64")})
+    assert an.weighted_shares(stations, ["a"])["a"] == pytest.approx(17.5)
+
+
+def test_country_results_match_a_direct_weighted_mean(ds) -> None:
+    countries = an.country_results(ds)
+    stations = ds.vote_abroad_stations
+    for code in ("KAZ", "DEU", "ISR"):
+        group = stations[stations["country_code"] == code]
+        expected = np.average(group["putin_pct"].astype(float), weights=group["respondents"].astype(float))
+        got = countries.loc[countries["country_code"] == code, "putin_pct"].item()
+        assert got == pytest.approx(expected)
+    assert countries["respondents"].sum() == stations["respondents"].sum()
+
+
+def test_min_respondents_drops_thin_stations(ds) -> None:
+    kept = an.results(ds, "station", 1000)
+    assert (kept["respondents"] >= 1000).all()
+    assert len(kept) == (ds.vote_abroad_stations["respondents"] >= 1000).sum()
+    with pytest.raises(ValueError, match="group_by='city'"):
+        an.results(ds, "city")
+
+
+def test_reconcile_seed(ds) -> None:
+    rec = an.reconcile_seed(ds)
+    assert len(rec) == 8 and rec["station_table_pct"].notna().all()
+    kaz = rec[rec["location"] == "Kazakhstan"].iloc[0]
+    almaty = ds.vote_abroad_stations[ds.vote_abroad_stations["city"] == "Almaty"]
+    assert kaz["station_table_pct"] == pytest.approx(
+        np.average(almaty["putin_pct"].astype(float), weights=almaty["respondents"].astype(float))
+    )
+    assert kaz["difference_pts"] < 0
+
+
+def test_official_vs_exit_poll_only_where_both_exist(ds) -> None:
+    compared = an.official_vs_exit_poll(ds)
+    assert "Riga" not in set(compared["location"])
+    assert (compared["location"] == "Yerevan").sum() == 2
+    assert (compared["gap_pts"] == compared["official_pct"] - compared["exit_poll_pct"]).all()
+
+
+def test_declined_summary(ds) -> None:
+    summary = an.declined_summary(ds, threshold=50)
+    assert (summary["stations_over_threshold"]["declined_pct"] >= 50).all()
+    assert 0 < summary["weighted_declined_pct"] < 100
+
+
+def test_sources_for_follows_every_source_column(ds) -> None:
+    people = ds.emigrants[ds.emigrants["emigrant_id"] == "olga-smirnova"]
+    assert list(ds.sources_for(people)["source_id"]) == ["nltimes-smirnova", "wikipedia-seed"]
+
+
+def test_footnote_and_finish_name_every_source(ds) -> None:
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    sources = ds.sources_for(ds.vote_results.head(3))
+    text = source_footnote(sources)
+    assert all(f"[{s}]" in text.replace("\n", " ") for s in sources["source_id"])
+    fig, ax = plt.subplots()
+    finish(fig, ax, title="T", xlabel="x (unit)", ylabel="y (unit)", sources=sources)
+    assert ax.get_title() == "T" and ax.get_xlabel() == "x (unit)"
+    assert any("Sources:" in t.get_text() for t in fig.texts)
+    plt.close(fig)
+
+
+def test_setup_and_table_helpers(ds) -> None:
+    setup_notebook()
+    assert pd.get_option("display.max_columns") == 30
+    shown = table(ds.events.head(3), {"event_id": "id", "refs": "refs", "stance": "stance"})
+    assert list(shown.index) == [1, 2, 3]
+    assert shown["refs"].iloc[0] == "10" and shown["stance"].iloc[0] == ""

@@ -1,0 +1,144 @@
+"""The notebooks: structure, stored outputs, parameters, and papermill runs with other values."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from russian_emigration import load_dataset
+from tests.notebook_helpers import NOTEBOOKS, images, run, shown_text
+
+DS = load_dataset()
+
+
+def test_four_numbered_notebooks() -> None:
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_exist_and_ran_in_order(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "re-run with `make notebooks`"
+    assert all(c.outputs for c in code[1:]), "a cell after the parameters has no stored output"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.outputs)
+    assert not any(o.get("name") == "stderr" for c in code for o in c.outputs), "warnings on stderr"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_skeleton(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert "**Question.**" in nb.cells[0].source
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
+    assert headings[-1] == "## Caveats and sources"
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert images(nb) >= 2
+    assert sources.count("finish(") == images(nb), "every chart gets a title, labels and a source footnote"
+    assert nb.metadata["russian_emigration"]["summary"]
+
+
+def parameter_cell(path: Path) -> tuple[nbformat.NotebookNode, ast.Module]:
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    assert "parameters" in cell.metadata.get("tags", []), "the first code cell must be tagged parameters"
+    return cell, ast.parse(cell.source)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_are_annotated_literals_with_help(path: Path) -> None:
+    import papermill
+
+    cell, tree = parameter_cell(path)
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            assert node.module == "typing"
+            continue
+        assert isinstance(node, ast.AnnAssign), ast.dump(node)
+        ast.literal_eval(node.value)
+        names.append(node.target.id)
+    lines = {line.split(":")[0]: line for line in cell.source.splitlines() if ":" in line and "=" in line}
+    assert all("  # " in lines[n] for n in names), "every parameter needs a trailing # help comment"
+    inspected = papermill.inspect_notebook(str(path))
+    assert list(inspected) == names, "papermill must see every parameter (it cannot parse X | None)"
+    assert all(p["help"] for p in inspected.values())
+    assert "data_dir" in names
+
+
+@pytest.mark.slow
+def test_causes_with_a_narrower_timeline(tmp_path: Path) -> None:
+    nb = run("01_causes", tmp_path, start_date="2022-09-01", end_date="2022-12-31")
+    text = shown_text(nb)
+    assert "Timeline: 01 September 2022 to 31 December 2022" in text
+    assert "partial mobilization" in text
+    march_law = DS.events.loc[DS.events["event_id"] == "fake-news-law", "summary"].item()
+    assert march_law[:60] not in text.split("push factor(s) in the data carry no date")[0]
+
+
+@pytest.mark.slow
+def test_emigrants_for_one_field(tmp_path: Path) -> None:
+    nb = run("02_notable_emigrants", tmp_path, field="music")
+    text = shown_text(nb)
+    musicians = DS.emigrants.loc[DS.emigrants["field"] == "music", "name"]
+    politicians = DS.emigrants.loc[DS.emigrants["field"] == "politics", "name"]
+    assert len(musicians) and len(politicians)
+    assert all(name in text for name in musicians)
+    assert not any(name in text for name in politicians)
+    assert f"{len(musicians)} notable emigrants shown" in text
+
+
+@pytest.mark.slow
+def test_responses_for_chosen_countries(tmp_path: Path) -> None:
+    nb = run("03_destination_responses", tmp_path, countries=["KAZ", "KGZ"], focus_country="KAZ")
+    text = shown_text(nb)
+    assert "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan." in text
+    assert "Tokayev" in text and "Kyrgyz" in text
+    assert "Zourabichvili" not in text and "Georgian Dream" not in text
+
+
+@pytest.mark.slow
+def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
+    nb = run("04_vote_results", tmp_path, min_respondents=1000, group_by="country")
+    text = shown_text(nb)
+    stations = DS.vote_abroad_stations
+    kept = stations[stations["respondents"] >= 1000]
+    thin = stations[stations["respondents"] < 1000]
+    assert f"{len(kept)} of {len(stations)} stations kept" in text
+    assert all(f"{r.city} ({r.respondents})" in text for r in thin.itertuples())
+    assert "grouped by country" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "parameters", "message"),
+    [
+        ("01_causes", {"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
+        ("01_causes", {"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
+        ("02_notable_emigrants", {"field": "sport"}, "field='sport' is not valid; use one of 'music'"),
+        ("03_destination_responses", {"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
+        ("03_destination_responses", {"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
+        ("04_vote_results", {"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),
+        ("04_vote_results", {"min_respondents": -1}, "min_respondents=-1 is not valid; use a whole number >= 0"),
+        ("04_vote_results", {"data_dir": "/nonexistent"}, "data_dir='/nonexistent' is not valid"),
+    ],
+)
+def test_invalid_values_raise_a_clear_error(name: str, parameters: dict, message: str, tmp_path: Path) -> None:
+    with pytest.raises(PapermillExecutionError) as caught:
+        run(name, tmp_path, **parameters)
+    assert caught.value.ename == "ParameterError"
+    assert message in caught.value.evalue
+
+
+@pytest.mark.slow
+def test_notebook_reads_another_data_copy(tmp_path: Path, data_copy: Path) -> None:
+    from tests.conftest import set_cell
+
+    set_cell(data_copy / "emigrants.csv", 1, "name", "Renamed Person")
+    text = shown_text(run("02_notable_emigrants", tmp_path, data_dir=str(data_copy)))
+    assert "Renamed Person" in text

@@ -1,0 +1,166 @@
+"""The report runner: strict parameters, literal strings, atomic and concurrent builds, a full report."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from russian_emigration.__main__ import main
+from russian_emigration.params import ParameterError
+from russian_emigration.report import MARKER, ReportError, build_report, convert, plan
+from tests.notebook_helpers import NOTEBOOKS
+
+
+def tiny_notebook(folder: Path, name: str = "01_tiny.ipynb", body: str = "print(repr(value))") -> Path:
+    params = new_code_cell('value: str = "a"  # any text\ncount: int = 1  # a whole number')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[new_markdown_cell("# Tiny\n\n**Question.** none"), params, new_code_cell(body)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / name)
+    return folder / name
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+def test_unknown_parameter_is_rejected_with_the_known_ones() -> None:
+    with pytest.raises(ParameterError) as caught:
+        plan({"fild": "music"}, NOTEBOOKS)
+    message = str(caught.value)
+    assert "unknown parameter 'fild'" in message
+    for known in (
+        "field",
+        "countries",
+        "focus_country",
+        "min_respondents",
+        "group_by",
+        "start_date",
+        "end_date",
+        "data_dir",
+    ):
+        assert known in message
+
+
+def test_values_are_typed_from_each_notebooks_annotation() -> None:
+    typed = plan({"min_respondents": "500", "countries": "GEO,KAZ", "field": "None"}, NOTEBOOKS)
+    by_stem = {p.stem: v for p, v in typed.items()}
+    assert by_stem["04_vote_results"] == {"min_respondents": 500}
+    assert by_stem["03_destination_responses"] == {"countries": ["GEO", "KAZ"]}
+    assert by_stem["02_notable_emigrants"] == {"field": None}
+    assert by_stem["01_causes"] == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "type_name", "expected"),
+    [
+        ("5", "int", 5),
+        ("-2", "int", -2),
+        ("music", "Optional[str]", "music"),
+        ("None", "Optional[str]", None),
+        ('["GEO", "KAZ"]', "Optional[list[str]]", ["GEO", "KAZ"]),
+        ("GEO", "Optional[list[str]]", ["GEO"]),
+        ("None", "str", "None"),
+        ('x"; import os #', "str", 'x"; import os #'),
+    ],
+)
+def test_convert(raw: str, type_name: str, expected: object) -> None:
+    assert convert("p", raw, type_name) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "type_name"),
+    [("x", "int"), ("1.5", "int"), ("[1, 2]", "Optional[list[str]]"), ("GEO,,KAZ", "list[str]"), ("1", "dict")],
+)
+def test_convert_rejects(raw: str, type_name: str) -> None:
+    with pytest.raises(ParameterError, match="-p p"):
+        convert("p", raw, type_name)
+
+
+@pytest.mark.slow
+def test_strings_reach_the_notebook_as_literals(tmp_path: Path) -> None:
+    nb = tiny_notebook(tmp_path / "nbs")
+    hostile = 'x"; import os #\\n\'"""'
+    index = build_report(tmp_path / "out", {"value": hostile}, notebooks=[nb], progress=quiet)
+    executed = nbformat.read(index.parent / "notebooks" / nb.name, as_version=4)
+    printed = executed.cells[-1].outputs[0]["text"].strip()
+    assert printed == repr(hostile)
+
+
+@pytest.mark.slow
+def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path) -> None:
+    good = tiny_notebook(tmp_path / "good")
+    out = tmp_path / "out"
+    build_report(out, notebooks=[good], progress=quiet)
+    before = (out / "index.html").read_bytes()
+    bad = tiny_notebook(tmp_path / "bad", body="raise RuntimeError('boom')")
+    with pytest.raises(ReportError, match="01_tiny.ipynb failed in cell .*RuntimeError: boom"):
+        build_report(out, notebooks=[bad], progress=quiet)
+    assert (out / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good", "out"], "no staging folder left behind"
+
+
+@pytest.mark.slow
+def test_two_builds_into_different_folders_at_once(tmp_path: Path) -> None:
+    nb = tiny_notebook(tmp_path / "nbs")
+    errors: list[BaseException] = []
+
+    def build(folder: str, value: str) -> None:
+        try:
+            build_report(tmp_path / folder, {"value": value}, notebooks=[nb], progress=quiet)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(f"out{i}", f"v{i}")) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(2):
+        executed = nbformat.read(tmp_path / f"out{i}" / "notebooks" / nb.name, as_version=4)
+        assert executed.cells[-1].outputs[0]["text"].strip() == repr(f"v{i}")
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ParameterError, match="not a report folder"):
+        build_report(tmp_path, notebooks=NOTEBOOKS, progress=quiet)
+    assert (tmp_path / "precious.txt").exists()
+
+
+def test_cli_reports_bad_input_with_exit_status_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["report", "-p", "fild", "x", "--output-dir", str(tmp_path / "r")]) == 2
+    assert "unknown parameter 'fild'" in capsys.readouterr().err
+    assert main(["report", "-p", "field", "sport", "--output-dir", str(tmp_path / "r")]) == 2
+    assert "field='sport' is not valid" in capsys.readouterr().err
+    assert main(["report", "-p", "group_by", "a", "-p", "group_by", "b"]) == 2
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--list-parameters"]) == 0
+    out = capsys.readouterr().out
+    assert "-p field (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
+
+
+@pytest.mark.slow
+def test_full_report(tmp_path: Path) -> None:
+    messages: list[str] = []
+    index = build_report(tmp_path / "report", {"min_respondents": "300"}, progress=messages.append)
+    assert index.name == "index.html" and (index.parent / MARKER).exists()
+    page = index.read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', page)
+    assert len([link for link in links if link.endswith(".html")]) == 4
+    for link in links:
+        assert (index.parent / link).is_file(), link
+    for html in index.parent.glob("*.html"):
+        assert not re.search(r'<script[^>]+src="https?://', html.read_text(encoding="utf-8")), html.name
+    assert "min_respondents=300" in page
+    assert messages[-1].startswith("Report written to") and any(m.startswith("[4/4]") for m in messages)

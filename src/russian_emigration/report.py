@@ -209,13 +209,14 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path) -> dict[str,
     from papermill.exceptions import PapermillExecutionError
 
     executed = staging / "notebooks" / path.name
+    # No cwd=: papermill implements it with os.chdir, which is process-wide and races between
+    # concurrent builds. The notebooks resolve every path from the package, not the working directory.
     try:
         papermill.execute_notebook(
             str(path),
             str(executed),
             parameters=params,
             kernel_name="python3",
-            cwd=str(staging),
             progress_bar=False,
             log_output=False,
             execution_timeout=600,

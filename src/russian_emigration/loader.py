@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -100,10 +101,14 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None) -
     today = today or date.today()
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
-    for resource in descriptor["resources"]:
-        rep = Reporter(f"{label_root}/{resource.get('path')}" if label_root else str(resource.get("path")))
-        target = resource_file(base, resource, f"{label_root}/{descriptor_file.name}")
-        table = _load_resource(target, resource, rep, today)
+    targets = [resource_file(base, r, f"{label_root}/{descriptor_file.name}") for r in descriptor["resources"]]
+    reporters = [
+        Reporter(f"{label_root}/{r.get('path')}" if label_root else str(r.get("path"))) for r in descriptor["resources"]
+    ]
+    # Tables load in two threads: pandas' C parser releases the GIL while it tokenizes.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        loaded = list(pool.map(_load_resource, targets, descriptor["resources"], reporters, [today] * len(targets)))
+    for resource, rep, table in zip(descriptor["resources"], reporters, loaded, strict=True):
         problems.extend(rep.problems)
         if table is not None:
             tables[resource["name"]] = table
@@ -116,22 +121,33 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None) -
 
 def _load_resource(target: Path, resource: dict[str, Any], rep: Reporter, today: date) -> pd.DataFrame | None:
     """Read one CSV and validate it; return None when the file cannot be parsed at all."""
-    text = _read_text(target, rep)
-    if text is None:
+    data = _read_bytes(target, rep)
+    if data is None:
         return None
     names = [f["name"] for f in resource["schema"]["fields"]]
-    raw = _read_cells(text, names, rep)
+    raw = _read_cells(data, names, rep)
     if raw is None:
         return None
-    parsed = {spec["name"]: parse_field(raw[spec["name"]], spec, rep, today) for spec in resource["schema"]["fields"]}
-    table = pd.DataFrame(columns_in_order(names, parsed), index=raw.index)
+    cell_rep = Reporter(rep.file)
+    parsed = {
+        spec["name"]: parse_field(raw[spec["name"]], spec, cell_rep, today) for spec in resource["schema"]["fields"]
+    }
+    if not _structure_adds_up(data, len(names), parsed):
+        _report_structure(data, len(names), rep)  # a short or blank row: its cells' problems would mislead
+        return None
+    rep.problems.extend(cell_rep.problems)
+    table = pd.DataFrame(columns_in_order(names, parsed), index=raw.index, copy=False)
     _check_primary_key(table, raw, resource, rep)
     _check_rules(table, raw, resource, rep)
     return table
 
 
-def _read_text(target: Path, rep: Reporter) -> str | None:
-    """Return the file's text if it is UTF-8 with LF line endings and no byte-order mark."""
+def _read_bytes(target: Path, rep: Reporter) -> bytes | None:
+    """Return the file's bytes if it has no byte-order mark, CR or NUL and is not empty.
+
+    UTF-8 validity is checked by the parser; only when it fails is the file decoded here to find
+    the first bad byte (see ``_report_bad_utf8``).
+    """
     try:
         data = target.read_bytes()
     except FileNotFoundError:
@@ -143,57 +159,104 @@ def _read_text(target: Path, rep: Reporter) -> str | None:
     if data.startswith(_BOM):
         rep.table("no-bom", "starts with a byte-order mark (BOM); save it as UTF-8 without BOM", row=1)
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        rep.table("utf8", f"is not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})", row=row)
-        return None
-    if "\r" in text:
-        row = text[: text.index("\r")].count("\n") + 1
-        rep.table("lf-line-endings", "uses CR or CRLF line endings; use LF only", row=row)
-        return None
-    if "\x00" in text:
-        row = text[: text.index("\x00")].count("\n") + 1
-        rep.table("no-nul", "contains a NUL character", row=row)
-        return None
-    if not text.strip():
+    for byte, rule, message in (
+        (b"\r", "lf-line-endings", "uses CR or CRLF line endings; use LF only"),
+        (b"\x00", "no-nul", "contains a NUL character"),
+    ):
+        at = data.find(byte)
+        if at >= 0:
+            rep.table(rule, message, row=data.count(b"\n", 0, at) + 1)
+            return None
+    if not data or data.isspace():
         rep.table("has-header", "is empty; it needs a header row")
         return None
-    return text
+    return data
 
 
-def _read_cells(text: str, names: list[str], rep: Reporter) -> pd.DataFrame | None:
-    """Parse the CSV into strings ('' for empty), after checking the header and every row's cell count."""
+def _report_bad_utf8(data: bytes, rep: Reporter) -> bool:
+    """Report the first byte that is not UTF-8, by row; False if the whole file decodes."""
     try:
-        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), strict=True)), dtype=np.int64)
-        header = next(csv.reader(io.StringIO(text), strict=True))
-    except csv.Error as exc:
-        rep.table("csv-syntax", f"is not valid CSV ({exc})")
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        rep.table("utf8", f"is not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})", row=row)
+        return True
+    return False
+
+
+def _read_cells(data: bytes, names: list[str], rep: Reporter) -> pd.DataFrame | None:
+    """Parse the CSV into strings ('' for empty), after checking the header and every row's cell count.
+
+    The fast path lets pandas' C parser read the bytes and checks the structure with two totals
+    (commas and line breaks); only when they disagree does the slow path walk the records with
+    the csv module to name the exact rows.
+    """
+    if _report_bad_utf8(data[: data.find(b"\n") + 1 or len(data)], rep):
+        return None
+    try:
+        header = next(csv.reader(io.StringIO(data[: data.find(b"\n") + 1 or len(data)].decode("utf-8")), strict=True))
+    except (csv.Error, StopIteration) as exc:
+        rep.table("csv-syntax", f"has no readable header row ({exc})", row=1)
         return None
     if not _header_matches(header, names, rep):
         return None
-    body = lengths[1:]
-    rep.flag(body == 0, None, None, "no-blank-rows", "is a blank line")
-    wrong = (body != len(names)) & (body != 0)
-    for pos in np.flatnonzero(wrong)[:20]:
-        rep.table("cell-count", f"has {body[pos]} cells but the header has {len(names)}", row=int(pos) + 2)
-    if wrong.sum() > 20:
-        rep.table("cell-count", f"{int(wrong.sum()) - 20} more rows have the wrong number of cells")
-    if (body == 0).any() or wrong.any():
-        return None
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c"
+            io.BytesIO(data),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            encoding="utf-8",
         )
-    except (ValueError, pd.errors.ParserError) as exc:
-        rep.table("csv-syntax", f"could not be parsed ({exc})")
+    except UnicodeDecodeError:
+        _report_bad_utf8(data, rep)
         return None
-    if len(frame) != len(body):
-        rep.table("csv-syntax", f"parsed into {len(frame)} rows but has {len(body)} records")
+    except (ValueError, pd.errors.ParserError):
+        _report_structure(data, len(names), rep)
         return None
     frame.columns = names
     return frame
+
+
+def _report_structure(data: bytes, columns: int, rep: Reporter) -> None:
+    """Name the rows that break the file's structure (the slow path, only for a broken file)."""
+    if not _report_bad_utf8(data, rep):
+        _locate_structure_problems(data.decode("utf-8"), columns, rep)
+    if not rep.problems:
+        rep.table("csv-syntax", "could not be parsed as CSV with one header row")
+
+
+def _structure_adds_up(data: bytes, columns: int, parsed: Mapping[str, Any]) -> bool:
+    """True when every record has exactly the header's cells and no line is blank.
+
+    pandas rejects rows with too many cells itself but pads short ones, and reads a blank line as
+    a row of empty cells. Both lower the number of commas between cells, so it is enough to
+    compare the file's commas with those the parsed cells hold plus those that separate them.
+    A one-column table has no separating commas: there, line breaks are compared instead.
+    """
+    records = len(next(iter(parsed.values())).values) + 1  # with the header
+    if columns > 1:
+        return data.count(b",") == (columns - 1) * records + sum(p.count_inside(",") for p in parsed.values())
+    expected_breaks = records if data.endswith(b"\n") else records - 1
+    return data.count(b"\n") == expected_breaks + sum(p.count_inside("\n") for p in parsed.values())
+
+
+def _locate_structure_problems(text: str, columns: int, rep: Reporter) -> None:
+    """The slow path: report blank lines and rows with the wrong number of cells, by row."""
+    try:
+        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), strict=True)), dtype=np.int64)
+    except csv.Error as exc:
+        rep.table("csv-syntax", f"is not valid CSV ({exc})")
+        return
+    body = lengths[1:]
+    rep.flag(body == 0, None, None, "no-blank-rows", "is a blank line")
+    wrong = np.flatnonzero((body != columns) & (body != 0))
+    for pos in wrong[:20]:
+        rep.table("cell-count", f"has {body[pos]} cells but the header has {columns}", row=int(pos) + 2)
+    if len(wrong) > 20:
+        rep.table("cell-count", f"{len(wrong) - 20} more rows have the wrong number of cells")
 
 
 def _header_matches(header: list[str], names: list[str], rep: Reporter) -> bool:
@@ -291,8 +354,14 @@ def _check_foreign_keys(descriptor: dict[str, Any], tables: dict[str, pd.DataFra
                 continue
             keys = child[fields].astype(object)
             filled = keys.notna().all(axis=1).to_numpy()
-            known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
-            found = pd.MultiIndex.from_frame(keys).isin(known)
+            if len(fields) == 1:
+                # check each distinct value once, then spread the answer over the rows
+                codes, distinct = pd.factorize(keys.iloc[:, 0])
+                known = np.append(pd.Index(distinct).isin(parent[ref_fields[0]].astype(object)), True)
+                found = known[codes]  # code -1 (missing) takes the appended True: nothing to check
+            else:
+                known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
+                found = pd.MultiIndex.from_frame(keys).isin(known)
             target = f"{ref.get('resource')}.{','.join(ref_fields)}"
             rep.flag(filled & ~found, ",".join(fields), keys, "foreign-key", f"is not a value of {target}")
         problems.extend(rep.problems)

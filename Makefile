@@ -62,7 +62,7 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser-check: $(BROWSER_STAMP) ## Build the report and check it in headless Chromium (Debian package, no browser download)
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
-	$(PY) -m russian_emigration.browser_check $(REPORT_DIR)
+	$(PY) tools/browser_check.py $(REPORT_DIR)
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load the data from another folder
 	$(PY) tools/wheel_check.py

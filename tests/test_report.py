@@ -150,17 +150,37 @@ def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
     assert "-p field (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
 
 
+def comparable_outputs(nb: nbformat.NotebookNode) -> list[list[dict]]:
+    """Each code cell's outputs without execution counts, in order (injected parameters left out)."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs] for c in cells]
+
+
 @pytest.mark.slow
-def test_full_report(tmp_path: Path) -> None:
+def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
+    """The report runs notebooks in shared, reset kernels; what it shows must be exactly what fresh
+    kernels produced for the committed notebooks (text, tables and PNG bytes)."""
     messages: list[str] = []
-    index = build_report(tmp_path / "report", {"min_respondents": "300"}, progress=messages.append)
+    index = build_report(tmp_path / "report", progress=messages.append)
     assert index.name == "index.html" and (index.parent / MARKER).exists()
     page = index.read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', page)
-    assert len([link for link in links if link.endswith(".html")]) == 4
+    assert len([link for link in links if link.endswith(".html")]) == len(NOTEBOOKS) == 4
     for link in links:
         assert (index.parent / link).is_file(), link
     for html in index.parent.glob("*.html"):
         assert not re.search(r'<script[^>]+src="https?://', html.read_text(encoding="utf-8")), html.name
-    assert "min_respondents=300" in page
+    for path in NOTEBOOKS:
+        executed = nbformat.read(index.parent / "notebooks" / path.name, as_version=4)
+        committed = nbformat.read(path, as_version=4)
+        assert comparable_outputs(executed) == comparable_outputs(committed), path.name
+        counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
     assert messages[-1].startswith("Report written to") and any(m.startswith("[4/4]") for m in messages)
+
+
+@pytest.mark.slow
+def test_index_shows_the_parameters_used(tmp_path: Path) -> None:
+    nb = tiny_notebook(tmp_path / "nbs")
+    index = build_report(tmp_path / "out", {"count": "3"}, notebooks=[nb], progress=quiet)
+    assert "count=3" in index.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -144,16 +145,23 @@ def build_report(
     parameters = dict(parameters or {})
     if data_dir is not None:
         parameters["data_dir"] = str(Path(data_dir).resolve())
-    typed = plan(parameters, notebooks)
-    _check_values(typed)
-    final = Path(output_dir).resolve()
-    _check_replaceable(final)
+    # Kernels boot while the parameters and the data are checked; any failure shuts them down.
+    lanes = _start_kernels(min(len(notebooks), workers or os.cpu_count() or 1))
+    try:
+        typed = plan(parameters, notebooks)
+        _check_values(typed)
+        final = Path(output_dir).resolve()
+        _check_replaceable(final)
+    except BaseException:
+        for km in lanes:
+            km.shutdown_kernel(now=True)
+        raise
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
     staging.chmod(0o755)
     try:
         (staging / "notebooks").mkdir()
-        entries = _execute_all(typed, staging, progress, workers)
+        entries = _execute_all(typed, staging, progress, workers, lanes)
         (staging / "index.html").write_text(_index_html(entries, parameters), encoding="utf-8")
         (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
         _swap_into_place(staging, final)
@@ -184,26 +192,71 @@ def _check_replaceable(final: Path) -> None:
 
 
 def _execute_all(
-    typed: Mapping[Path, Mapping[str, Any]], staging: Path, progress: Callable[[str], None], workers: int | None
+    typed: Mapping[Path, Mapping[str, Any]],
+    staging: Path,
+    progress: Callable[[str], None],
+    workers: int | None,
+    lanes: Sequence[Any] | None = None,
 ) -> list[dict[str, str]]:
-    """Run the notebooks concurrently, then render each to HTML."""
-    total = len(typed)
-    workers = workers or min(total, os.cpu_count() or 1)
-    progress(f"Running {total} notebooks on {workers} worker(s)...")
+    """Run the notebooks in parallel lanes, one kernel per lane, then render each to HTML.
+
+    A lane's kernel runs its notebooks one after another and is reset in between, so the heavy
+    imports are paid once per lane, not once per notebook (``tests/test_report.py`` checks that
+    the outputs equal those of fresh kernels).
+    """
+    paths = list(typed)
+    lanes = lanes or _start_kernels(min(len(paths), workers or os.cpu_count() or 1))
+    progress(f"Running {len(paths)} notebooks in {len(lanes)} kernel(s)...")
     started = time.monotonic()
+    entries: dict[Path, dict[str, str]] = {}
 
-    def run(item: tuple[int, Path]) -> dict[str, str]:
-        number, path = item
-        entry = _execute_one(path, dict(typed[path]), staging)
-        progress(f"[{number}/{total}] {path.stem} done ({time.monotonic() - started:.1f} s)")
-        return entry
+    def run_lane(lane: int) -> None:
+        for number in range(lane, len(paths), len(lanes)):
+            path = paths[number]
+            if number >= len(lanes):
+                _reset(lanes[lane])
+            entries[path] = _execute_one(path, dict(typed[path]), staging, lanes[lane])
+            progress(f"[{number + 1}/{len(paths)}] {path.stem} done ({time.monotonic() - started:.1f} s)")
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, enumerate(typed, start=1)))
+    try:
+        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+            list(pool.map(run_lane, range(len(lanes))))
+    finally:
+        for km in lanes:
+            km.shutdown_kernel(now=True)
+    return [entries[path] for path in paths]
 
 
-def _execute_one(path: Path, params: dict[str, Any], staging: Path) -> dict[str, str]:
-    """Execute one notebook with papermill and render it to standalone HTML."""
+def _start_kernels(count: int) -> list[Any]:
+    """Launch ``count`` python3 kernels (they boot while the runner prepares)."""
+    from jupyter_client.manager import KernelManager
+
+    kernels = []
+    for _ in range(count):
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(extra_arguments=KERNEL_ARGUMENTS)
+        kernels.append(km)
+    return kernels
+
+
+def _reset(km: Any) -> None:
+    """Clear a kernel between notebooks: every name the last one defined, and its open figures."""
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive(RESET_CODE, timeout=120, output_hook=lambda _msg: None)
+        if reply["content"]["status"] != "ok":
+            raise ReportError(f"could not reset the kernel between notebooks: {reply['content']}")
+    finally:
+        client.stop_channels()
+
+
+RESET_CODE = "import matplotlib.pyplot as _plt\n_plt.close('all')\nget_ipython().run_line_magic('reset', '-f')"
+
+
+def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> dict[str, str]:
+    """Execute one notebook with papermill in kernel ``km`` and render it to standalone HTML."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -221,11 +274,13 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path) -> dict[str,
             log_output=False,
             execution_timeout=600,
             start_timeout=120,
-            extra_arguments=KERNEL_ARGUMENTS,
+            km=km,
         )
     except PapermillExecutionError as exc:
         raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
     nb = nbformat.read(executed, as_version=4)
+    _renumber(nb)
+    nbformat.write(nb, executed)
     page = f"{path.stem}.html"
     (staging / page).write_text(render_html(nb), encoding="utf-8")
     title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), path.stem)
@@ -239,11 +294,30 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path) -> dict[str,
     }
 
 
+def _renumber(nb: Any) -> None:
+    """Number the executed code cells 1, 2, 3... (a shared kernel keeps counting across notebooks)."""
+    number = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            number += 1
+            cell.execution_count = number
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = number
+
+
+_EXPORTER: list[Any] = []
+_EXPORTER_LOCK = threading.Lock()
+
+
 def render_html(nb: Any) -> str:
     """Standalone HTML for an executed notebook, with no scripts fetched from the network."""
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    with _EXPORTER_LOCK:  # one exporter (its templates compiled once), used by one thread at a time
+        if not _EXPORTER:
+            _EXPORTER.append(HTMLExporter())
+        body, _ = _EXPORTER[0].from_notebook_node(nb)
     return re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', "", body)
 
 

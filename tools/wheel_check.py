@@ -1,0 +1,51 @@
+"""Build the wheel, install it into a fresh virtual environment and use it from another folder.
+
+Proves that the data package and the notebooks ship inside the wheel: `load_dataset()` must work
+with no checkout in sight. Run by `make wheel-check` (and by CI).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHECK = """
+import russian_emigration, pathlib
+from russian_emigration import load_dataset, data_dir
+from russian_emigration.report import notebooks_dir
+from russian_emigration.execute import notebook_paths
+ds = load_dataset()
+assert ds.vote_abroad_stations.shape[0] == 62, ds
+here = pathlib.Path(russian_emigration.__file__).parent
+assert data_dir() == here / "data", data_dir()
+assert [p.name for p in notebook_paths(notebooks_dir())][:1] == ["01_causes.ipynb"], notebooks_dir()
+assert notebooks_dir() == here / "notebooks"
+print("wheel OK:", ds)
+"""
+
+
+def run(*args: str, cwd: Path) -> None:
+    print("+", " ".join(args), flush=True)
+    subprocess.run(args, check=True, cwd=cwd)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        run(sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(REPO), cwd=REPO)
+        wheel = next((tmp_path / "dist").glob("russian_emigration-*.whl"))
+        venv.create(tmp_path / "venv", with_pip=True)
+        python = tmp_path / "venv" / "bin" / "python"
+        run(str(python), "-m", "pip", "install", "--quiet", str(wheel), cwd=tmp_path)
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        run(str(python), "-c", CHECK, cwd=elsewhere)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -121,6 +121,11 @@ def _may_have_edge_whitespace(text: str) -> bool:
     return _RARE_WHITESPACE.search(text) is not None
 
 
+# Tokens that can match a line break; a pattern with any of them is checked value by value,
+# because over values joined by line breaks it could match across two of them.
+_CROSSES_LINES = re.compile(r"\[\^|\\[sSWDnrvfx0-9uUNAZ]|\(\?(?!:)|\n")
+
+
 def _bad_format(raw: pd.Series, ok: np.ndarray, pattern: str) -> np.ndarray:
     """Values that are to be checked but do not match ``pattern`` in full.
 
@@ -128,7 +133,7 @@ def _bad_format(raw: pd.Series, ok: np.ndarray, pattern: str) -> np.ndarray:
     misfits located. One pass in C instead of one regular-expression call per value.
     """
     bad = np.zeros(len(raw), dtype=bool)
-    joined = _joined_lines(raw, ok)
+    joined = None if _CROSSES_LINES.search(pattern) else _joined_lines(raw, ok)
     if joined is None:
         matches = raw.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
         return ok & ~matches

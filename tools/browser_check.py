@@ -64,13 +64,48 @@ def check(report: Path) -> list[str]:
     return problems + [f"console error: {e}" for e in errors]
 
 
+def self_test(report: Path) -> list[str]:
+    """Break a copy of the report in three ways; return what the check failed to catch."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "report"
+        shutil.copytree(report, broken)
+        index = broken / "index.html"
+        index.write_text(
+            index.read_text(encoding="utf-8").replace("</ol>", '<li><a href="missing.html">x</a></li></ol>'),
+            encoding="utf-8",
+        )
+        page = sorted(broken.glob("0*.html"))[0]
+        page.write_text(
+            page.read_text(encoding="utf-8").replace(
+                "</body>", '<img src="data:image/png;base64,AAAA"><script>undefinedFunction()</script></body>'
+            ),
+            encoding="utf-8",
+        )
+        found = " ".join(check(broken))
+    expected = {
+        "dangling link": "missing.html",
+        "undecodable image": "natural width 0",
+        "script error": "undefinedFunction",
+    }
+    return [name for name, text in expected.items() if text not in found]
+
+
 def main(argv: list[str]) -> int:
     report = Path(argv[1] if len(argv) > 1 else "reports").resolve()
     problems = check(report)
     for problem in problems:
         print(f"FAIL {problem}")
-    print(f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
+    missed = self_test(report)
+    for name in missed:
+        print(f"FAIL self-test: a {name} in a broken copy of the report went unnoticed")
+    print(
+        f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "
+        f"self-test: {'caught all 3 planted faults' if not missed else f'missed {len(missed)}'}"
+    )
+    return 1 if problems or missed else 0
 
 
 if __name__ == "__main__":

@@ -147,6 +147,13 @@ def test_official_vs_exit_poll_only_where_both_exist(ds) -> None:
     assert (compared["gap_pts"] == compared["official_pct"] - compared["exit_poll_pct"]).all()
 
 
+def test_conflicting_results_keep_every_published_figure(ds) -> None:
+    conflicts = an.conflicting_results(ds)
+    assert {"Yerevan", "Ankara"} <= set(conflicts["location"])
+    assert (conflicts.groupby(["location", "count"], observed=True).size() > 1).all()
+    assert "Riga" not in set(conflicts["location"])
+
+
 def test_declined_summary(ds) -> None:
     summary = an.declined_summary(ds, threshold=50)
     assert (summary["stations_over_threshold"]["declined_pct"] >= 50).all()

@@ -362,6 +362,14 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
     ).reset_index(drop=True)
 
 
+def conflicting_results(ds: Dataset) -> pd.DataFrame:
+    """Places with more than one published figure of the same kind (exit poll or official), all kept."""
+    results = ds.vote_results
+    key = results["location"] + "|" + results["count"].astype(str)
+    repeated = results[key.map(key.value_counts()) > 1]
+    return _sorted(repeated, ["location", "count", "putin_pct", "result_id"])
+
+
 def declined_summary(ds: Dataset, min_respondents: int = 0, threshold: float = 30.0) -> dict[str, object]:
     """The weighted share of respondents who declined to say, and the stations where it passes ``threshold``."""
     stations = station_results(ds, min_respondents)

@@ -349,7 +349,7 @@ li {{ margin-bottom: 1rem; }} .summary {{ color: #444; }} .params, .nb, footer {
 </head>
 <body>
 <h1>Russian emigration after the February 2022 invasion of Ukraine</h1>
-<p>Four short analyses built from a curated, sourced data package. Every chart lists its sources; every
+<p>{len(entries)} short analyses built from a curated, sourced data package. Every chart lists its sources; every
 notebook ends with its caveats and the full references.</p>
 <ol>
 {items}

@@ -155,8 +155,8 @@ def parse_field(raw: pd.Series, spec: dict[str, Any], rep: Reporter, today: date
     """
     name = spec["name"]
     constraints = spec.get("constraints", {})
-    codes, uniques = pd.factorize(raw)
-    values = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))  # the object array: no per-value str checks
+    values = pd.Series(np.asarray(uniques, dtype=object), dtype=object)  # distinct raw strings
     present_u = values.ne("").to_numpy()
     present = present_u[codes] if len(codes) else np.zeros(0, dtype=bool)
     ftype = spec.get("type", "string")

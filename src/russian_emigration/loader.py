@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -128,12 +129,14 @@ def _load_resource(target: Path, resource: dict[str, Any], rep: Reporter, today:
     raw = _read_cells(data, names, rep)
     if raw is None:
         return None
+    totals = _Totals(data.count(b","), data.count(b"\n"), data.endswith(b"\n"))
+    del data  # the parsed cells are all that is needed from here on; a broken file is read again
     cell_rep = Reporter(rep.file)
     parsed = {
         spec["name"]: parse_field(raw[spec["name"]], spec, cell_rep, today) for spec in resource["schema"]["fields"]
     }
-    if not _structure_adds_up(data, len(names), parsed):
-        _report_structure(data, len(names), rep)  # a short or blank row: its cells' problems would mislead
+    if not _structure_adds_up(totals, len(names), parsed):
+        _report_structure(target.read_bytes(), len(names), rep)  # its cells' problems would mislead
         return None
     rep.problems.extend(cell_rep.problems)
     table = pd.DataFrame(columns_in_order(names, parsed), index=raw.index, copy=False)
@@ -228,7 +231,16 @@ def _report_structure(data: bytes, columns: int, rep: Reporter) -> None:
         rep.table("csv-syntax", "could not be parsed as CSV with one header row")
 
 
-def _structure_adds_up(data: bytes, columns: int, parsed: Mapping[str, Any]) -> bool:
+@dataclass(frozen=True)
+class _Totals:
+    """Counts taken from a file's bytes before its cells are parsed."""
+
+    commas: int
+    line_breaks: int
+    ends_with_line_break: bool
+
+
+def _structure_adds_up(totals: _Totals, columns: int, parsed: Mapping[str, Any]) -> bool:
     """True when every record has exactly the header's cells and no line is blank.
 
     pandas rejects rows with too many cells itself but pads short ones, and reads a blank line as
@@ -238,9 +250,9 @@ def _structure_adds_up(data: bytes, columns: int, parsed: Mapping[str, Any]) -> 
     """
     records = len(next(iter(parsed.values())).values) + 1  # with the header
     if columns > 1:
-        return data.count(b",") == (columns - 1) * records + sum(p.count_inside(",") for p in parsed.values())
-    expected_breaks = records if data.endswith(b"\n") else records - 1
-    return data.count(b"\n") == expected_breaks + sum(p.count_inside("\n") for p in parsed.values())
+        return totals.commas == (columns - 1) * records + sum(p.count_inside(",") for p in parsed.values())
+    expected_breaks = records if totals.ends_with_line_break else records - 1
+    return totals.line_breaks == expected_breaks + sum(p.count_inside("\n") for p in parsed.values())
 
 
 def _locate_structure_problems(text: str, columns: int, rep: Reporter) -> None:

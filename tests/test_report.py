@@ -184,3 +184,12 @@ def test_index_shows_the_parameters_used(tmp_path: Path) -> None:
     nb = tiny_notebook(tmp_path / "nbs")
     index = build_report(tmp_path / "out", {"count": "3"}, notebooks=[nb], progress=quiet)
     assert "count=3" in index.read_text(encoding="utf-8")
+
+
+def test_cli_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "papermill" else real(name, *a))
+    assert main(["report"]) == 2
+    assert "pip install 'russian-emigration[report]'" in capsys.readouterr().err

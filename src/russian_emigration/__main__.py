@@ -44,11 +44,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from russian_emigration.params import ParameterError
     from russian_emigration.report import ReportError
 
+    if args.command in ("report", "notebooks"):
+        missing = _missing_report_tools()
+        if missing:
+            print(
+                f"error: `{args.command}` needs {', '.join(missing)}, which are not installed; "
+                "install the report extra: pip install 'russian-emigration[report]'",
+                file=sys.stderr,
+            )
+            return 2
     try:
         return _run(args)
     except (ParameterError, DatasetError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _missing_report_tools() -> list[str]:
+    """The notebook tools the report needs that cannot be imported here."""
+    from importlib.util import find_spec
+
+    return [name for name in ("papermill", "nbconvert", "ipykernel") if find_spec(name) is None]
 
 
 def _run(args: argparse.Namespace) -> int:

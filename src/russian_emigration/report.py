@@ -8,6 +8,7 @@ build never leaves a half-written report.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -173,14 +174,22 @@ def build_report(
     return index
 
 
+@functools.lru_cache(maxsize=4)
+def _dataset(folder: str | None) -> Any:
+    """The data package a report uses, loaded once per build (None: the bundled one)."""
+    from russian_emigration.loader import load_dataset
+    from russian_emigration.params import check_data_dir
+
+    return load_dataset(check_data_dir("data_dir", folder))
+
+
 def _check_values(typed: Mapping[Path, Mapping[str, Any]]) -> None:
     """Before any kernel starts: the data package loads and every value passes the notebooks' own checks."""
-    from russian_emigration.loader import load_dataset
-    from russian_emigration.params import check_data_dir, validate
+    from russian_emigration.params import validate
 
+    _dataset.cache_clear()  # a new build reads the files afresh
     for params in typed.values():
-        ds = load_dataset(check_data_dir("data_dir", params.get("data_dir")))
-        validate(ds, strict=False, **params)
+        validate(_dataset(params.get("data_dir")), strict=False, **params)
 
 
 def _check_replaceable(final: Path) -> None:

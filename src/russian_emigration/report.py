@@ -332,10 +332,7 @@ def render_html(nb: Any) -> str:
 
 def _index_html(entries: Sequence[Mapping[str, str]], parameters: Mapping[str, str]) -> str:
     """The report's front page: one link and one line per notebook."""
-    from russian_emigration.loader import data_dir as bundled
-    from russian_emigration.loader import load_dataset
-
-    ds = load_dataset(parameters.get("data_dir") or bundled())
+    ds = _dataset(parameters.get("data_dir"))
     items = "\n".join(
         f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a><br>'
         f'<span class="summary">{html.escape(e["summary"])}</span>'

@@ -284,6 +284,7 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> 
             execution_timeout=600,
             start_timeout=120,
             km=km,
+            request_save_on_cell_execute=False,  # write once at the end, not twice per cell
         )
     except PapermillExecutionError as exc:
         raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None

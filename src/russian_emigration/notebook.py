@@ -29,7 +29,7 @@ def setup_notebook() -> None:
     shell.run_line_magic("matplotlib", "inline")
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-    set_matplotlib_formats("png")
+    set_matplotlib_formats("png", bbox_inches=None)  # finish() lays the figure out; one draw, not two
     apply_style()  # %matplotlib inline resets some rcParams
 
 

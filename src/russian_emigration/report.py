@@ -274,9 +274,9 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> 
     # No cwd=: papermill implements it with os.chdir, which is process-wide and races between
     # concurrent builds. The notebooks resolve every path from the package, not the working directory.
     try:
-        papermill.execute_notebook(
+        nb = papermill.execute_notebook(
             str(path),
-            str(executed),
+            None,  # papermill writes nothing; the numbered notebook is written once below
             parameters=params,
             kernel_name="python3",
             progress_bar=False,
@@ -284,11 +284,10 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> 
             execution_timeout=600,
             start_timeout=120,
             km=km,
-            request_save_on_cell_execute=False,  # write once at the end, not twice per cell
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-    nb = nbformat.read(executed, as_version=4)
     _renumber(nb)
     nbformat.write(nb, executed)
     page = f"{path.stem}.html"

@@ -12,7 +12,6 @@ import pandas as pd
 
 from russian_emigration.loader import Dataset
 
-UNDATED = "undated"
 NOT_STATED = "not stated in the sources"
 NO_STANCE = "not stated"
 

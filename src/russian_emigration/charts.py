@@ -22,7 +22,6 @@ STANCE_COLORS = {
 }
 #: Marker per qualifier of an estimate: more than, about, up to, exact.
 BOUND_MARKERS = {"at_least": "^", "approx": "o", "at_most": "v", "exact": "s", "range": "_"}
-BOUND_LABELS = {"at_least": "at least", "approx": "about", "at_most": "at most", "exact": "exact", "range": "range"}
 GREY = "#999999"
 SERIES_COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 

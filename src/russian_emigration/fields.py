@@ -197,7 +197,6 @@ class Typed:
     kind: str
     values: Any  # per distinct value: numbers, timestamps, tuples, category codes or strings
     derived: dict[str, Any] = field(default_factory=dict)
-    categories: list[Any] | None = None
 
     def assemble(self, codes: np.ndarray, ok: np.ndarray) -> ParsedField:
         """The typed column for rows with these codes; rows that are empty or invalid become missing."""

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from russian_emigration.constants import INVASION_DATE, MOBILIZATION_EVENT_ID, NOT_STATED, SEED_SOURCE_ID
+from russian_emigration.labels import code_label
 from russian_emigration.loader import Dataset
 
 
@@ -96,23 +97,51 @@ def waves(ds: Dataset) -> pd.DataFrame:
     return _sorted(ds.events[ds.events["theme"] == "wave"], ["event_date_first", "event_id"])
 
 
+#: What a count of people who left is counted from: code -> label template.
+COUNTED_FROM = {"invasion": "the invasion", "mobilization": "mobilization ({day})", "increment": "a later start (an increment)"}
+
+
+def plot_dates(frame: pd.DataFrame, start: date | None = None, end: date | None = None) -> pd.Series:
+    """Where an estimate is drawn: the middle of its as-of span, clipped to the window and to its start.
+
+    A figure dated "2022-09" and counted from 21 September is drawn inside [21 Sep, 30 Sep], never
+    before the day it counts from; a span reaching past the window is drawn inside the window.
+    """
+    first, last = frame["as_of_date_first"], frame["as_of_date_last"]
+    if "period_start_date_first" in frame.columns:
+        since = frame["period_start_date_first"]
+        first = first.where(~(since > first) | (since > last), since)
+    if start is not None:
+        first = first.clip(lower=pd.Timestamp(start))
+    if end is not None:
+        last = last.clip(upper=pd.Timestamp(end))
+    return first + (last - first) / 2
+
+
+def _counted_from(frame: pd.DataFrame, mobilization: date) -> pd.DataFrame:
+    since = frame["period_start_date_first"]
+    out = frame.copy()
+    out["counted_from"] = np.select(
+        [since < _month_after_invasion(), since == pd.Timestamp(mobilization)],
+        ["invasion", "mobilization"],
+        default="increment",
+    )
+    labels = {code: text.format(day=_day(mobilization)) for code, text in COUNTED_FROM.items()}
+    out["counted_from_label"] = out["counted_from"].map(labels)
+    return out
+
+
 def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Estimates of how many left Russia (people), dated within [start, end], with a plotting date.
 
-    ``counted_from`` tells totals since the invasion apart from counts since mobilization and
-    from increments; ``plot_date`` is the middle of the as-of span.
+    ``counted_from`` (a code of :data:`COUNTED_FROM`, with ``counted_from_label``) tells totals since
+    the invasion apart from counts since mobilization and from increments; ``plot_date`` is given by
+    :func:`plot_dates`.
     """
     left = ds.estimates[ds.estimates["measure"] == "left_russia"]
     left = overlapping(left, "as_of_date", start, end)
-    out = _with_publisher(left, ds)
-    out["plot_date"] = midpoint(out, "as_of_date")
-    since = out["period_start_date_first"]
-    mobilization = mobilization_date(ds)
-    out["counted_from"] = np.select(
-        [since < _month_after_invasion(), since == pd.Timestamp(mobilization)],
-        ["the invasion", f"mobilization ({_day(mobilization)})"],
-        default="a later start (an increment)",
-    )
+    out = _counted_from(_with_publisher(left, ds), mobilization_date(ds))
+    out["plot_date"] = plot_dates(out, start, end)
     return _sorted(out, ["plot_date", "estimate_id"])
 
 
@@ -125,15 +154,10 @@ def undated_outflow_estimates(ds: Dataset) -> pd.DataFrame:
 def all_outflow_estimates(ds: Dataset) -> pd.DataFrame:
     """Every estimate of how many left Russia, dated ones by date, then the undated ones."""
     dated = outflow_estimates(ds)
-    undated = undated_outflow_estimates(ds)
-    undated = undated.assign(
-        counted_from="the invasion"
-        if undated.empty
-        else np.where(
-            undated["period_start_date_first"] < _month_after_invasion(), "the invasion", "a later start (an increment)"
-        )
-    )
-    return pd.concat([dated, undated], ignore_index=True) if len(undated) else dated
+    undated = _counted_from(undated_outflow_estimates(ds), mobilization_date(ds))
+    out = pd.concat([dated, undated], ignore_index=True) if len(undated) else dated
+    out["label"] = out["publisher"] + " (" + out["as_of_date"].astype(object).fillna("no date").astype(str) + ")"
+    return out
 
 
 def estimate_spread(estimates: pd.DataFrame) -> dict[str, object]:
@@ -149,11 +173,19 @@ def estimate_spread(estimates: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
+    """Which of the first to fourth waves the rows describe, in order."""
+    summaries = wave_rows["summary"].astype(str)
+    return [w for w in ("first", "second", "third", "fourth") if summaries.str.contains(f"{w} wave", case=False).any()]
+
+
 def survey_shares(ds: Dataset) -> pd.DataFrame:
     """Survey findings about emigrants' reasons and returns (percent of respondents)."""
     measures = ["share_fearing_repression", "share_left_mainly_for_mobilization", "share_returned"]
-    shares = ds.estimates[ds.estimates["measure"].isin(measures)]
-    return _sorted(_with_publisher(shares, ds), ["measure", "as_of_date_first", "estimate_id"])
+    shares = _sorted(_with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds), ["measure", "as_of_date_first", "estimate_id"])
+    when = shares["as_of_date"].astype(object).fillna("no date").astype(str)
+    shares["label"] = [f"{code_label('measure', m)}: {p} ({w})" for m, p, w in zip(shares["measure"], shares["publisher"], when, strict=True)]
+    return shares
 
 
 # ---------------------------------------------------------------- 02 notable emigrants
@@ -172,11 +204,24 @@ def count_by_domain(ds: Dataset, domain: str | None = None) -> pd.Series:
     return counts.rename("emigrants").rename_axis("domain").sort_values(ascending=False, kind="stable")
 
 
+def domain_counts(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
+    """:func:`count_by_domain` as a frame with the domain's label and the sources of the people counted."""
+    counts = count_by_domain(ds, domain).reset_index()
+    counts["domain_label"] = counts["domain"].map(lambda code: code_label("domain", code))
+    chosen = emigrants(ds, domain)
+    counts["source_ids"] = counts["domain"].map(
+        lambda code: "; ".join(sorted(set(chosen.loc[chosen["domain"] == code, "source_id"].astype(str))))
+    )
+    return counts
+
+
 def count_by_destination(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
     """How many notable emigrants per destination country, with their names; unknown ones last."""
     chosen = emigrants(ds, domain)
     grouped = chosen.groupby("destination", sort=True).agg(
-        emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s)))
+        emigrants=("name", "size"),
+        names=("name", lambda s: ", ".join(sorted(s))),
+        source_ids=("destination_source_id", lambda s: "; ".join(sorted(set(s.dropna().astype(str))))),
     )
     grouped = grouped.reset_index()
     grouped["is_known"] = grouped["destination"] != NOT_STATED
@@ -184,6 +229,13 @@ def count_by_destination(ds: Dataset, domain: str | None = None) -> pd.DataFrame
         ["is_known", "emigrants", "destination"], ascending=[False, False, True], kind="stable"
     )
     return grouped.drop(columns="is_known").reset_index(drop=True)
+
+
+def emigrant_steps(ds: Dataset, people: pd.DataFrame) -> pd.DataFrame:
+    """Events linked to the given emigrants, with the emigrant's name, by emigrant then date."""
+    steps = ds.events[ds.events["emigrant_id"].isin(people["emigrant_id"])].copy()
+    steps["name"] = steps["emigrant_id"].map(ds.emigrants.set_index("emigrant_id")["name"]).astype(str)
+    return _sorted(steps, ["name", "event_date_first", "event_id"])
 
 
 def departures_by_month(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
@@ -217,8 +269,35 @@ def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataF
     return _sorted(frame, ["row_label", "plot_date", "event_id"])
 
 
-def september_2022_closures(ds: Dataset) -> pd.DataFrame:
+def response_counts(ds: Dataset, countries: list[str] | None = None) -> pd.Series:
+    """How many responses per stance label (every stance of the vocabulary, "not stated" last), zeros dropped."""
+    chosen = responses(ds, countries)
+    order = [*vocabulary(ds, "events", "stance"), NOT_STATED]
+    counts = chosen["stance_label"].value_counts().reindex(order, fill_value=0)
+    return counts[counts > 0]
+
+
+def without_records(ds: Dataset, countries: list[str] | None) -> list[str]:
+    """The selected countries with no row at all in events or estimates (their names, sorted)."""
+    if countries is None:
+        return []
+    recorded = set(ds.events["country_code"].dropna()) | set(ds.estimates["country_code"].dropna())
+    names = country_names(ds)
+    return sorted(str(names[c]) for c in countries if c not in recorded)
+
+
+def focus_people_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
+    """The dated estimates in people about one destination, with a plotting date."""
+    frame = destination_estimates(ds, country_code)
+    frame = frame[(frame["unit"] == "people") & frame["as_of_date"].notna()].copy()
+    frame["plot_date"] = plot_dates(frame)
+    return frame.reset_index(drop=True)
+
+
+def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
+
+    With ``countries``, only theirs and those of international bodies (no country).
 
     The refusals of refuge carry no date in the source but follow the mobilization, so they are
     included and flagged in ``when``.
@@ -230,6 +309,8 @@ def september_2022_closures(ds: Dataset) -> pd.DataFrame:
     refusals = frame[frame["event_date"].isna() & (frame["category"] == "refuge_refused")]
     out = pd.concat([dated, refusals])
     out["when"] = out["event_date"].fillna(f"after {_day(mobilization_date(ds))} (no date in the source)")
+    if countries is not None:
+        out = out[out["country_code"].isin(countries) | out["country_code"].isna()]
     return _sorted(out, ["event_date_first", "country_name", "event_id"])
 
 
@@ -261,6 +342,12 @@ def station_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     frame = with_country_name(stations[stations["respondents"] >= min_respondents], ds)
     frame["label"] = frame["place"] + " (" + frame["station_id"].astype(str) + ")"
     return frame.sort_values(["putin_pct", "station_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def dropped_stations(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
+    """Stations with fewer than ``min_respondents`` respondents, smallest first."""
+    stations = ds.vote_abroad_stations
+    return _sorted(stations[stations["respondents"] < min_respondents], ["respondents", "station_id"])
 
 
 def weighted_shares(stations: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -295,7 +382,9 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
                 **shares,
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(
+        rows, columns=["country_code", "label", "stations", "respondents", "places", *columns]
+    )
     return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -347,6 +436,23 @@ def reconcile_seed(ds: Dataset) -> pd.DataFrame:
     return frame.sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
 
 
+def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = 1.0) -> dict[str, object] | None:
+    """How many article figures are within ``tolerance`` points of the station table, and the largest gap.
+
+    None when no article figure has a station-table figure to compare with.
+    """
+    gaps = reconciled["gap_pts"].astype(float).abs()
+    if gaps.notna().sum() == 0:
+        return None
+    return {
+        "close": int((gaps <= tolerance).sum()),
+        "compared": int(gaps.notna().sum()),
+        "total": len(reconciled),
+        "largest_gap_pts": float(gaps.max()),
+        "largest_gap_place": str(reconciled.loc[gaps.idxmax(), "place"]),
+    }
+
+
 def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     """Official CEC results beside the exit poll for the same city or country, where both exist.
 
@@ -372,7 +478,11 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
                 "source_id": row.source_id,
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(
+        rows,
+        columns=["place", "place_type", "official_pct", "exit_poll_pct", "gap_pts", "stations", "source_id"],
+    )
+    frame["label"] = frame["place"] + " [" + frame["source_id"].astype(str) + "]"
     return frame.sort_values(
         ["gap_pts", "place", "source_id"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)

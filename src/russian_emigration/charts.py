@@ -1,17 +1,33 @@
-"""Chart style and source footnotes shared by the notebooks. matplotlib is imported only when used."""
+"""The notebooks' charts: each function takes tidy frames from ``analysis`` and returns a chart or a sentence.
+
+A :class:`Chart` displays as a 150 dpi PNG with alt text computed from the data, a source footnote of
+clickable links and a CSV download of exactly the rows it draws. When a selection has nothing to
+draw (or a bar chart would have one bar), the function returns a :class:`Note` instead: one plain
+sentence saying what is missing for which selection. Colours, markers and labels come from fixed
+maps keyed by the descriptor's vocabularies, so a category keeps its colour in every chart.
+"""
 
 from __future__ import annotations
 
+import html
+import io
 import textwrap
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from russian_emigration.labels import code_label
+from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, escape_markdown
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: One colour per stance toward emigrants (colour-blind-safe Okabe-Ito palette).
+    from russian_emigration.loader import Dataset
+
+#: One colour per stance toward emigrants (colour-blind-safe Okabe-Ito palette), plus "not stated".
 STANCE_COLORS = {
     "welcoming": "#009E73",
     "restrictive": "#E69F00",
@@ -20,15 +36,53 @@ STANCE_COLORS = {
     "neutral": "#0072B2",
     "not stated": "#999999",
 }
-#: Marker per qualifier of an estimate: more than, about, up to, exact.
-BOUND_MARKERS = {"at_least": "^", "approx": "o", "at_most": "v", "exact": "s", "range": "_"}
+#: Marker per qualifier of an estimate: more than, about, up to, exact; a range is a bar.
+BOUND_MARKERS = {"at_least": "^", "approx": "o", "at_most": "v", "exact": "s", "range": "|"}
+BOUND_NOTE = "Markers: ▲ at least, ● about, ▼ at most, ■ exact; bars are ranges."
+#: One colour per measure of the estimates table (fixed, so a measure has one colour everywhere).
+MEASURE_COLORS = {
+    "left_russia": "#0072B2",
+    "left_russia_it_specialists": "#56B4E9",
+    "remained_abroad": "#004C7A",
+    "emigrated_official": "#7F7F7F",
+    "entered": "#E69F00",
+    "left_destination": "#CC79A7",
+    "remained": "#009E73",
+    "settled": "#D55E00",
+    "immigrated_official": "#000000",
+    "net_migration_official": "#8C564B",
+    "residence_permits": "#9467BD",
+    "asylum_applications": "#BCBD22",
+    "humanitarian_admissions": "#17BECF",
+    "citizenship_granted": "#F0E442",
+    "border_exits": "#AEC7E8",
+    "border_entries": "#FFBB78",
+    "share_fearing_repression": "#D55E00",
+    "share_left_mainly_for_mobilization": "#0072B2",
+    "share_returned": "#009E73",
+    "share_settled_in_destination": "#CC79A7",
+}
+#: One colour per starting point of a count of people who left (see ``analysis.COUNTED_FROM``).
+COUNTED_FROM_COLORS = {"invasion": "#0072B2", "mobilization": "#E69F00", "increment": "#999999"}
+#: One colour per kind of published vote figure, and per answer of the exit poll.
+RESULT_KIND_COLORS = {"exit_poll": "#0072B2", "official": "#D55E00"}
+ANSWER_COLORS = {
+    "putin_pct": "#0072B2",
+    "davankov_pct": "#E69F00",
+    "kharitonov_pct": "#56B4E9",
+    "slutsky_pct": "#CC79A7",
+    "spoiled_pct": "#009E73",
+    "declined_pct": "#999999",
+    "ballot_removed_pct": "#000000",
+}
+BAR_COLOR = "#0072B2"
 GREY = "#999999"
-SERIES_COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+DPI = 150
 
 STYLE: dict[str, Any] = {
     "figure.figsize": (9.0, 5.0),
     "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "savefig.dpi": DPI,
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -37,31 +91,89 @@ STYLE: dict[str, Any] = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "axes.prop_cycle": None,  # set in apply_style (needs matplotlib's cycler)
     "legend.frameon": False,
+    "text.parse_math": False,  # text from the data is drawn literally: a "$" is a dollar sign
     "svg.hashsalt": "russian-emigration",
 }
 
 
 def apply_style() -> None:
-    """Set the project's matplotlib style (deterministic output, readable defaults)."""
+    """Start from matplotlib's own defaults (a user's matplotlibrc changes nothing), then the project's style."""
     import matplotlib as mpl
-    from cycler import cycler
 
-    style = dict(STYLE, **{"axes.prop_cycle": cycler(color=SERIES_COLORS)})
-    mpl.rcParams.update(style)
+    mpl.rcdefaults()
+    mpl.rcParams.update(STYLE)
+
+
+# ---------------------------------------------------------------- outputs
+class Note(Prose):
+    """One plain sentence shown instead of a chart or table that would have nothing (or one bar) to show."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__("{sentence}", sentence=sentence)
+
+
+class Chart:
+    """A drawn figure with its alt text, the rows it draws (for the CSV) and its sources."""
+
+    def __init__(self, fig: Figure, *, alt: str, data: pd.DataFrame, sources: pd.DataFrame, name: str) -> None:
+        self.fig, self.alt, self.data, self.sources, self.name = fig, alt, data, sources, name
+
+    def png(self) -> bytes:
+        """The figure as a PNG at :data:`DPI`, without a timestamp or software stamp."""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+        return buffer.getvalue()
+
+    def footnote_html(self) -> str:
+        """The sources as links to their entries on the Sources page, and to the publisher's page."""
+        parts = []
+        for row in self.sources.itertuples():
+            sid = html.escape(str(row.source_id))
+            publisher = html.escape(str(row.publisher))
+            url = str(row.url) if isinstance(row.url, str) and row.url.startswith(("http://", "https://")) else ""
+            name = f'<a href="{html.escape(url)}">{publisher}</a>' if url else publisher
+            parts.append(f'{name} [<a href="{SOURCES_PAGE}#{sid}">{sid}</a>]')
+        return "Sources: " + "; ".join(parts) + "."
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        import base64
+
+        png = base64.b64encode(self.png()).decode("ascii")
+        alt = html.escape(self.alt)
+        page = (
+            f'<figure class="re-chart"><img src="data:image/png;base64,{png}" alt="{alt}" style="max-width:100%">'
+            f'<figcaption style="font-size:0.85em">{self.footnote_html()} '
+            f"{csv_link(self.data, self.name, 'Download the data behind this chart as CSV')}</figcaption></figure>"
+        )
+        data = {"image/png": png, "text/html": page, "text/plain": self.alt}
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self) -> str:
+        return self.alt
+
+
+Shown = Chart | Note
+
+
+# ---------------------------------------------------------------- shared pieces
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
 
 
 def source_footnote(sources: pd.DataFrame, width: int = 150) -> str:
-    """A footnote naming every source of the plotted rows: 'Sources: publisher [source_id]; ...'."""
+    """The footnote drawn in the image: 'Sources: publisher [source_id]; ...'."""
     entries = [f"{row.publisher} [{row.source_id}]" for row in sources.sort_values("source_id").itertuples()]
-    text = "Sources: " + ("; ".join(entries) if entries else "none") + ". Full references in 'Caveats and sources'."
-    return textwrap.fill(text, width=width)
+    return textwrap.fill("Sources: " + "; ".join(entries) + ". Full references in 'Caveats and sources'.", width)
 
 
-def finish(
-    fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = ""
-) -> None:
+def finish(fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = "") -> None:
     """Give a chart its title, axis labels (with units) and a footnote listing its sources."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -77,9 +189,409 @@ def finish(
 
 
 def thousands(ax: Axes, axis: str = "y") -> None:
-    """Format an axis's tick labels with thousands separators."""
+    """Format an axis's tick labels with thousands separators (never "-0")."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_locator(MaxNLocator(nbins=6))
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v) if v == 0 else v:,.0f}"))
+
+
+def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """Show [start, end] on the x axis with ticks made for that span: always a year, never hours."""
+    from matplotlib import dates as mdates
+
+    days = (end - start).days
+    if days <= 45:
+        locator: Any = mdates.DayLocator(bymonthday=[1, 8, 15, 22])
+        fmt = "%d %b %Y"
+    elif days <= 200:
+        locator, fmt = mdates.MonthLocator(), "%b %Y"
+    elif days <= 550:
+        locator, fmt = mdates.MonthLocator(bymonth=[1, 4, 7, 10]), "%b %Y"
+    elif days <= 1100:
+        locator, fmt = mdates.MonthLocator(bymonth=[1, 7]), "%b %Y"
+    else:
+        locator, fmt = mdates.YearLocator(), "%Y"
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator() if days > 45 else mdates.DayLocator())
+    ax.set_xlim(start, end)
+
+
+def data_window(dates: pd.Series, start: date | None, end: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window to show: the given one, or the data's span padded by a month (at least two months wide)."""
+    if start is not None and end is not None:
+        return pd.Timestamp(start), pd.Timestamp(end)
+    first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    pad = max(pd.Timedelta(days=30), (last - first) * 0.05)
+    return (pd.Timestamp(start) if start else (first - pad).normalize(), pd.Timestamp(end) if end else last + pad)
+
+
+def _span(dates: pd.Series) -> str:
+    first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    if first.to_period("M") == last.to_period("M"):
+        return f"in {first:%B %Y}"
+    return f"from {first:%B %Y} to {last:%B %Y}"
+
+
+def _number(value: Any) -> str:
+    """A number as a reader reads it: 110,000 (not 110,000.0), 45.5."""
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+
+
+def _range(low: Any, high: Any, unit: str) -> str:
+    if float(low) == float(high):
+        return f"{_number(low)}{unit}"
+    return f"from {_number(low)}{unit} to {_number(high)}{unit}"
+
+
+def _drawn(frame: pd.DataFrame, columns: Sequence[str], **extra: Any) -> pd.DataFrame:
+    """The rows a chart draws, for its CSV: the given columns (those present) and a source column."""
+    present = [c for c in columns if c in frame.columns]
+    out = frame[present].copy()
+    for key, value in extra.items():
+        out[key] = value
+    if "source_id" in frame.columns:
+        out = out.drop(columns="source_id", errors="ignore").assign(source_id=frame["source_id"].to_numpy())
+    return out.reset_index(drop=True)
+
+
+def _sources(ds: Dataset, *frames: pd.DataFrame) -> pd.DataFrame:
+    return ds.sources_for(*frames)
+
+
+# ---------------------------------------------------------------- estimates over time
+def plot_estimates(
+    ds: Dataset,
+    estimates: pd.DataFrame,
+    *,
+    color_by: str,
+    title: str,
+    ylabel: str,
+    empty: str,
+    start: date | None = None,
+    end: date | None = None,
+    events: pd.DataFrame | None = None,
+    note: str = "",
+    name: str = "estimates",
+) -> Shown:
+    """Estimates at their ``plot_date``: colour by ``color_by`` (counted_from or measure), marker by bound.
+
+    ``events`` (optional) are drawn as dotted vertical lines labelled by category.
+    """
+    events = events if events is not None else pd.DataFrame(columns=["event_date_first", "category"])
+    if estimates.empty and events.empty:
+        return Note(empty)
+    colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
+    dates = pd.concat([estimates["plot_date"], events["event_date_first"]])
+    lo, hi = data_window(dates, start, end)
+    fig, ax = _figure(10, 5.5)
+    for group in [g for g in colors if g in set(estimates[color_by])]:
+        rows = estimates[estimates[color_by] == group]
+        color = colors[group]
+        for row in rows.itertuples():
+            if row.bound == "range":
+                ax.vlines(row.plot_date, row.value, row.value_high, color=color, linewidth=3)
+            else:
+                ax.scatter(row.plot_date, row.value, marker=BOUND_MARKERS[row.bound], color=color, s=45, zorder=3)
+        label = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
+        ax.plot([], [], color=color, linewidth=3, label=label)
+    _event_lines(ax, events, lo, hi)
+    ax.set_ylim(bottom=0, top=max(1.0, float(estimates[["value", "value_high"]].max().max() or 0)) * 1.1)
+    thousands(ax)
+    date_axis(ax, lo, hi)
+    if not estimates.empty:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title=None)
+    sources = _sources(ds, estimates, events)
+    finish(fig, ax, title=title, xlabel="date the figure refers to", ylabel=ylabel, sources=sources, note=note)
+    alt = f"{title}: a timeline {_span(pd.Series([lo, hi]))}. " + _estimates_alt(estimates, color_by)
+    if not events.empty:
+        alt += f" Dotted lines mark {len(events)} dated events."
+    data = pd.concat(
+        [
+            _drawn(estimates, ["estimate_id", "plot_date", "value", "value_high", "bound", color_by], drawn_as="point"),
+            _drawn(events, ["event_id", "event_date_first", "category"], drawn_as="dotted line"),
+        ],
+        ignore_index=True,
+    )
+    return Chart(fig, alt=alt, data=data, sources=sources, name=name)
+
+
+def _estimates_alt(estimates: pd.DataFrame, color_by: str) -> str:
+    if estimates.empty:
+        return "No estimate falls in this window."
+    parts = []
+    for group, rows in estimates.groupby(color_by, sort=True, observed=True):
+        label = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
+        top = rows["value_high"].fillna(rows["value"]).max()
+        parts.append(
+            f"{len(rows)} counted since {label}" if color_by == "counted_from" else f"{len(rows)} of {label}"
+        )
+        parts[-1] += f", {_span(rows['plot_date'])}, " + _range(rows["value"].min(), top, " people")
+    return "Estimates: " + "; ".join(parts) + "."
+
+
+def _event_lines(ax: Axes, events: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+    """Dotted lines for dated events; labels of events close together are merged, so none overlap."""
+    close = (hi - lo) / 40
+    groups: list[list[Any]] = []
+    for row in events.sort_values("event_date_first").itertuples():
+        ax.axvline(row.event_date_first, color="#777777", linestyle=":", linewidth=1)
+        label = code_label("category", row.category)
+        if groups and row.event_date_first - groups[-1][0] <= close:
+            if label not in groups[-1][1]:
+                groups[-1][1].append(label)
+        else:
+            groups.append([row.event_date_first, [label]])
+    for when, labels in groups:
+        ax.annotate(
+            ", ".join(labels),
+            (when, 1),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+            color="#555555",
+        )
+
+
+# ---------------------------------------------------------------- one row per estimate
+def estimate_rows(
+    ds: Dataset,
+    estimates: pd.DataFrame,
+    *,
+    label: str,
+    color_by: str,
+    title: str,
+    xlabel: str,
+    empty: str,
+    percent: bool = False,
+    note: str = BOUND_NOTE,
+    name: str = "estimate-rows",
+) -> Shown:
+    """One row per estimate (``label`` names it): a marker for its qualifier, a bar for a range."""
+    if estimates.empty:
+        return Note(empty)
+    colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
+    fig, ax = _figure(10, max(3.5, 0.32 * len(estimates) + 2.2))
+    for y, row in enumerate(estimates.itertuples()):
+        color = colors[getattr(row, color_by)]
+        if row.bound == "range":
+            ax.hlines(y, row.value, row.value_high, color=color, linewidth=6)
+        else:
+            ax.scatter(row.value, y, marker=BOUND_MARKERS[row.bound], color=color, s=50, zorder=3)
+        ax.annotate(
+            str(row.value_as_published),
+            (row.value_high if row.bound == "range" else row.value, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+        )
+    for group in [g for g in colors if g in set(estimates[color_by])]:
+        rows = estimates[estimates[color_by] == group]
+        text = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
+        ax.plot([], [], color=colors[group], linewidth=6, label=text)
+    ax.set_yticks(range(len(estimates)), estimates[label], fontsize=8)
+    ax.set_ylim(len(estimates) - 0.5, -0.5)
+    top = float(estimates["value_high"].fillna(estimates["value"]).max())
+    ax.set_xlim(0, 100 if percent else top * 1.5)
+    if not percent:
+        thousands(ax, "x")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    sources = _sources(ds, estimates)
+    finish(fig, ax, title=title, xlabel=xlabel, ylabel="", sources=sources, note=note)
+    unit = "%" if percent else " people"
+    alt = f"{title}: {len(estimates)} rows, one per estimate, " + _range(estimates["value"].min(), top, unit) + "."
+    data = _drawn(estimates, ["estimate_id", label, "value", "value_high", "bound", color_by, "value_as_published"])
+    return Chart(fig, alt=alt, data=data, sources=sources, name=name)
+
+
+# ---------------------------------------------------------------- counts
+def bar_counts(
+    ds: Dataset,
+    counts: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    empty: str,
+    single: str,
+    source_frames: Sequence[pd.DataFrame] = (),
+    annotate: str | None = None,
+    grey: Sequence[str] = (),
+    note: str = "",
+    noun: tuple[str, str] = ("", ""),
+    name: str = "counts",
+) -> Shown:
+    """Horizontal bars, one per row of ``counts``; one row becomes the sentence ``single``, none ``empty``.
+
+    ``single`` is formatted with the one row's columns, ``label``, ``value`` and ``count`` (the value
+    with ``noun``, singular or plural: "1 notable emigrant").
+    """
+    from russian_emigration.notebook import plural
+
+    shown = counts[counts[value] > 0]
+    if shown.empty:
+        return Note(empty)
+    if len(shown) == 1:
+        row = shown.iloc[0].to_dict()
+        count = plural(int(row[value]), noun[0], noun[1]) if noun[0] else f"{row[value]:,}"
+        return Note(single.format(**{**row, "label": row[label], "value": row[value], "count": count}))
+    fig, ax = _figure(9, max(3.0, 0.35 * len(shown) + 2.0))
+    colors = [GREY if v in grey else BAR_COLOR for v in shown[label]]
+    ax.barh(list(range(len(shown))), shown[value].to_numpy(dtype=float), color=colors)
+    ax.set_yticks(range(len(shown)), list(shown[label]))
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    integer = pd.api.types.is_integer_dtype(shown[value])
+    if integer:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    else:
+        thousands(ax, "x")
+    ax.set_xlim(0, float(shown[value].max()) * 1.15)
+    for y, row in enumerate(shown.itertuples()):
+        text = str(getattr(row, annotate)) if annotate else f"{getattr(row, value):,}"
+        ax.annotate(text, (getattr(row, value), y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    sources = _sources(ds, shown, *source_frames)
+    finish(fig, ax, title=title, xlabel=xlabel, ylabel=ylabel, sources=sources, note=note)
+    top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
+    alt = (
+        f"{title}: {len(shown)} bars. The longest is {top[label]} ({_number(top[value])}); "
+        f"the shortest is {bottom[label]} ({_number(bottom[value])})."
+    )
+    data = shown[[label, value, *([annotate] if annotate else [])]].copy()
+    data["source_id"] = "; ".join(sources["source_id"])
+    return Chart(fig, alt=alt, data=data, sources=sources, name=name)
+
+
+# ---------------------------------------------------------------- responses over time
+def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
+    """One row per country or body, one dot per dated response at its date, coloured by stance."""
+    if matrix.empty:
+        return Note(empty)
+    rows = sorted(matrix["row_label"].unique())
+    lo, hi = data_window(matrix["plot_date"], None, None)
+    fig, ax = _figure(10, max(3.5, 0.38 * len(rows) + 2.2))
+    for stance in [s for s in STANCE_COLORS if s in set(matrix["stance_label"])]:
+        part = matrix[matrix["stance_label"] == stance]
+        y = part["row_label"].map(rows.index)
+        ax.scatter(part["plot_date"], y, color=STANCE_COLORS[stance], s=60, label=stance, edgecolor="white", zorder=3)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    date_axis(ax, lo, hi)
+    ax.legend(title="stance toward emigrants", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    sources = _sources(ds, matrix)
+    finish(fig, ax, title=title, xlabel="date of the response", ylabel="country or body", sources=sources, note=note)
+    counts = matrix["stance_label"].value_counts()
+    alt = (
+        f"{title}: {len(matrix)} dated responses of {len(rows)} countries or bodies, {_span(matrix['plot_date'])}; "
+        + ", ".join(f"{counts[s]} {s}" for s in STANCE_COLORS if s in counts.index)
+        + "."
+    )
+    data = _drawn(matrix, ["event_id", "row_label", "event_date", "plot_date", "stance_label"])
+    return Chart(fig, alt=alt, data=data, sources=sources, name="responses")
+
+
+# ---------------------------------------------------------------- shares per row
+def dot_rows(
+    ds: Dataset,
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    series: Mapping[str, str],
+    colors: Mapping[str, str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    empty: str,
+    link: tuple[str, str] | None = None,
+    source_frames: Sequence[pd.DataFrame] = (),
+    note: str = "",
+    name: str = "shares",
+) -> Shown:
+    """One row per ``label``; a dot per column of ``series`` (column -> legend text) on a 0-100 % axis.
+
+    ``link`` joins two columns of a row with a grey line (e.g. exit poll to official result).
+    """
+    if frame.empty:
+        return Note(empty)
+    n = len(frame)
+    fig, ax = _figure(9, max(3.5, 0.24 * n + 2.4))
+    ys = list(range(n))
+    if link is not None:
+        ax.hlines(ys, frame[link[0]].astype(float), frame[link[1]].astype(float), color="#BBBBBB", linewidth=2)
+    for column, text in series.items():
+        ax.scatter(frame[column].astype(float), ys, color=colors[column], s=28, label=text, zorder=3)
+    ax.set_yticks(ys, list(frame[label]), fontsize=7 if n > 30 else 9)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    sources = _sources(ds, frame, *source_frames)
+    finish(fig, ax, title=title, xlabel=xlabel, ylabel=ylabel, sources=sources, note=note)
+    first = list(series)[0]
+    top, bottom = frame.loc[frame[first].idxmax()], frame.loc[frame[first].idxmin()]
+    alt = (
+        f"{title}: {n} rows. {series[first]} ranges from {bottom[first]:.1f}% ({bottom[label]}) "
+        f"to {top[first]:.1f}% ({top[label]})."
+    )
+    data = _drawn(frame, [label, *series])
+    if "source_id" not in data.columns:
+        data["source_id"] = "; ".join(sources["source_id"])
+    return Chart(fig, alt=alt, data=data, sources=sources, name=name)
+
+
+# ---------------------------------------------------------------- sources
+def sources_table(ds: Dataset, *frames: pd.DataFrame) -> Any:
+    """The sources of every given frame: id (a link to the Sources page), publisher, title, date, full URL."""
+    from russian_emigration.notebook import table
+
+    return table(
+        ds.sources_for(*frames),
+        {
+            "source_id": "source",
+            "publisher": "publisher",
+            "title": "title",
+            "published_date": "published",
+            "url": "address",
+        },
+        name="sources",
+        empty="Nothing shown on this page has a source in the data.",
+    )
+
+
+def labels_overlap(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of tick labels on the same axis whose drawn boxes overlap (for tests)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            for i in range(len(boxes) - 1):
+                if boxes[i].overlaps(boxes[i + 1]):
+                    pairs.append((labels[i].get_text(), labels[i + 1].get_text()))
+    return pairs
+
+
+__all__ = [
+    "Chart",
+    "Note",
+    "apply_style",
+    "bar_counts",
+    "date_axis",
+    "dot_rows",
+    "escape_markdown",
+    "estimate_rows",
+    "plot_estimates",
+    "response_dots",
+    "sources_table",
+]

@@ -1,64 +1,219 @@
-"""One call to make a notebook's output deterministic and readable."""
+"""What a reader sees inside a notebook: prose with escaped data, tables for people, one-call setup.
+
+Every string that comes from the data is escaped (HTML and Markdown) before it lands in an output;
+every rich output carries a ``text/plain`` fallback with the same text.
+"""
 
 from __future__ import annotations
 
+import base64
+import html
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
+
+from russian_emigration.labels import code_label, is_code_column
 
 PANDAS_OPTIONS = {
     "display.max_columns": 30,
-    "display.max_rows": 120,
+    "display.max_rows": 500,
     "display.width": 160,
     "display.precision": 2,
-    "display.max_colwidth": 90,
+    "display.max_colwidth": None,
     "display.show_dimensions": False,
 }
+#: Where the site puts its Sources page, relative to a notebook page.
+SOURCES_PAGE = "sources.html"
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:")
+_URL = re.compile(r"https?://\S+\Z")
 
 
 def setup_notebook() -> None:
-    """Set pandas display options, the matplotlib style and PNG inline figures; silence no warnings but named ones."""
+    """Set pandas display options and the charts' matplotlib style (from matplotlib's defaults)."""
     for key, value in PANDAS_OPTIONS.items():
         pd.set_option(key, value)
     from russian_emigration.charts import apply_style
 
     apply_style()
-    shell = _kernel_shell()
-    if shell is None:  # a plain script or a test: nothing inline to configure
-        return
-    # A kernel inherits MPLBACKEND from whoever started it (make exports agg for scripts), so
-    # choose the inline backend explicitly: charts must always be stored in the notebook.
-    shell.run_line_magic("matplotlib", "inline")
-    from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-    set_matplotlib_formats("png", bbox_inches=None)  # finish() lays the figure out; one draw, not two
-    apply_style()  # %matplotlib inline resets some rcParams
 
 
-def _kernel_shell():
-    """The IPython shell of the running Jupyter kernel, or None outside a kernel."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    return shell if shell is not None and getattr(shell, "kernel", None) is not None else None
+# ---------------------------------------------------------------- escaping
+def escape_markdown(text: str) -> str:
+    """Text from the data made inert in Markdown and in HTML: entities for HTML, backslashes for Markdown."""
+    out = []
+    for char in str(text):
+        if char in "&<>\"'":
+            out.append(html.escape(char, quote=True))
+        elif char in _MARKDOWN_SPECIAL:
+            out.append("\\" + char)
+        elif char in "\r\n":
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
-def show(text: str) -> None:
-    """Display a sentence written with numbers from the data, as Markdown."""
-    from IPython.display import Markdown, display
+class _Formatter(string.Formatter):
+    """str.format that passes every formatted value through ``escape``."""
 
-    display(Markdown(text))
+    def __init__(self, escape: Any) -> None:
+        self.escape = escape
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return self.escape(super().format_field(value, format_spec))
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str] | list[str]) -> pd.DataFrame:
-    """Pick and rename columns for display: blanks for missing text, lists as '59; 60', rows numbered from 1."""
-    mapping = columns if isinstance(columns, dict) else {c: c for c in columns}
-    out = frame[list(mapping)].rename(columns=mapping).reset_index(drop=True)
-    for column in out.columns:
-        values = out[column]
-        if values.dtype == object and values.map(lambda v: isinstance(v, tuple)).any():
-            out[column] = values.map(lambda v: "; ".join(map(str, v)) if isinstance(v, tuple) else v)
-        elif isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values.dtype):
-            out[column] = values.astype(object).where(values.notna(), "")
-    out.index = out.index + 1
-    return out
+class Prose:
+    """A sentence from the project's Markdown template with values from the data, escaped."""
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.markdown = _Formatter(escape_markdown).format(template, **values)
+        self.text = _Formatter(str).format(template, **values).replace("**", "")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/markdown": self.markdown, "text/plain": self.text}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def prose(template: str, **values: Any) -> Prose:
+    """The template (Markdown, the project's own) with ``{name}`` fields filled from ``values``, escaped."""
+    return Prose(template, **values)
+
+
+def show(template: str, **values: Any) -> None:
+    """Display a sentence: ``template`` is Markdown, every value is escaped (see :func:`prose`)."""
+    from IPython.display import display
+
+    display(Prose(template, **values))
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 notable emigrant', '2 notable emigrants' (``plural_form`` for irregular nouns)."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
+def listing(items: list[str], conjunction: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+# ---------------------------------------------------------------- values for people
+def format_value(value: Any, column: str = "") -> str:
+    """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes."""
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(format_value(v, column) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return f"{int(value)}" if column.endswith("_id") else f"{int(value):,}"
+        return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    text = str(value)
+    return code_label(column, text) if is_code_column(column) else text
+
+
+def _nowrap(column: str) -> bool:
+    return column.endswith("_date") or column in {"when", "month", "as_of", "date"}
+
+
+def csv_link(frame: pd.DataFrame, name: str, text: str = "Download these rows as CSV") -> str:
+    """An HTML link that downloads ``frame`` (exactly its rows) as a CSV file, with no server."""
+    payload = base64.b64encode(frame.to_csv(index=False, lineterminator="\n").encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="csv-download" download="{html.escape(name)}.csv" '
+        f'href="data:text/csv;charset=utf-8;base64,{payload}">{html.escape(text)}</a>'
+    )
+
+
+def source_link(source_id: str) -> str:
+    """A source id as a link to its entry on the site's Sources page."""
+    sid = html.escape(str(source_id))
+    return f'<a href="{SOURCES_PAGE}#{sid}">{sid}</a>'
+
+
+def _cell_html(value: Any, column: str) -> str:
+    if column == "source_id" or column.endswith("_source_id"):
+        return source_link(value) if isinstance(value, str) and value else ""
+    if column == "source_ids":
+        return "; ".join(source_link(v) for v in str(value).split("; ") if v) if isinstance(value, str) else ""
+    if column == "url" and isinstance(value, str) and _URL.match(value):
+        return f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
+    return html.escape(format_value(value, column))
+
+
+class Table:
+    """A table for people: escaped HTML (links, labels, no truncation), a CSV download, a plain-text twin."""
+
+    def __init__(self, frame: pd.DataFrame, columns: Mapping[str, str], *, name: str, empty: str, source: str = ""):
+        self.frame = frame[list(columns)].reset_index(drop=True)
+        self.columns = dict(columns)
+        self.name = name
+        self.empty = empty
+        self.source = source
+
+    def csv_frame(self) -> pd.DataFrame:
+        """Exactly the rows shown, headed as shown, with a source column."""
+        out = pd.DataFrame(
+            {title: [format_value(v, raw) for v in self.frame[raw]] for raw, title in self.columns.items()}
+        )
+        if "source_id" not in self.columns and "source_ids" not in self.columns:
+            out["source"] = self.source
+        return out
+
+    def plain(self) -> str:
+        """The table as aligned plain text (the fallback for viewers without HTML)."""
+        if self.frame.empty:
+            return self.empty
+        shown = self.csv_frame()
+        shown.index = range(1, len(shown) + 1)
+        return shown.to_string()
+
+    def _repr_html_(self) -> str:
+        if self.frame.empty:
+            return f"<p>{html.escape(self.empty)}</p>"
+        head = "".join(f'<th style="text-align:left">{html.escape(t)}</th>' for t in self.columns.values())
+        rows = []
+        for i, record in enumerate(self.frame.itertuples(index=False), start=1):
+            cells = [f'<td style="text-align:right">{i}</td>']
+            for raw, value in zip(self.columns, record, strict=True):
+                style = "text-align:left;white-space:nowrap" if _nowrap(raw) else "text-align:left"
+                numeric = isinstance(value, int | float) and not isinstance(value, bool) and not raw.endswith("_id")
+                style = "text-align:right;white-space:nowrap" if numeric else style
+                cells.append(f'<td style="{style}">{_cell_html(value, raw)}</td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return (
+            f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
+            f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"<p>{csv_link(self.csv_frame(), self.name)}</p></div>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        if self.frame.empty:
+            return {"text/markdown": escape_markdown(self.empty), "text/plain": self.empty}
+        return {"text/html": self._repr_html_(), "text/plain": self.plain()}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def table(
+    frame: pd.DataFrame, columns: Mapping[str, str] | list[str], *, name: str = "table", empty: str = "", source: str = ""
+) -> Table:
+    """Pick and rename columns for display; ``empty`` is the sentence shown when there are no rows.
+
+    ``source`` fills the CSV's source column when the rows carry no ``source_id``.
+    """
+    mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    return Table(frame, mapping, name=name, empty=empty or "No rows match this selection.", source=source)

@@ -5,9 +5,10 @@ Every check raises :class:`ParameterError` naming the parameter and what would w
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +31,29 @@ def check_choice(name: str, value: Any, choices: Sequence[Any], *, allow_none: b
     return value
 
 
-def check_iso_date(name: str, value: Any) -> date:
-    """Parse ``value`` as an ISO date YYYY-MM-DD."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ParameterError(f"{name}={value!r} is not valid; use an ISO date such as '2022-09-21' (YYYY-MM-DD)")
+def check_iso_date(name: str, value: Any, *, last: bool = False) -> date:
+    """Parse ``value`` as an ISO date: YYYY-MM-DD, or the partial forms the data uses, YYYY-MM and YYYY.
+
+    A partial date stands for its first day, or its last day with ``last`` (the end of a window).
+    A whole number is a year (papermill's ``-p start_date 2022`` passes one).
+    """
+    if isinstance(value, date):
+        return value
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text.strip()):
+        raise ParameterError(
+            f"{name}={value!r} is not valid; use an ISO date such as '2022-09-21' (YYYY-MM-DD), '2022-09' or '2022'"
+        )
+    parts = [int(p) for p in text.strip().split("-")]
     try:
-        return date.fromisoformat(value)
+        if len(parts) == 3:
+            return date(*parts)
+        if len(parts) == 2:
+            first = date(parts[0], parts[1], 1)
+            return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1) if last else first
+        return date(parts[0], 12, 31) if last else date(parts[0], 1, 1)
     except ValueError:
-        raise ParameterError(f"{name}={value!r} is not a real calendar date; use YYYY-MM-DD") from None
+        raise ParameterError(f"{name}={value!r} is not a real calendar date; use YYYY-MM-DD, YYYY-MM or YYYY") from None
 
 
 def check_date_order(start_name: str, start: date, end_name: str, end: date) -> None:
@@ -57,11 +73,35 @@ def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
     return value
 
 
+def parse_list(value: Any) -> Any:
+    """A list given as text, the way a command line gives it: 'GEO,KAZ', '["GEO", "KAZ"]' or '[GEO, KAZ]'.
+
+    Anything that is not a string comes back unchanged; 'None' and 'all' mean None.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text in ("None", "none", "null", "all", ""):
+        return None if text else value
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = [part.strip().strip("'\"") for part in text[1:-1].split(",")]
+        return parsed if isinstance(parsed, list) else value
+    if "," in text or re.fullmatch(r"[A-Za-z]{3}", text):
+        return [part.strip() for part in text.split(",")]
+    return value
+
+
 def check_codes(name: str, value: Any, known: Iterable[str], *, allow_none: bool = True) -> list[str] | None:
-    """Return a sorted list of known country codes, or None for all."""
+    """Return a sorted list of known country codes, or None for all; text lists are parsed by :func:`parse_list`."""
     known = sorted(known)
+    value = parse_list(value)
     if value is None and allow_none:
         return None
+    if isinstance(value, list | tuple):
+        value = [v.strip().upper() if isinstance(v, str) else v for v in value]
     if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
         raise ParameterError(
             f"{name}={value!r} is not valid; use a non-empty list of ISO alpha-3 codes such as ['GEO', 'KAZ'], "
@@ -71,6 +111,21 @@ def check_codes(name: str, value: Any, known: Iterable[str], *, allow_none: bool
     if unknown:
         raise ParameterError(f"{name} has unknown codes {_listing(unknown)}; known codes: {', '.join(known)}")
     return sorted(set(value))
+
+
+def check_domain(name: str, value: Any, codes: Sequence[str]) -> str | None:
+    """A domain by its code ('stage_and_screen') or its label ('stage and screen'); None for all."""
+    from russian_emigration.labels import code_label
+
+    if value is None or value in codes:
+        return value
+    by_label = {code_label("domain", c): c for c in codes}
+    if isinstance(value, str) and value.strip().lower() in by_label:
+        return by_label[value.strip().lower()]
+    raise ParameterError(
+        f"{name}={value!r} is not valid; use one of {_listing(codes)} (or its label, e.g. "
+        f"{next(iter(by_label))!r}) or None"
+    )
 
 
 def check_data_dir(name: str, value: Any) -> Path | None:
@@ -103,10 +158,12 @@ def _vocabulary(ds: Any, table: str, column: str) -> list[str]:
 #: One validator per notebook parameter name: (dataset, value) -> normalised value.
 VALIDATORS: dict[str, Any] = {
     "start_date": lambda ds, v: check_iso_date("start_date", v),
-    "end_date": lambda ds, v: check_iso_date("end_date", v),
-    "domain": lambda ds, v: check_choice("domain", v, _vocabulary(ds, "emigrants", "domain"), allow_none=True),
+    "end_date": lambda ds, v: check_iso_date("end_date", v, last=True),
+    "domain": lambda ds, v: check_domain("domain", v, _vocabulary(ds, "emigrants", "domain")),
     "countries": lambda ds, v: check_codes("countries", v, ds.countries["country_code"]),
-    "focus_country": lambda ds, v: check_choice("focus_country", v, _profiled_countries(ds)),
+    "focus_country": lambda ds, v: check_choice(
+        "focus_country", v.strip().upper() if isinstance(v, str) else v, _profiled_countries(ds)
+    ),
     "min_respondents": lambda ds, v: check_int("min_respondents", v, minimum=0),
     "group_by": lambda ds, v: check_choice("group_by", v, ["station", "country"]),
     "data_dir": lambda ds, v: check_data_dir("data_dir", v),
@@ -128,7 +185,13 @@ def validate(ds: Any, *, strict: bool = True, **values: Any) -> dict[str, Any]:
     if "start_date" in checked and "end_date" in checked:
         check_date_order("start_date", checked["start_date"], "end_date", checked["end_date"])
     if "min_respondents" in checked:
-        largest = int(ds.vote_abroad_stations["respondents"].max())
+        respondents = ds.vote_abroad_stations["respondents"]
+        if respondents.empty and checked["min_respondents"] > 0:
+            raise ParameterError(
+                f"min_respondents={checked['min_respondents']} cannot apply: the station table "
+                "(vote_abroad_stations) has no rows; use 0"
+            )
+        largest = int(respondents.max()) if len(respondents) else 0
         if checked["min_respondents"] > largest:
             raise ParameterError(
                 f"min_respondents={checked['min_respondents']} leaves no station; "

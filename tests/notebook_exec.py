@@ -6,7 +6,6 @@ The grid test uses it to walk the parameter space through exactly the code the n
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -23,11 +22,17 @@ def _cells(name: str) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
-def run_cells(name: str, **parameters: Any) -> list[Any]:
-    """Execute notebook ``name`` with ``parameters`` (as papermill would inject them); return what it displays."""
+def run_cells(name: str, only: tuple[str, ...] = (), **parameters: Any) -> list[Any]:
+    """Execute notebook ``name`` with ``parameters`` (as papermill would inject them); return what it displays.
+
+    With ``only``, the parameters and set-up cells run, then only the cells whose code contains one of
+    those strings (the cells a parameter changes), so a sweep does not redraw what it cannot change.
+    """
     shown: list[Any] = []
     namespace: dict[str, Any] = {"__name__": "__notebook__"}
     cells = _cells(name)
+    if only:
+        cells = cells[:2] + [c for c in cells[2:] if any(word in c for word in only)]
     with mock.patch("IPython.display.display", side_effect=lambda *objs, **_: shown.extend(objs)):
         for index, source in enumerate(cells):
             tree = ast.parse(source)

@@ -31,6 +31,13 @@ def test_overlapping_uses_the_whole_span_of_a_partial_date() -> None:
     assert len(an.overlapping(frame, "d", date(2023, 1, 1), None)) == 0
 
 
+def test_counted_from_codes_have_fixed_colours(ds) -> None:
+    from russian_emigration.charts import COUNTED_FROM_COLORS
+
+    assert set(an.COUNTED_FROM) == set(COUNTED_FROM_COLORS)
+    assert set(an.all_outflow_estimates(ds)["counted_from"]) <= set(an.COUNTED_FROM)
+
+
 def test_outflow_estimates_are_people_who_left_in_date_order(ds) -> None:
     est = an.outflow_estimates(ds)
     assert set(est["measure"]) == {"left_russia"} and set(est["unit"]) == {"people"}
@@ -178,7 +185,7 @@ def test_footnote_and_finish_name_every_source(ds) -> None:
     assert all(f"[{s}]" in text.replace("\n", " ") for s in sources["source_id"])
     fig, ax = plt.subplots()
     finish(fig, ax, title="T", xlabel="x (unit)", ylabel="y (unit)", sources=sources)
-    assert ax.get_title() == "T" and ax.get_xlabel() == "x (unit)"
+    assert ax.get_title(loc=matplotlib.rcParams["axes.titlelocation"]) == "T" and ax.get_xlabel() == "x (unit)"
     assert any("Sources:" in t.get_text() for t in fig.texts)
     plt.close(fig)
 
@@ -186,6 +193,7 @@ def test_footnote_and_finish_name_every_source(ds) -> None:
 def test_setup_and_table_helpers(ds) -> None:
     setup_notebook()
     assert pd.get_option("display.max_columns") == 30
-    shown = table(ds.events.head(3), {"event_id": "id", "refs": "refs", "stance": "stance"})
-    assert list(shown.index) == [1, 2, 3]
+    assert pd.get_option("display.max_colwidth") is None, "nothing is cut"
+    shown = table(ds.events.head(3), {"event_id": "id", "refs": "refs", "stance": "stance"}).csv_frame()
+    assert list(shown.columns) == ["id", "refs", "stance", "source"]
     assert shown["refs"].iloc[0] == "10" and shown["stance"].iloc[0] == ""

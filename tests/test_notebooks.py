@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from papermill.exceptions import PapermillExecutionError
 
 from russian_emigration import load_dataset
 from tests.notebook_helpers import NOTEBOOKS, images, run, shown_text
@@ -37,9 +36,9 @@ def test_skeleton(path: Path) -> None:
     assert "**Question.**" in nb.cells[0].source
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
     assert headings[-1] == "## Caveats and sources"
-    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert images(nb) >= 2
-    assert sources.count("finish(") == images(nb), "every chart gets a title, labels and a source footnote"
+    charts = [o.data for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert all('href="sources.html#' in d["text/html"] for d in charts), "every chart gets a linked source footnote"
     assert nb.metadata["russian_emigration"]["summary"]
 
 
@@ -112,27 +111,6 @@ def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
     assert f"{len(kept)} of {len(stations)} stations kept" in text
     assert all(f"{r.place} ({r.respondents})" in text for r in thin.itertuples())
     assert "grouped by country" in text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "parameters", "message"),
-    [
-        ("01_causes", {"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
-        ("01_causes", {"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
-        ("02_notable_emigrants", {"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
-        ("03_destination_responses", {"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
-        ("03_destination_responses", {"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
-        ("04_vote_results", {"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),
-        ("04_vote_results", {"min_respondents": -1}, "min_respondents=-1 is not valid; use a whole number >= 0"),
-        ("04_vote_results", {"data_dir": "/nonexistent"}, "data_dir='/nonexistent' is not valid"),
-    ],
-)
-def test_invalid_values_raise_a_clear_error(name: str, parameters: dict, message: str, tmp_path: Path) -> None:
-    with pytest.raises(PapermillExecutionError) as caught:
-        run(name, tmp_path, **parameters)
-    assert caught.value.ename == "ParameterError"
-    assert message in caught.value.evalue
 
 
 @pytest.mark.slow

@@ -98,7 +98,11 @@ def waves(ds: Dataset) -> pd.DataFrame:
 
 
 #: What a count of people who left is counted from: code -> label template.
-COUNTED_FROM = {"invasion": "the invasion", "mobilization": "mobilization ({day})", "increment": "a later start (an increment)"}
+COUNTED_FROM = {
+    "invasion": "the invasion",
+    "mobilization": "mobilization ({day})",
+    "increment": "a later start (an increment)",
+}
 
 
 def plot_dates(frame: pd.DataFrame, start: date | None = None, end: date | None = None) -> pd.Series:
@@ -182,9 +186,15 @@ def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
 def survey_shares(ds: Dataset) -> pd.DataFrame:
     """Survey findings about emigrants' reasons and returns (percent of respondents)."""
     measures = ["share_fearing_repression", "share_left_mainly_for_mobilization", "share_returned"]
-    shares = _sorted(_with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds), ["measure", "as_of_date_first", "estimate_id"])
+    shares = _sorted(
+        _with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds),
+        ["measure", "as_of_date_first", "estimate_id"],
+    )
     when = shares["as_of_date"].astype(object).fillna("no date").astype(str)
-    shares["label"] = [f"{code_label('measure', m)}: {p} ({w})" for m, p, w in zip(shares["measure"], shares["publisher"], when, strict=True)]
+    shares["label"] = [
+        f"{code_label('measure', m)}: {p} ({w})"
+        for m, p, w in zip(shares["measure"], shares["publisher"], when, strict=True)
+    ]
     return shares
 
 
@@ -382,9 +392,7 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
                 **shares,
             }
         )
-    frame = pd.DataFrame(
-        rows, columns=["country_code", "label", "stations", "respondents", "places", *columns]
-    )
+    frame = pd.DataFrame(rows, columns=["country_code", "label", "stations", "respondents", "places", *columns])
     return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -116,8 +117,10 @@ class Note(Prose):
 class Chart:
     """A drawn figure with its alt text, the rows it draws (for the CSV) and its sources."""
 
-    def __init__(self, fig: Figure, *, alt: str, data: pd.DataFrame, sources: pd.DataFrame, name: str) -> None:
-        self.fig, self.alt, self.data, self.sources, self.name = fig, alt, data, sources, name
+    def __init__(self, fig: Figure, *, alt: str, data: pd.DataFrame, sources: pd.DataFrame, name: str = "") -> None:
+        self.fig, self.alt, self.data, self.sources = fig, alt, data, sources
+        title = fig.axes[0].get_title(loc="left") or fig.axes[0].get_title() if fig.axes else ""
+        self.name = name or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "chart"
 
     def png(self) -> bytes:
         """The figure as a PNG at :data:`DPI`, without a timestamp or software stamp."""
@@ -158,9 +161,8 @@ Shown = Chart | Note
 
 # ---------------------------------------------------------------- shared pieces
 def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    from matplotlib.figure import Figure
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
@@ -173,7 +175,9 @@ def source_footnote(sources: pd.DataFrame, width: int = 150) -> str:
     return textwrap.fill("Sources: " + "; ".join(entries) + ". Full references in 'Caveats and sources'.", width)
 
 
-def finish(fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = "") -> None:
+def finish(
+    fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = ""
+) -> None:
     """Give a chart its title, axis labels (with units) and a footnote listing its sources."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -188,12 +192,12 @@ def finish(fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sourc
     fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
-def thousands(ax: Axes, axis: str = "y") -> None:
+def thousands(ax: Axes, axis: str = "y", nbins: int = 6) -> None:
     """Format an axis's tick labels with thousands separators (never "-0")."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(MaxNLocator(nbins=6))
+    target.set_major_locator(MaxNLocator(nbins=nbins))
     target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v) if v == 0 else v:,.0f}"))
 
 
@@ -201,6 +205,8 @@ def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
     """Show [start, end] on the x axis with ticks made for that span: always a year, never hours."""
     from matplotlib import dates as mdates
 
+    if end <= start:  # a one-day window: show that whole day
+        end = start + pd.Timedelta(days=1)
     days = (end - start).days
     if days <= 45:
         locator: Any = mdates.DayLocator(bymonthday=[1, 8, 15, 22])
@@ -275,7 +281,7 @@ def plot_estimates(
     end: date | None = None,
     events: pd.DataFrame | None = None,
     note: str = "",
-    name: str = "estimates",
+    name: str = "",
 ) -> Shown:
     """Estimates at their ``plot_date``: colour by ``color_by`` (counted_from or measure), marker by bound.
 
@@ -326,9 +332,7 @@ def _estimates_alt(estimates: pd.DataFrame, color_by: str) -> str:
     for group, rows in estimates.groupby(color_by, sort=True, observed=True):
         label = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
         top = rows["value_high"].fillna(rows["value"]).max()
-        parts.append(
-            f"{len(rows)} counted since {label}" if color_by == "counted_from" else f"{len(rows)} of {label}"
-        )
+        parts.append(f"{len(rows)} counted since {label}" if color_by == "counted_from" else f"{len(rows)} of {label}")
         parts[-1] += f", {_span(rows['plot_date'])}, " + _range(rows["value"].min(), top, " people")
     return "Estimates: " + "; ".join(parts) + "."
 
@@ -370,7 +374,7 @@ def estimate_rows(
     empty: str,
     percent: bool = False,
     note: str = BOUND_NOTE,
-    name: str = "estimate-rows",
+    name: str = "",
 ) -> Shown:
     """One row per estimate (``label`` names it): a marker for its qualifier, a bar for a range."""
     if estimates.empty:
@@ -400,7 +404,7 @@ def estimate_rows(
     top = float(estimates["value_high"].fillna(estimates["value"]).max())
     ax.set_xlim(0, 100 if percent else top * 1.5)
     if not percent:
-        thousands(ax, "x")
+        thousands(ax, "x", nbins=4)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     sources = _sources(ds, estimates)
     finish(fig, ax, title=title, xlabel=xlabel, ylabel="", sources=sources, note=note)
@@ -427,7 +431,7 @@ def bar_counts(
     grey: Sequence[str] = (),
     note: str = "",
     noun: tuple[str, str] = ("", ""),
-    name: str = "counts",
+    name: str = "",
 ) -> Shown:
     """Horizontal bars, one per row of ``counts``; one row becomes the sentence ``single``, none ``empty``.
 
@@ -452,7 +456,7 @@ def bar_counts(
     if integer:
         ax.xaxis.get_major_locator().set_params(integer=True)
     else:
-        thousands(ax, "x")
+        thousands(ax, "x", nbins=4)
     ax.set_xlim(0, float(shown[value].max()) * 1.15)
     for y, row in enumerate(shown.itertuples()):
         text = str(getattr(row, annotate)) if annotate else f"{getattr(row, value):,}"
@@ -494,7 +498,7 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
         + "."
     )
     data = _drawn(matrix, ["event_id", "row_label", "event_date", "plot_date", "stance_label"])
-    return Chart(fig, alt=alt, data=data, sources=sources, name="responses")
+    return Chart(fig, alt=alt, data=data, sources=sources)
 
 
 # ---------------------------------------------------------------- shares per row
@@ -512,7 +516,7 @@ def dot_rows(
     link: tuple[str, str] | None = None,
     source_frames: Sequence[pd.DataFrame] = (),
     note: str = "",
-    name: str = "shares",
+    name: str = "",
 ) -> Shown:
     """One row per ``label``; a dot per column of ``series`` (column -> legend text) on a 0-100 % axis.
 
@@ -566,15 +570,12 @@ def sources_table(ds: Dataset, *frames: pd.DataFrame) -> Any:
 
 def labels_overlap(fig: Figure) -> list[tuple[str, str]]:
     """Pairs of tick labels on the same axis whose drawn boxes overlap (for tests)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     pairs = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            ticks = axis._update_ticks()  # where the labels are drawn, without drawing the figure
+            labels = [t.label1 for t in ticks if t.label1.get_visible() and t.label1.get_text()]
             boxes = [t.get_window_extent(renderer) for t in labels]
             for i in range(len(boxes) - 1):
                 if boxes[i].overlaps(boxes[i + 1]):

@@ -209,11 +209,23 @@ class Table:
 
 
 def table(
-    frame: pd.DataFrame, columns: Mapping[str, str] | list[str], *, name: str = "table", empty: str = "", source: str = ""
+    frame: pd.DataFrame,
+    columns: str | Mapping[str, str] | list[str],
+    *,
+    name: str = "",
+    empty: str = "",
+    source: str = "",
 ) -> Table:
     """Pick and rename columns for display; ``empty`` is the sentence shown when there are no rows.
 
-    ``source`` fills the CSV's source column when the rows carry no ``source_id``.
+    ``columns`` is the name of a layout in :data:`russian_emigration.layouts.TABLES` (which also names
+    the CSV download), a mapping of column to heading, or a list of columns. ``source`` fills the
+    CSV's source column when the rows carry no ``source_id``.
     """
-    mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
-    return Table(frame, mapping, name=name, empty=empty or "No rows match this selection.", source=source)
+    from russian_emigration.layouts import TABLES
+
+    if isinstance(columns, str):
+        name, mapping = name or columns, TABLES[columns]
+    else:
+        mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    return Table(frame, mapping, name=name or "table", empty=empty or "No rows match this selection.", source=source)

@@ -1,0 +1,107 @@
+"""What a reader sees in a notebook: escaped prose with a plain-text twin, tables for people."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from russian_emigration import load_dataset
+from russian_emigration.notebook import escape_markdown, prose, table
+from tests.notebook_helpers import NOTEBOOKS
+
+DS = load_dataset()
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">',
+    "<svg onload=alert(1)>",
+    '<iframe srcdoc="<script>alert(1)</script>">',
+    "<details open ontoggle=alert(1)>",
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_values_from_the_data_are_inert_in_prose(payload: str) -> None:
+    shown = prose("Version **{v}**.", v=payload)
+    bundle = shown._repr_mimebundle_()
+    assert bundle["text/plain"] == f"Version {payload}."
+    markdown = bundle["text/markdown"]
+    assert markdown.startswith("Version **") and "<" not in markdown.replace("&lt;", "")
+    assert "](" not in markdown
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_values_from_the_data_are_inert_in_tables(payload: str) -> None:
+    frame = pd.DataFrame({"place": [payload], "url": ["javascript:alert(1)"], "source_id": [payload]})
+    html = table(frame, ["place", "url", "source_id"], name="t")._repr_html_()
+    assert "<script" not in html and "onerror=" not in html.replace("onerror=&quot;", "") or "&lt;" in html
+    assert not re.search(r"<(script|img|svg|iframe|details)\b", html)
+    assert 'href="javascript' not in html
+
+
+def test_escape_markdown_keeps_plain_words() -> None:
+    assert escape_markdown("Kazakhstan") == "Kazakhstan"
+    assert escape_markdown("a_b *c* $5") == r"a\_b \*c\* \$5"
+
+
+def test_tables_are_for_people() -> None:
+    frame = pd.DataFrame(
+        {
+            "event_date": ["2022-09-21"],
+            "category": ["visa_restriction"],
+            "measure": ["share_settled_in_destination"],
+            "putin_pct": [59.0],
+            "gap_pts": [1.25],
+            "summary": ["x" * 300],
+            "url": ["https://example.org/" + "a" * 200],
+            "source_id": ["wikipedia-seed"],
+        }
+    )
+    shown = table(frame, list(frame.columns), name="people")
+    html = shown._repr_html_()
+    assert "visa restriction" in html and "share settled in the destination" in html
+    assert ">59<" in html and "59.00" not in html and ">1.25<" in html
+    assert "x" * 300 in html, "nothing is cut"
+    assert f'<a href="{frame.url[0]}">{frame.url[0]}</a>' in html
+    assert '<a href="sources.html#wikipedia-seed">wikipedia-seed</a>' in html
+    assert "white-space:nowrap" in html.split("2022-09-21")[0].rsplit("<td", 1)[1]
+    assert "text-align:left" in html and "<th" in html
+    payload = html.split("base64,")[1].split('"')[0]
+    csv = pd.read_csv(io.StringIO(base64.b64decode(payload).decode()))
+    assert len(csv) == 1 and csv["source_id"][0] == "wikipedia-seed"
+    assert shown._repr_mimebundle_()["text/plain"].startswith("  ")
+
+
+def test_an_empty_table_is_a_sentence() -> None:
+    shown = table(pd.DataFrame({"a": []}), ["a"], empty="The data records no response of Armenia.")
+    assert shown._repr_mimebundle_() == {
+        "text/markdown": "The data records no response of Armenia\\.",
+        "text/plain": "The data records no response of Armenia.",
+    }
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebooks_read_well_anywhere(path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert "hide-input" in cell.metadata.get("tags", []), "the site hides code by this tag"
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            assert "text/plain" in data, "every rich output has a plain-text fallback"
+            assert "object>" not in data["text/plain"]
+            if "text/markdown" in data:
+                assert "IPython" not in data["text/plain"]
+            if "image/png" in data:
+                assert "alt=" in data["text/html"] and "No description" not in data["text/html"]
+                assert output["metadata"]["image/png"]["alt"] == data["text/plain"]
+    text = json.dumps(nb)
+    assert not re.search(r"(src|href)=\\\"(https?:)?//(?!)", text)
+    assert "cdn." not in text.lower() and "<script src" not in text

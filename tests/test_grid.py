@@ -1,0 +1,211 @@
+"""The parameter space, walked fast: every notebook's own code runs in this process (no kernel) for a
+grid of values, and every chart, table and sentence it shows is checked.
+
+For each value: no exception; no axes without data; no "Sources: none"; no tick label in hours or
+"-0", and a year on every date tick; no overlapping tick labels; no "None" or "nan" in a title or
+label; and every date drawn inside the window.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Any
+from unittest import mock
+
+import pandas as pd
+import pytest
+from matplotlib.dates import DateFormatter
+
+import russian_emigration
+from russian_emigration import analysis as an
+from russian_emigration import load_dataset
+from russian_emigration.charts import Chart, Note, labels_overlap
+from russian_emigration.notebook import Prose, Table
+from russian_emigration.params import ParameterError, _profiled_countries, validate
+from tests.notebook_exec import run_cells
+
+DS = load_dataset()
+FOCUS = _profiled_countries(DS)
+RECORDED = set(DS.events["country_code"].dropna()) | set(DS.estimates["country_code"].dropna())
+UNRECORDED = sorted(set(DS.countries["country_code"]) - RECORDED)
+LARGEST = int(DS.vote_abroad_stations["respondents"].max())
+MIDDLE = int(DS.vote_abroad_stations["respondents"].median())
+WINDOWS = [
+    ("2022-01-01", "2024-12-31"),  # the default
+    ("2022-09", "2022-09"),  # one month, in the data's own partial form
+    ("2022-09-01", "2022-09-30"),
+    ("2022-09-21", "2022-09-21"),  # one day
+    ("2019-01-01", "2019-12-31"),  # no data at all
+    ("2020-01", "2026-12"),
+]
+COUNTRY_LISTS: list[Any] = [
+    None,
+    ["GEO", "KAZ", "ARM"],
+    ["FIN", "EST", "LVA", "LTU", "POL"],
+    "KAZ,KGZ",
+    UNRECORDED[:2],  # no record at all
+]
+
+#: The cells each swept parameter changes (see run_cells); every notebook also runs whole once.
+WINDOW_CELLS = ("window",)
+FOCUS_CELLS = ("an.responses(ds, [focus])", "destination_estimates(ds, focus)", "focus_people_estimates")
+CASES = (
+    [("01_causes", {"start_date": "2022-01-01", "end_date": "2024-12-31"})]
+    + [("01_causes", {"start_date": s, "end_date": e, "only": WINDOW_CELLS}) for s, e in WINDOWS[1:]]
+    + [("02_notable_emigrants", {"domain": d}) for d in [None, *an.vocabulary(DS, "emigrants", "domain")]]
+    + [("02_notable_emigrants", {"domain": "stage and screen"})]
+    + [("03_destination_responses", {"focus_country": f, "only": FOCUS_CELLS}) for f in FOCUS]
+    + [("03_destination_responses", {"countries": c, "focus_country": "GEO"}) for c in COUNTRY_LISTS]
+    + [("03_destination_responses", {"countries": ["JPN"], "focus_country": "MNG"})]
+    + [("04_vote_results", {"min_respondents": m, "group_by": "station"}) for m in (0, MIDDLE, LARGEST)]
+    + [("04_vote_results", {"min_respondents": MIDDLE, "group_by": "country"})]
+)
+HOURS = re.compile(r"\d{1,2}:\d{2}|^\d{2}-\d{2} \d{2}$")
+
+
+@cache
+def _dataset(path: Any = None) -> Any:
+    return load_dataset(path)
+
+
+def _ids(case: tuple[str, dict[str, Any]]) -> str:
+    name, params = case
+    return name[:2] + "-" + "-".join(f"{k}={v}" for k, v in params.items())
+
+
+def _texts(fig: Any) -> list[str]:
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return texts
+
+
+def _window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if "start_date" not in params:
+        return None
+    checked = validate(DS, start_date=params["start_date"], end_date=params["end_date"])
+    return pd.Timestamp(checked["start_date"]), pd.Timestamp(checked["end_date"]) + pd.Timedelta(days=1)
+
+
+def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
+    fig = chart.fig
+    assert not labels_overlap(fig), f"overlapping tick labels in {chart.alt[:60]}"
+    for ax in fig.axes:
+        assert ax.has_data(), f"axes without data: {chart.alt[:80]}"
+        for label in ax.get_xticklabels() + ax.get_yticklabels():
+            text = label.get_text().replace("\u2212", "-")
+            assert text not in ("-0", "-0.0"), f"a '-0' tick in {chart.alt[:60]}"
+            assert not HOURS.search(text), f"an hour tick {text!r} in {chart.alt[:60]}"
+        if isinstance(ax.xaxis.get_major_formatter(), DateFormatter):
+            assert all(re.search(r"\d{4}", t.get_text()) for t in ax.get_xticklabels() if t.get_text())
+    texts = _texts(fig)
+    assert not any(re.search(r"\bNone\b|\bnan\b|\bNaT\b", t) for t in texts), [t for t in texts if "None" in t]
+    assert not any("Sources: none" in t for t in texts)
+    assert chart.sources.shape[0] > 0 and "source_id" in chart.data.columns
+    assert chart.alt and "None" not in chart.alt
+    if window is not None:
+        for column in ("plot_date", "event_date_first"):
+            if column in chart.data.columns:
+                dates = pd.to_datetime(chart.data[column]).dropna()
+                assert dates.between(*window).all(), f"{column} outside {window}: {list(dates)}"
+        import matplotlib.dates as mdates
+
+        ax = fig.axes[0]
+        if isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter):
+            lo, hi = (mdates.num2date(v).date() for v in ax.get_xlim())
+            assert lo >= window[0].date() and hi <= window[1].date()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_dataset():
+    with mock.patch.object(russian_emigration, "load_dataset", _dataset):
+        yield
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_every_parameter_value_gives_an_honest_page(case: tuple[str, dict[str, Any]]) -> None:
+    name, params = case
+    shown = run_cells(name, **params)
+    window = _window(params)
+    charts = [s for s in shown if isinstance(s, Chart)]
+    for chart in charts:
+        try:
+            check_chart(chart, window)
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(chart.fig)
+    for item in shown:
+        text = item.text if isinstance(item, Prose) else item.plain() if isinstance(item, Table) else ""
+        assert "Sources: none" not in text
+        assert not re.search(r"\bNone\b|\(total 0\)|: +\(", text), text
+        assert not re.search(r"\b1 \w+ (emigrants|sources|stations|comparisons)\b", text), text
+    notes = [s for s in shown if isinstance(s, Note)]
+    assert all(n.text.strip().endswith(".") for n in notes)
+
+
+@pytest.mark.parametrize("code", UNRECORDED[:2])
+def test_a_focus_country_without_data_is_refused_with_the_valid_ones(code: str) -> None:
+    with pytest.raises(ParameterError, match=rf"focus_country='{code}' is not valid; use one of 'ARE'"):
+        validate(DS, focus_country=code)
+
+
+def test_a_window_with_no_data_says_so() -> None:
+    shown = run_cells("01_causes", start_date="2019-01-01", end_date="2019-12-31")
+    notes = [s.text for s in shown if isinstance(s, Note)] + [
+        t.empty for t in shown if isinstance(t, Table) and not len(t)
+    ]
+    assert any("no estimate of how many left Russia and no dated push factor from 01 January 2019" in n for n in notes)
+
+
+def test_a_selected_country_without_records_is_named_at_the_top() -> None:
+    shown = run_cells("03_destination_responses", countries=["JPN"], focus_country="MNG")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert "Note. The data holds no record at all of Japan" in texts[1]
+    assert "The data records no response of Japan." in texts
+
+
+def test_one_domain_counts_agree_in_number() -> None:
+    shown = run_cells("02_notable_emigrants", domain="military")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert any(t.startswith("1 notable emigrant shown;") for t in texts), texts
+    assert not [s for s in shown if isinstance(s, Chart)], "one-bar charts become sentences"
+    assert "Domain of the 1 notable emigrant shown: military." in texts
+
+
+def test_the_settled_chart_for_countries_without_figures_is_a_sentence() -> None:
+    shown = run_cells("03_destination_responses", countries=["FIN", "EST", "LVA", "LTU", "POL"], focus_country="FIN")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert "No settlement estimate in the data covers Estonia, Finland, Latvia, Lithuania or Poland." in texts
+
+
+@pytest.mark.parametrize("code", ["ARM", "TUR", "SRB", "ISR"])
+def test_focus_tables_without_rows_say_so(code: str) -> None:
+    shown = run_cells("03_destination_responses", only=FOCUS_CELLS, focus_country=code)
+    empties = [t for t in shown if isinstance(t, Table) and not len(t)]
+    name = an.country_names(DS)[code]
+    assert [t.empty for t in empties] == [f"The data records no response of {name}."]
+    bundle = empties[0]._repr_mimebundle_()
+    assert bundle == {
+        "text/markdown": bundle["text/markdown"],
+        "text/plain": f"The data records no response of {name}.",
+    }
+
+
+def test_mobilization_count_is_drawn_no_earlier_than_the_mobilization() -> None:
+    estimates = an.outflow_estimates(DS)
+    since = estimates[estimates["counted_from"] == "mobilization"]
+    assert len(since)
+    assert (since["plot_date"] >= pd.Timestamp(an.mobilization_date(DS))).all()
+    assert (since["plot_date"] <= since["as_of_date_last"]).all()
+
+
+def test_window_clips_plot_dates() -> None:
+    estimates = an.outflow_estimates(DS, date(2022, 9, 1), date(2022, 9, 30))
+    assert estimates["plot_date"].between(pd.Timestamp("2022-09-01"), pd.Timestamp("2022-09-30")).all()

@@ -105,3 +105,41 @@ def test_committed_notebooks_read_well_anywhere(path) -> None:
     text = json.dumps(nb)
     assert not re.search(r"(src|href)=\\\"(https?:)?//(?!)", text)
     assert "cdn." not in text.lower() and "<script src" not in text
+
+
+def test_long_tables_are_sortable_and_filterable_offline() -> None:
+    from russian_emigration.notebook import INTERACTIVE_ROWS
+
+    long = table(DS.vote_abroad_stations, ["place", "respondents", "source_id"], name="stations")._repr_html_()
+    short = table(DS.vote_abroad_stations.head(3), ["place", "respondents"], name="few")._repr_html_()
+    assert len(DS.vote_abroad_stations) > INTERACTIVE_ROWS
+    assert "<script>" in long and "Filter rows" in long and "onclick" in long
+    assert "<script" not in short
+    assert not re.search(r"<script[^>]*\bsrc=", long) and "http" not in long.split("<script>")[1]
+
+
+def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("no chromium on this machine (make browser-check installs it)")
+    frame = pd.DataFrame({"place": [f"Town{i}" for i in range(20)], "respondents": [i * 137 % 1000 for i in range(20)]})
+    page = tmp_path / "t.html"
+    page.write_text(
+        "<html><body>"
+        + table(frame, ["place", "respondents"], name="t")._repr_html_()
+        + "<script>var box=document.querySelector('.re-table'); var inp=box.querySelector('input');"
+        "inp.value='town1'; inp.dispatchEvent(new Event('input')); box.querySelectorAll('th')[2].click();"
+        "document.body.setAttribute('data-result', [...box.querySelectorAll('tbody tr')].filter(r=>!r.hidden)"
+        ".map(r=>r.cells[2].textContent).join('|'));</script></body></html>"
+    )
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = re.search(r'data-result="([^"]*)"', done.stdout).group(1).split("|")
+    assert result == sorted(result, key=lambda v: int(v.replace(",", ""))) and len(result) == 11

@@ -29,6 +29,38 @@ PANDAS_OPTIONS = {
 SOURCES_PAGE = "sources.html"
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:")
 _URL = re.compile(r"https?://\S+\Z")
+#: Tables longer than this get a filter box and sortable headers (inline script, no CDN, no request).
+INTERACTIVE_ROWS = 12
+#: Progressive enhancement: without JavaScript (a code host) the plain table stays as it is.
+INTERACTIVE_SCRIPT = """<script>
+(function (box) {
+  if (!box) return;
+  var table = box.querySelector("table"), body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var input = document.createElement("input");
+  input.type = "search"; input.placeholder = "Filter rows"; input.setAttribute("aria-label", "Filter rows");
+  input.oninput = function () {
+    var q = input.value.toLowerCase();
+    rows.forEach(function (r) { r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0; });
+  };
+  box.insertBefore(input, box.firstChild);
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+    th.style.cursor = "pointer"; th.title = "Sort by this column";
+    th.onclick = function () {
+      var dir = th.getAttribute("data-dir") === "asc" ? -1 : 1;
+      th.setAttribute("data-dir", dir > 0 ? "asc" : "desc");
+      var number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
+      rows.sort(function (a, b) {
+        var x = a.cells[i].textContent.trim(), y = b.cells[i].textContent.trim();
+        var nx = parseFloat(x.replace(/,/g, "")), ny = parseFloat(y.replace(/,/g, ""));
+        if (number.test(x) && number.test(y)) return dir * (nx - ny);
+        return dir * x.localeCompare(y);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    };
+  });
+})(document.currentScript && document.currentScript.parentElement);
+</script>"""
 
 
 def setup_notebook() -> None:
@@ -196,7 +228,8 @@ class Table:
         return (
             f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
             f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<p>{csv_link(self.csv_frame(), self.name)}</p></div>"
+            f"<p>{csv_link(self.csv_frame(), self.name)}</p>"
+            f"{INTERACTIVE_SCRIPT if len(self.frame) > INTERACTIVE_ROWS else ''}</div>"
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:

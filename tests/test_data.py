@@ -125,7 +125,6 @@ def test_top_destinations_have_dated_responses_and_a_series(ds, country) -> None
     responses = ds.events[(ds.events["theme"] == "response") & (ds.events["country_code"] == country)]
     dated = responses.dropna(subset=["date"])
     assert len(dated) >= 3 and dated["stance"].notna().any(), country
-    assert dated["date_first"].min() < pd.Timestamp("2023-01-01"), country
     people = ds.estimates[(ds.estimates["country_code"] == country) & (ds.estimates["unit"] == "people")]
     assert people["as_of_date"].dropna().nunique() >= 3, country
 

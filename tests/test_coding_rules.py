@@ -239,16 +239,16 @@ def test_event_dates_come_from_the_material(ds, facts) -> None:
     seed = " ".join(p.read_text(encoding="utf-8") for p in (SHARED / "seed").glob("*.txt"))
     urls = ds.sources.set_index("source_id")["url"]
     problems = []
-    for row in ds.events.dropna(subset=["date"]).itertuples():
+    for row in ds.events.dropna(subset=["event_date"]).itertuples():
         source = row.date_source_id if pd.notna(row.date_source_id) else row.source_id
         if source == "wikipedia-seed":
-            assert row.date[:4] in seed, row.event_id
+            assert row.event_date[:4] in seed, row.event_id
             continue
         rows = facts[facts.apply(lambda f, url=urls[source]: url in " ".join(f), axis=1)]
         stated = {d for field in rows["date"] for d in re.findall(r"\d{4}(?:-\d{2}){0,2}", field)}
         stated |= _dates_in_text(" ".join(rows.to_numpy().ravel()))
-        if not any(s.startswith(row.date) for s in stated):
-            problems.append(f"{row.event_id}: {row.date} not among {sorted(stated)}")
+        if not any(s.startswith(row.event_date) for s in stated):
+            problems.append(f"{row.event_id}: {row.event_date} not among {sorted(stated)}")
     assert problems == []
 
 
@@ -262,7 +262,7 @@ def test_left_dates_are_not_publication_days(ds) -> None:
 def test_date_source_only_with_a_date(ds) -> None:
     events = ds.events
     with_source = events["date_source_id"].notna()
-    assert offenders(events, with_source & events["date"].isna(), "event_id") == []
+    assert offenders(events, with_source & events["event_date"].isna(), "event_id") == []
     assert offenders(events, with_source & events["date_source_id"].eq(events["source_id"]), "event_id") == []
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from russian_emigration import data_dir, load_dataset
+from russian_emigration.constants import SEED_SOURCE_ID
 from tests.conftest import SHARED
 
 DATA = data_dir()
@@ -104,7 +105,7 @@ def test_conflicting_sources_are_kept_as_rows(ds) -> None:
         "country_code == 'TUR' and measure == 'residence_permits' and as_of_date == '2022-12'"
     )
     assert turkey_2022["source_id"].nunique() == 2
-    yerevan = ds.vote_results.query("location == 'Yerevan' and count == 'official'")
+    yerevan = ds.vote_results.query("place == 'Yerevan' and result_kind == 'official'")
     assert yerevan["putin_pct"].nunique() == 2
 
 
@@ -116,35 +117,35 @@ def test_new_conflicts_are_kept_as_rows(ds) -> None:
     assert turkey["source_id"].nunique() == 3
     argentina = est[(est["country_code"] == "ARG") & (est["measure"] == "border_entries")]
     assert argentina["value"].nunique() == 2 and argentina["source_id"].nunique() == 2
-    israel = est[(est["country_code"] == "ISR") & (est["period_start"] == "2022-01") & (est["as_of_date"] == "2022-12")]
+    israel = est[(est["country_code"] == "ISR") & (est["period_start_date"] == "2022-01") & (est["as_of_date"] == "2022-12")]
     assert set(israel["measure"]) == {"immigrated_official", "share_of_immigrants"}
 
 
 @pytest.mark.parametrize("country", ["ARM", "TUR", "SRB", "ISR"])
 def test_top_destinations_have_dated_responses_and_a_series(ds, country) -> None:
     responses = ds.events[(ds.events["theme"] == "response") & (ds.events["country_code"] == country)]
-    dated = responses.dropna(subset=["date"])
+    dated = responses.dropna(subset=["event_date"])
     assert len(dated) >= 3 and dated["stance"].notna().any(), country
     people = ds.estimates[(ds.estimates["country_code"] == country) & (ds.estimates["unit"] == "people")]
     assert people["as_of_date"].dropna().nunique() >= 3, country
 
 
 def test_seed_vote_figures_are_all_there(ds) -> None:
-    seed = ds.vote_results[ds.vote_results["source_id"] == "wikipedia-seed"]
+    seed = ds.vote_results[ds.vote_results["source_id"] == SEED_SOURCE_ID]
     assert len(seed) == 8
     assert set(seed["refs"]) == {(67,)}
 
 
 def test_two_step_story_is_linked(ds) -> None:
-    steps = ds.events[ds.events["emigrant_id"] == "pavel-filatyev"].sort_values("date")
-    assert list(steps["date"]) == ["2022-08-30", "2023-07-18"]
+    steps = ds.events[ds.events["emigrant_id"] == "pavel-filatyev"].sort_values("event_date")
+    assert list(steps["event_date"]) == ["2022-08-30", "2023-07-18"]
     assert steps["source_id"].nunique() == 2
 
 
 @pytest.mark.skipif(not SEED, reason="the seed excerpt (../shared/seed) is not beside this checkout")
 def test_seed_emigrants_are_named_with_their_occupation(ds) -> None:
     text = " ".join(p.read_text(encoding="utf-8") for p in SEED)
-    seed_rows = ds.emigrants[ds.emigrants["source_id"] == "wikipedia-seed"]
+    seed_rows = ds.emigrants[ds.emigrants["source_id"] == SEED_SOURCE_ID]
     assert len(seed_rows) == 24
     for row in seed_rows.itertuples():
         assert row.name in text, row.name
@@ -177,9 +178,9 @@ def test_stations_match_the_shared_source_table(ds) -> None:
             "station_close_time_cet",
             "volunteers",
             "footnote",
-            "city",
         ]:
             assert mine[column] == getattr(row, column), (row.station_id, column)
+        assert mine["place"] == row.city, row.station_id
 
 
 def test_frictionless_validates_the_package() -> None:

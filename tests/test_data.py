@@ -117,7 +117,9 @@ def test_new_conflicts_are_kept_as_rows(ds) -> None:
     assert turkey["source_id"].nunique() == 3
     argentina = est[(est["country_code"] == "ARG") & (est["measure"] == "border_entries")]
     assert argentina["value"].nunique() == 2 and argentina["source_id"].nunique() == 2
-    israel = est[(est["country_code"] == "ISR") & (est["period_start_date"] == "2022-01") & (est["as_of_date"] == "2022-12")]
+    israel = est[
+        (est["country_code"] == "ISR") & (est["period_start_date"] == "2022-01") & (est["as_of_date"] == "2022-12")
+    ]
     assert set(israel["measure"]) == {"immigrated_official", "share_of_immigrants"}
 
 

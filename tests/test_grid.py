@@ -185,8 +185,13 @@ def test_the_settled_chart_for_countries_without_figures_is_a_sentence() -> None
     assert "No settlement estimate in the data covers Estonia, Finland, Latvia, Lithuania or Poland." in texts
 
 
-@pytest.mark.parametrize("code", ["ARM", "TUR", "SRB", "ISR"])
+WITHOUT_RESPONSES = sorted(set(FOCUS) - set(an.responses(DS)["country_code"].dropna()))
+
+
+@pytest.mark.parametrize("code", WITHOUT_RESPONSES or ["none"])
 def test_focus_tables_without_rows_say_so(code: str) -> None:
+    if code == "none":
+        pytest.skip("every profiled country has a response in this data")
     shown = run_cells("03_destination_responses", only=FOCUS_CELLS, focus_country=code)
     empties = [t for t in shown if isinstance(t, Table) and not len(t)]
     name = an.country_names(DS)[code]

@@ -62,6 +62,17 @@ MEASURE_COLORS = {
     "share_left_mainly_for_mobilization": "#0072B2",
     "share_returned": "#009E73",
     "share_settled_in_destination": "#CC79A7",
+    "net_border_entries": "#C49C94",
+    "entered_it_specialists": "#FFD166",
+    "resident_population": "#2CA02C",
+    "registered_residents": "#98DF8A",
+    "residence_permit_holders": "#C5B0D5",
+    "residence_applications": "#E377C2",
+    "citizenship_applications": "#DBDB8D",
+    "stay_extensions": "#9EDAE5",
+    "immigration_applications": "#393B79",
+    "returned_to_russia": "#843C39",
+    "share_of_immigrants": "#637939",
 }
 #: One colour per starting point of a count of people who left (see ``analysis.COUNTED_FROM``).
 COUNTED_FROM_COLORS = {"invasion": "#0072B2", "mobilization": "#E69F00", "increment": "#999999"}

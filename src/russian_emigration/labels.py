@@ -9,7 +9,20 @@ from __future__ import annotations
 
 #: Every column (by name, in any table) whose values come from a closed vocabulary.
 CODE_COLUMNS = frozenset(
-    {"kind", "region", "theme", "category", "stance", "domain", "measure", "unit", "bound", "place_type", "result_kind"}
+    {
+        "kind",
+        "region",
+        "actor_type",
+        "theme",
+        "category",
+        "stance",
+        "domain",
+        "measure",
+        "unit",
+        "bound",
+        "place_type",
+        "result_kind",
+    }
 )
 
 #: Labels that differ from the code with spaces, keyed by column then code.
@@ -23,7 +36,11 @@ LABELS: dict[str, dict[str, str]] = {
         "share_fearing_repression": "share afraid of repression",
         "share_left_mainly_for_mobilization": "share who left mainly because of mobilization",
         "share_settled_in_destination": "share settled in the destination",
+        "entered_it_specialists": "IT specialists who entered",
+        "returned_to_russia": "returned to Russia",
     },
+    "category": {"handover_to_russia": "handover to Russia"},
+    "actor_type": {"ngo": "NGO"},
     "bound": {"approx": "about", "at_least": "at least", "at_most": "at most"},
     "place_type": {"all_abroad": "all stations abroad"},
     "result_kind": {"exit_poll": "exit poll"},

@@ -98,13 +98,16 @@ class _Run:
 
     def one(self, path: Path, parameters: dict[str, Any]) -> Any:
         """Start a fresh kernel, run one notebook in it, shut the kernel down."""
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
-        km = KernelManager(kernel_name="python3")
+        # An asynchronous manager: its client lets nbclient notice a killed kernel at once
+        # (a blocking client waits on the dead kernel's output channel for ever).
+        km = AsyncKernelManager(kernel_name="python3")
         with self.lock:
             if self.stopped:
                 raise ExecutionError("the run was stopped")
-            km.start_kernel(extra_arguments=KERNEL_ARGUMENTS)
+            run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
             self.kernels.append(km)
         try:
             nb = execute_notebook(path, parameters, km)
@@ -163,8 +166,10 @@ def _kill(km: Any) -> None:
 
 def _shutdown(km: Any) -> None:
     """Shut a kernel down and release its ports and connection file."""
+    from jupyter_core.utils import run_sync
+
     try:
-        km.shutdown_kernel(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already killed by stop(): make sure the process is gone
         _kill(km)
 

@@ -3,8 +3,11 @@ builds the notebook and report tests share (each built once per run, on one xdis
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -79,27 +82,51 @@ class Build:
     messages: list[str]
 
 
+@contextlib.contextmanager
+def shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder for one build per test run, shared by the xdist workers: yields (folder, already built).
+
+    xdist's loadgroup cannot keep tests on one worker under pytest 9, so the first worker that
+    needs a build makes it, under a lock, and the others read it.
+    """
+    root = factory.getbasetemp() if worker_id == "master" else factory.getbasetemp().parent
+    folder = root / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder, (folder / "messages.json").exists()
+
+
+def _build(folder: Path, done: bool, make: Callable[[Callable[[str], None]], Path]) -> Build:
+    if not done:
+        messages: list[str] = []
+        make(messages.append)
+        (folder / "messages.json").write_text(json.dumps(messages), encoding="utf-8")
+    messages = json.loads((folder / "messages.json").read_text(encoding="utf-8"))
+    return Build(folder / "report" / "index.html", messages)
+
+
 @pytest.fixture(scope="session")
-def default_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The report with default parameters (use with @pytest.mark.xdist_group("default_build"))."""
+def default_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
+    """The report with default parameters, built once per test run."""
     from russian_emigration.report import build_report
 
-    messages: list[str] = []
-    index = build_report(tmp_path_factory.mktemp("default") / "report", progress=messages.append)
-    return Build(index, messages)
+    with shared_build(tmp_path_factory, worker_id, "default") as (folder, done):
+        return _build(folder, done, lambda progress: build_report(folder / "report", progress=progress))
 
 
 @pytest.fixture(scope="session")
-def parameter_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
     """The report with a non-default value for every parameter, on a data copy in which the first
-    musician is renamed (use with @pytest.mark.xdist_group("parameter_build"))."""
+    musician is renamed; built once per test run."""
     from russian_emigration.report import build_report
 
-    root = tmp_path_factory.mktemp("parameters")
-    data = copy_data(root / "data")
-    rows = list(csv.DictReader(io.StringIO((data / "emigrants.csv").read_text(encoding="utf-8"))))
-    first_musician = next(i for i, row in enumerate(rows, start=1) if row["field"] == "music")
-    set_cell(data / "emigrants.csv", first_musician, "name", RENAMED)
-    messages: list[str] = []
-    index = build_report(root / "report", OTHER_VALUES, data_dir=data, progress=messages.append)
-    return Build(index, messages)
+    def make(progress: Callable[[str], None]) -> Path:
+        data = copy_data(folder / "data")
+        rows = list(csv.DictReader(io.StringIO((data / "emigrants.csv").read_text(encoding="utf-8"))))
+        first_musician = next(i for i, row in enumerate(rows, start=1) if row["field"] == "music")
+        set_cell(data / "emigrants.csv", first_musician, "name", RENAMED)
+        return build_report(folder / "report", OTHER_VALUES, data_dir=data, progress=progress)
+
+    with shared_build(tmp_path_factory, worker_id, "parameters") as (folder, done):
+        return _build(folder, done, make)

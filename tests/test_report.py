@@ -138,7 +138,6 @@ def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("default_build")
 def test_committed_notebooks_are_exactly_what_the_report_executes(default_build: Build) -> None:
     """The one proof that committed outputs are reproducible: `make notebooks` and the report run
     notebooks the same way, so a default build gives the committed files byte for byte."""
@@ -159,7 +158,6 @@ def test_committed_notebooks_are_exactly_what_the_report_executes(default_build:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("default_build")
 def test_full_report_links_pages_and_fetches_nothing(default_build: Build) -> None:
     index = default_build.index
     assert index.name == "index.html" and (index.parent / MARKER).exists()

@@ -25,7 +25,7 @@ SHARED = REPO.parent / "shared"
 OTHER_VALUES = {
     "start_date": "2022-09-01",
     "end_date": "2022-12-31",
-    "field": "music",
+    "domain": "music",
     "countries": "KAZ,KGZ",
     "focus_country": "KAZ",
     "min_respondents": "1000",
@@ -124,7 +124,7 @@ def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
     def make(progress: Callable[[str], None]) -> Path:
         data = copy_data(folder / "data")
         rows = list(csv.DictReader(io.StringIO((data / "emigrants.csv").read_text(encoding="utf-8"))))
-        first_musician = next(i for i, row in enumerate(rows, start=1) if row["field"] == "music")
+        first_musician = next(i for i, row in enumerate(rows, start=1) if row["domain"] == "music")
         set_cell(data / "emigrants.csv", first_musician, "name", RENAMED)
         return build_report(folder / "report", OTHER_VALUES, data_dir=data, progress=progress)
 

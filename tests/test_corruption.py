@@ -115,14 +115,18 @@ CASES: dict[str, Case] = {
         replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header-known", True
     ),
     "columns swapped": Case(swap_header("events.csv", "actor", "theme"), "data/events.csv", 1, None, "header-order"),
-    "month 13": Case(cell("events.csv", 1, "date", "2022-13"), "data/events.csv", 2, "date", "partial-date", True),
+    "month 13": Case(
+        cell("events.csv", 1, "event_date", "2022-13"), "data/events.csv", 2, "event_date", "partial-date", True
+    ),
     "month without zero": Case(
-        cell("events.csv", 2, "date", "2022-3"), "data/events.csv", 3, "date", "partial-date", True
+        cell("events.csv", 2, "event_date", "2022-3"), "data/events.csv", 3, "event_date", "partial-date", True
     ),
     "day that does not exist": Case(
-        cell("events.csv", 3, "date", "2022-02-30"), "data/events.csv", 4, "date", "partial-date"
+        cell("events.csv", 3, "event_date", "2022-02-30"), "data/events.csv", 4, "event_date", "partial-date"
     ),
-    "date in the future": Case(cell("events.csv", 4, "date", "2099-01"), "data/events.csv", 5, "date", "date-range"),
+    "date in the future": Case(
+        cell("events.csv", 4, "event_date", "2099-01"), "data/events.csv", 5, "event_date", "date-range"
+    ),
     "date before 2021": Case(
         cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date-range"
     ),
@@ -264,16 +268,16 @@ def test_frictionless_also_rejects(kind: str, data_copy: Path) -> None:
 
 
 def test_every_error_in_a_file_is_reported(data_copy: Path) -> None:
-    set_cell(data_copy / "events.csv", 1, "date", "2022-13")
+    set_cell(data_copy / "events.csv", 1, "event_date", "2022-13")
     set_cell(data_copy / "events.csv", 5, "theme", "caus")
-    set_cell(data_copy / "emigrants.csv", 2, "field", "sport")
+    set_cell(data_copy / "emigrants.csv", 2, "domain", "sport")
     with pytest.raises(DatasetError) as caught:
         load_dataset(data_copy)
     found = {(p.file, p.row, p.column) for p in caught.value.problems}
     assert {
-        ("data/events.csv", 2, "date"),
+        ("data/events.csv", 2, "event_date"),
         ("data/events.csv", 6, "theme"),
-        ("data/emigrants.csv", 3, "field"),
+        ("data/emigrants.csv", 3, "domain"),
     } <= found
 
 

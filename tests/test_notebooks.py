@@ -101,10 +101,10 @@ def test_causes_with_a_narrower_timeline(parameter_build: Build) -> None:
 
 
 @pytest.mark.slow
-def test_emigrants_for_one_field_from_another_data_copy(parameter_build: Build) -> None:
+def test_emigrants_for_one_domain_from_another_data_copy(parameter_build: Build) -> None:
     text = other(parameter_build, "02_notable_emigrants")
-    musicians = DS.emigrants.loc[DS.emigrants["field"] == "music", "name"]
-    politicians = DS.emigrants.loc[DS.emigrants["field"] == "politics", "name"]
+    musicians = DS.emigrants.loc[DS.emigrants["domain"] == "music", "name"]
+    politicians = DS.emigrants.loc[DS.emigrants["domain"] == "politics", "name"]
     assert len(musicians) > 1 and len(politicians)
     assert RENAMED in text, "the notebook read the data copy given with --data-dir"
     assert all(name in text for name in musicians.iloc[1:])
@@ -127,7 +127,7 @@ def test_votes_without_thin_stations_by_country(parameter_build: Build) -> None:
     kept = stations[stations["respondents"] >= 1000]
     thin = stations[stations["respondents"] < 1000]
     assert f"{len(kept)} of {len(stations)} stations kept" in text
-    assert all(f"{r.city} ({r.respondents})" in text for r in thin.itertuples())
+    assert all(f"{r.place} ({r.respondents})" in text for r in thin.itertuples())
     assert "grouped by country" in text
 
 
@@ -137,7 +137,7 @@ def test_votes_without_thin_stations_by_country(parameter_build: Build) -> None:
         ({"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
         ({"start_date": "2022-1-01"}, "start_date='2022-1-01' is not valid; use an ISO date"),
         ({"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
-        ({"field": "sport"}, "field='sport' is not valid; use one of 'music'"),
+        ({"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
         ({"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
         ({"focus_country": "RUS"}, "focus_country='RUS' is not valid; use one of"),
         ({"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
@@ -157,7 +157,7 @@ def test_invalid_values_raise_a_clear_error(values: dict, message: str) -> None:
 
 
 def test_valid_values_are_normalised() -> None:
-    checked = validate(DS, start_date="2022-09-01", countries=["KAZ", "GEO", "KAZ"], field=None, min_respondents=0)
+    checked = validate(DS, start_date="2022-09-01", countries=["KAZ", "GEO", "KAZ"], domain=None, min_respondents=0)
     assert checked["start_date"].isoformat() == "2022-09-01"
     assert checked["countries"] == ["GEO", "KAZ"]
-    assert checked["field"] is None and checked["min_respondents"] == 0
+    assert checked["domain"] is None and checked["min_respondents"] == 0

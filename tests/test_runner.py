@@ -45,7 +45,7 @@ def no_kernels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ("parameters", "data_dir", "message"),
     [
         ({"fild": "music"}, None, "unknown parameter 'fild'"),
-        ({"field": "sport"}, None, "field='sport' is not valid"),
+        ({"domain": "sport"}, None, "domain='sport' is not valid"),
         ({"min_respondents": "many"}, None, "min_respondents takes a whole number"),
         ({"data_dir": "/elsewhere"}, REPO / "data", "both name a data folder; give one"),
         ({"data_dir": "/nonexistent"}, None, "data_dir='/nonexistent' is not valid"),

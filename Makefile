@@ -74,5 +74,5 @@ wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load th
 	$(PY) tools/wheel_check.py
 
 clean: ## Remove the virtual environment, the report and caches
-	rm -rf $(VENV) $(REPORT_DIR) build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(REPORT_DIR) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

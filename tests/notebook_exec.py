@@ -26,13 +26,14 @@ def run_cells(name: str, only: tuple[str, ...] = (), **parameters: Any) -> list[
     """Execute notebook ``name`` with ``parameters`` (as papermill would inject them); return what it displays.
 
     With ``only``, the parameters and set-up cells run, then only the cells whose code contains one of
-    those strings (the cells a parameter changes), so a sweep does not redraw what it cannot change.
+    those strings (the cells a parameter changes), so a sweep does not redraw what it cannot change;
+    the closing sources table, which needs every cell, is left out then.
     """
     shown: list[Any] = []
     namespace: dict[str, Any] = {"__name__": "__notebook__"}
     cells = _cells(name)
     if only:
-        cells = cells[:2] + [c for c in cells[2:] if any(word in c for word in only)]
+        cells = cells[:2] + [c for c in cells[2:] if any(w in c for w in only) and "sources_table" not in c]
     with mock.patch("IPython.display.display", side_effect=lambda *objs, **_: shown.extend(objs)):
         for index, source in enumerate(cells):
             tree = ast.parse(source)

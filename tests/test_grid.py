@@ -50,6 +50,7 @@ COUNTRY_LISTS: list[Any] = [
 
 #: The cells each swept parameter changes (see run_cells); every notebook also runs whole once.
 WINDOW_CELLS = ("window",)
+COUNTRY_CELLS = ("selected", "scope", "chosen")
 FOCUS_CELLS = ("an.responses(ds, [focus])", "destination_estimates(ds, focus)", "focus_people_estimates")
 CASES = (
     [("01_causes", {"start_date": "2022-01-01", "end_date": "2024-12-31"})]
@@ -57,7 +58,11 @@ CASES = (
     + [("02_notable_emigrants", {"domain": d}) for d in [None, *an.vocabulary(DS, "emigrants", "domain")]]
     + [("02_notable_emigrants", {"domain": "stage and screen"})]
     + [("03_destination_responses", {"focus_country": f, "only": FOCUS_CELLS}) for f in FOCUS]
-    + [("03_destination_responses", {"countries": c, "focus_country": "GEO"}) for c in COUNTRY_LISTS]
+    + [
+        ("03_destination_responses", {"countries": c, "focus_country": "GEO", "only": COUNTRY_CELLS})
+        for c in COUNTRY_LISTS[1:]
+    ]
+    + [("03_destination_responses", {"countries": None, "focus_country": "GEO"})]
     + [("03_destination_responses", {"countries": ["JPN"], "focus_country": "MNG"})]
     + [("04_vote_results", {"min_respondents": m, "group_by": "station"}) for m in (0, MIDDLE, LARGEST)]
     + [("04_vote_results", {"min_respondents": MIDDLE, "group_by": "country"})]

@@ -114,7 +114,8 @@ def apply_style() -> None:
     import matplotlib as mpl
 
     mpl.rcdefaults()
-    mpl.rcParams.update(STYLE)
+    style: dict[Any, Any] = dict(STYLE)
+    mpl.rcParams.update(style)
 
 
 # ---------------------------------------------------------------- outputs
@@ -465,7 +466,9 @@ def bar_counts(
     ax.set_ylim(len(shown) - 0.5, -0.5)
     integer = pd.api.types.is_integer_dtype(shown[value])
     if integer:
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
     else:
         thousands(ax, "x", nbins=4)
     ax.set_xlim(0, float(shown[value].max()) * 1.15)
@@ -585,7 +588,7 @@ def labels_overlap(fig: Figure) -> list[tuple[str, str]]:
     pairs = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            ticks = axis._update_ticks()  # where the labels are drawn, without drawing the figure
+            ticks = axis._update_ticks()  # type: ignore[union-attr]  # where labels go, without drawing
             labels = [t.label1 for t in ticks if t.label1.get_visible() and t.label1.get_text()]
             boxes = [t.get_window_extent(renderer) for t in labels]
             for i in range(len(boxes) - 1):

@@ -105,13 +105,14 @@ def read_text(path: Path, where: str) -> str:
         return DatasetError([Problem(where, row, None, None, rule, message)])
 
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise fail("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")
-        data = path.read_bytes()
+        regular = stat.S_ISREG(path.stat().st_mode)
+        data = path.read_bytes() if regular else b""
     except FileNotFoundError:
         raise fail("file_exists", "the file does not exist") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise fail("readable", f"cannot be read ({exc})") from None
+    if not regular:
+        raise fail("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -160,8 +161,8 @@ def _unknown(obj: dict[str, Any], kind: str, where: str) -> list[tuple[str, str]
     extra = sorted(set(obj) - KEYWORDS[kind])
     if not extra:
         return []
-    known = ", ".join(sorted(KEYWORDS[kind]))
-    return [("unknown_keyword", f"{where}: the loader does not implement {', '.join(map(repr, extra))} (known: {known})")]
+    names, known = ", ".join(map(repr, extra)), ", ".join(sorted(KEYWORDS[kind]))
+    return [("unknown_keyword", f"{where}: the loader does not implement {names} (known: {known})")]
 
 
 def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
@@ -285,7 +286,8 @@ def _constraint_problems(constraints: dict[str, Any], ftype: str) -> list[str]:
         problems.append("constraint 'enum' lists a value twice")
     for key in ("minimum", "maximum"):
         value = constraints.get(key)
-        if key in constraints and (ftype not in NUMERIC or isinstance(value, bool) or not isinstance(value, int | float)):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in constraints and (ftype not in NUMERIC or not number):
             problems.append(f"constraint {key!r} must be a number, on an integer or number field")
     if "pattern" in constraints:
         problems += pattern_problems(constraints["pattern"])
@@ -315,7 +317,7 @@ def _option_problems(spec: dict[str, Any], ftype: str) -> list[str]:
         values = spec.get(key)
         if key in spec and (ftype != "boolean" or not isinstance(values, list) or not values):
             problems.append(f"{key!r} must be a non-empty list, on a boolean field")
-        elif key in spec and not all(isinstance(v, str) for v in values):
+        elif isinstance(values, list) and not all(isinstance(v, str) for v in values):
             problems.append(f"{key!r} must hold strings")
     if "format" in spec:
         problems += _datetime_format_problems(spec["format"], ftype)
@@ -403,7 +405,8 @@ def _foreign_key_problems(fk: Any, name: str, specs: dict[str, Any], schemas: di
     reference = fk.get("reference") if isinstance(fk, dict) else None
     if not isinstance(fk, dict) or not isinstance(reference, dict):
         return ["every foreign key needs 'fields' and a 'reference'"]
-    problems = [p for _, p in _unknown(fk, "foreignKey", "a foreign key") + _unknown(reference, "reference", "its reference")]
+    unknown = _unknown(fk, "foreignKey", "a foreign key") + _unknown(reference, "reference", "its reference")
+    problems = [p for _, p in unknown]
     fields, ref_fields = _as_list(fk.get("fields")), _as_list(reference.get("fields"))
     parent = schemas.get(reference.get("resource") or name) if isinstance(reference.get("resource"), str) else None
     if not isinstance(parent, dict) or not isinstance(parent.get("fields"), list):
@@ -428,12 +431,17 @@ def _rule_problems(rule: Any, specs: dict[str, dict[str, Any]]) -> list[str]:
     extra = sorted(set(rule) - needed - {"rule", "description"})
     if missing or extra:
         return missing + ([f"the loader does not implement {', '.join(map(repr, extra))}"] if extra else [])
-    named = rule["fields"] if rule["rule"] == "row_sum" else [rule[k] for k in ("field", "other", "when_field") if k in rule]
+    named = (
+        rule["fields"]
+        if rule["rule"] == "row_sum"
+        else [rule[k] for k in ("field", "other", "when_field") if k in rule]
+    )
     if not isinstance(named, list) or not named or not all(isinstance(n, str) and n in specs for n in named):
         return ["must name fields of the schema"]
     types = {specs[n].get("type", "string") for n in named if n != rule.get("when_field")}
     problems = []
-    if rule["rule"] == "row_sum" and not all(isinstance(rule[k], int | float) and not isinstance(rule[k], bool) for k in ("min", "max")):
+    limits = [rule[k] for k in ("min", "max")] if rule["rule"] == "row_sum" else []
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in limits):
         problems.append("'min' and 'max' must be numbers")
     if rule["rule"] in ("row_sum", "not_less_than") and not (types <= NUMERIC or types in ({"date"}, {"datetime"})):
         problems.append("must compare numbers (integer or number fields) or dates of one type")
@@ -459,6 +467,6 @@ def resource_file(base: Path, resource: dict[str, Any], descriptor_label: str) -
         except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop
             unsafe = True
     if unsafe:
-        message = f"resource {resource['name']!r} points outside the data package folder; use a relative path with no '..'"
+        message = f"resource {resource['name']!r} points outside the package folder; use a relative path with no '..'"
         raise DatasetError([Problem(descriptor_label, None, None, raw, "safe_path", message)])
     return target

@@ -71,28 +71,40 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         return TextCheck("partial_date", message, lambda s: _partial_starts(s).notna())
     if "x_list" in spec:
         options = spec["x_list"]
-        sep = regex.escape(options.get("separator", ";"))
-        item = "[0-9]{1,18}" if options.get("item_type") == "integer" else f"[^{sep}]+"
-        message = f"is not a list of {options.get('item_type', 'string')} items separated by {options.get('separator', ';')!r}"
-        return TextCheck("list", message, _matches(f"{item}({sep}{item})*"))
+        sep = options.get("separator", ";")
+        item = "[0-9]{1,18}" if options.get("item_type") == "integer" else f"[^{regex.escape(sep)}]+"
+        message = f"is not a list of {options.get('item_type', 'string')} items separated by {sep!r}"
+        return TextCheck("list", message, _matches(f"{item}({regex.escape(sep)}{item})*"))
     if ftype == "integer":
         return TextCheck("type_integer", "is not a whole number (ASCII digits, at most 18)", _matches(INTEGER))
     if ftype == "number":
-        finite: Test = lambda s: _matches(NUMBER)(s) & np.isfinite(pd.to_numeric(s.where(_matches(NUMBER)(s))).fillna(0))
-        return TextCheck("type_number", "is not a decimal number (ASCII digits) or is too large", finite)
+        return TextCheck("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number)
     if ftype == "boolean":
         values = [*spec.get("trueValues", DEFAULT_TRUE), *spec.get("falseValues", DEFAULT_FALSE)]
-        return TextCheck("type_boolean", f"is not a boolean ({' or '.join(map(repr, values))})", lambda s: s.isin(values))
+        return TextCheck(
+            "type_boolean", f"is not a boolean ({' or '.join(map(repr, values))})", lambda s: s.isin(values)
+        )
     if ftype == "date":
-        real: Test = lambda s: _matches(DATE)(s) & _dates(s, "%Y-%m-%d").notna()
-        return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", real)
+        return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
         fmt = _datetime_format(spec)
-        stamps: Test = lambda s: s.str.isascii().astype(bool) & _dates(s, fmt).notna()
-        return TextCheck("type_datetime", f"is not a date and time in the format {fmt}", stamps)
+        return TextCheck(
+            "type_datetime",
+            f"is not a date and time in the format {fmt}",
+            lambda s: s.str.isascii().astype(bool) & _dates(s, fmt).notna(),
+        )
     if spec.get("format") == "uri":
         return TextCheck("format", "is not a web address (scheme:address, no spaces)", _matches(URI))
     return None
+
+
+def _finite_number(s: pd.Series) -> pd.Series:
+    ok = _matches(NUMBER)(s)
+    return ok & np.isfinite(pd.to_numeric(s.where(ok)).fillna(0))
+
+
+def _real_date(s: pd.Series) -> pd.Series:
+    return _matches(DATE)(s) & _dates(s, "%Y-%m-%d").notna()
 
 
 def _datetime_format(spec: dict[str, Any]) -> str:
@@ -125,7 +137,8 @@ def _pattern_check(pattern: str) -> TextCheck:
 def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
     """Every check of one field's non-empty text values, in the order they are reported."""
     constraints = spec.get("constraints", {})
-    checks = [TextCheck("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: ~_spaced(s))]
+    spaced = TextCheck("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: ~_spaced(s))
+    checks = [spaced]
     form = _format_check(spec)
     if form is not None:
         checks.append(form)
@@ -159,7 +172,8 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     if ftype == "string" and "enum" in spec.get("constraints", {}):
         return {name: pd.Series(pd.Categorical(text, categories=spec["constraints"]["enum"]), index=text.index)}
     if ftype == "integer":
-        return {name: pd.Series(pd.array([int(v) if ok else None for v, ok in zip(text, present, strict=True)], dtype="Int64"), index=text.index)}
+        numbers = [int(v) if ok else None for v, ok in zip(text, present, strict=True)]
+        return {name: pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)}
     if ftype == "number":
         return {name: pd.to_numeric(text).astype("Float64")}
     if ftype == "boolean":

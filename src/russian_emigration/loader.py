@@ -263,19 +263,20 @@ def _typed_schema(
     for spec in resource["schema"]["fields"]:
         name, constraints = spec["name"], spec.get("constraints", {})
         shows = _shows(raw, [name])
-        checks = []
+        checks: list[pa.Check] = []
         for key, build, word in (("minimum", pa.Check.ge, "below"), ("maximum", pa.Check.le, "above")):
             if key in constraints:
                 meanings[(name, len(checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
                 checks.append(build(constraints[key]))
         unique = bool(constraints.get("unique"))
-        meanings[(name, "field_uniqueness")] = ("unique", "appears in more than one row but must be unique", name, shows)
+        message = "appears in more than one row but must be unique"
+        meanings[(name, "field_uniqueness")] = ("unique", message, name, shows)
         columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
         if "x_date_range" in spec:
             meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
             frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
-    key = resource["schema"].get("primaryKey")
-    key = [key] if isinstance(key, str) else key
+    declared = resource["schema"].get("primaryKey")
+    key: list[str] | None = [declared] if isinstance(declared, str) else declared
     pk_unique = key and not (len(key) == 1 and _spec(resource, key[0]).get("constraints", {}).get("unique"))
     message = "repeats the primary key of another row"
     meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(key or []), _shows(raw, key or []))
@@ -303,7 +304,8 @@ def _date_range_test(spec: dict[str, Any], newest: date) -> Callable[[pd.DataFra
 def _date_range_meaning(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> Meaning:
     bounds = spec["x_date_range"]
     high = newest if bounds.get("max", "today") == "today" else bounds["max"]
-    return ("date_range", f"is outside the allowed range {bounds.get('min', '0001-01-01')} to {high}", spec["name"], shows)
+    message = f"is outside the allowed range {bounds.get('min', '0001-01-01')} to {high}"
+    return ("date_range", message, spec["name"], shows)
 
 
 def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:

@@ -276,15 +276,15 @@ def _typed_schema(
             meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
             frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
     declared = resource["schema"].get("primaryKey")
-    key: list[str] | None = [declared] if isinstance(declared, str) else declared
-    pk_unique = key and not (len(key) == 1 and _spec(resource, key[0]).get("constraints", {}).get("unique"))
+    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
+    pk_unique = bool(pk) and not (len(pk) == 1 and _spec(resource, pk[0]).get("constraints", {}).get("unique"))
     message = "repeats the primary key of another row"
-    meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(key or []), _shows(raw, key or []))
+    meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(pk), _shows(raw, pk))
     for rule in resource.get("x_rules", []):
         test, meaning = _cross_field_rule(rule, raw)
         meanings[("", len(frame_checks))] = meaning
         frame_checks.append(pa.Check(test, ignore_na=False))
-    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=key if pk_unique else None)
+    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
     return schema, meanings
 
 

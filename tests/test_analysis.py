@@ -11,6 +11,7 @@ import pytest
 from russian_emigration import analysis as an
 from russian_emigration import load_dataset
 from russian_emigration.charts import finish, source_footnote
+from russian_emigration.constants import NOT_STATED
 from russian_emigration.notebook import setup_notebook, table
 
 
@@ -58,21 +59,21 @@ def test_estimate_spread_includes_range_tops(ds) -> None:
 
 def test_push_factors_are_dated_causes_in_range(ds) -> None:
     causes = an.push_factors(ds, date(2022, 9, 1), date(2022, 12, 31))
-    assert set(causes["theme"]) == {"cause"} and causes["date"].notna().all()
+    assert set(causes["theme"]) == {"cause"} and causes["event_date"].notna().all()
     assert "fake-news-law" not in set(causes["event_id"])
     assert "desertion-decree" in set(an.undated_events(ds, "cause")["event_id"])
 
 
-def test_counts_by_field_and_destination_add_up(ds) -> None:
-    by_field = an.count_by_field(ds)
-    assert by_field.sum() == len(ds.emigrants)
-    assert list(by_field.index) != [] and (by_field.diff().dropna() <= 0).all()
-    assert list(an.count_by_field(ds, "music").index) == ["music"]
+def test_counts_by_domain_and_destination_add_up(ds) -> None:
+    by_domain = an.count_by_domain(ds)
+    assert by_domain.sum() == len(ds.emigrants)
+    assert list(by_domain.index) != [] and (by_domain.diff().dropna() <= 0).all()
+    assert list(an.count_by_domain(ds, "music").index) == ["music"]
     by_destination = an.count_by_destination(ds)
     assert by_destination["emigrants"].sum() == len(ds.emigrants)
-    assert by_destination["destination"].iloc[-1] == an.NOT_STATED
+    assert by_destination["destination"].iloc[-1] == NOT_STATED
     assert (
-        by_destination.loc[by_destination["destination"] == an.NOT_STATED, "emigrants"].item()
+        by_destination.loc[by_destination["destination"] == NOT_STATED, "emigrants"].item()
         == ds.emigrants["destination_code"].isna().sum()
     )
 
@@ -87,7 +88,7 @@ def test_departures_by_month_skip_year_only_dates(ds) -> None:
 def test_response_matrix_has_only_dated_responses_with_a_stance_label(ds) -> None:
     matrix = an.response_matrix(ds)
     assert matrix["plot_date"].notna().all() and set(matrix["theme"]) == {"response"}
-    assert set(matrix["stance_label"]) <= {"welcoming", "restrictive", "hostile", "mixed", "neutral", an.NO_STANCE}
+    assert set(matrix["stance_label"]) <= {"welcoming", "restrictive", "hostile", "mixed", "neutral", NOT_STATED}
     assert "European Union" in set(matrix["row_label"])
     only = an.response_matrix(ds, ["KAZ"])
     assert set(only["country_code"]) == {"KAZ"}
@@ -132,26 +133,27 @@ def test_min_respondents_drops_thin_stations(ds) -> None:
 def test_reconcile_seed(ds) -> None:
     rec = an.reconcile_seed(ds)
     assert len(rec) == 8 and rec["station_table_pct"].notna().all()
-    kaz = rec[rec["location"] == "Kazakhstan"].iloc[0]
-    almaty = ds.vote_abroad_stations[ds.vote_abroad_stations["city"] == "Almaty"]
+    kaz = rec[rec["place"] == "Kazakhstan"].iloc[0]
+    almaty = ds.vote_abroad_stations[ds.vote_abroad_stations["place"] == "Almaty"]
     assert kaz["station_table_pct"] == pytest.approx(
         np.average(almaty["putin_pct"].astype(float), weights=almaty["respondents"].astype(float))
     )
-    assert kaz["difference_pts"] < 0
+    assert kaz["gap_pts"] == pytest.approx(kaz["article_pct"] - kaz["station_table_pct"])
+    assert kaz["gap_pts"] > 0
 
 
 def test_official_vs_exit_poll_only_where_both_exist(ds) -> None:
     compared = an.official_vs_exit_poll(ds)
-    assert "Riga" not in set(compared["location"])
-    assert (compared["location"] == "Yerevan").sum() == 2
+    assert "Riga" not in set(compared["place"])
+    assert (compared["place"] == "Yerevan").sum() == 2
     assert (compared["gap_pts"] == compared["official_pct"] - compared["exit_poll_pct"]).all()
 
 
 def test_conflicting_results_keep_every_published_figure(ds) -> None:
     conflicts = an.conflicting_results(ds)
-    assert {"Yerevan", "Ankara"} <= set(conflicts["location"])
-    assert (conflicts.groupby(["location", "count"], observed=True).size() > 1).all()
-    assert "Riga" not in set(conflicts["location"])
+    assert {"Yerevan", "Ankara"} <= set(conflicts["place"])
+    assert (conflicts.groupby(["place", "result_kind"], observed=True).size() > 1).all()
+    assert "Riga" not in set(conflicts["place"])
 
 
 def test_declined_summary(ds) -> None:

@@ -128,14 +128,18 @@ CASES: dict[str, Case] = {
         replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header_known", True
     ),
     "columns swapped": Case(swap_header("events.csv", "actor", "theme"), "data/events.csv", 1, None, "header_order"),
-    "month 13": Case(cell("events.csv", 1, "date", "2022-13"), "data/events.csv", 2, "date", "partial_date", True),
+    "month 13": Case(
+        cell("events.csv", 1, "event_date", "2022-13"), "data/events.csv", 2, "event_date", "partial_date", True
+    ),
     "month without zero": Case(
-        cell("events.csv", 2, "date", "2022-3"), "data/events.csv", 3, "date", "partial_date", True
+        cell("events.csv", 2, "event_date", "2022-3"), "data/events.csv", 3, "event_date", "partial_date", True
     ),
     "day that does not exist": Case(
-        cell("events.csv", 3, "date", "2022-02-30"), "data/events.csv", 4, "date", "partial_date"
+        cell("events.csv", 3, "event_date", "2022-02-30"), "data/events.csv", 4, "event_date", "partial_date"
     ),
-    "date in the future": Case(cell("events.csv", 4, "date", "2099-01"), "data/events.csv", 5, "date", "date_range"),
+    "date in the future": Case(
+        cell("events.csv", 4, "event_date", "2099-01"), "data/events.csv", 5, "event_date", "date_range"
+    ),
     "date before 2021": Case(
         cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date_range"
     ),
@@ -165,10 +169,10 @@ CASES: dict[str, Case] = {
         write_bytes("events.csv", lambda b: b.replace(b"Putin", b"Put\xffin", 1)), "data/events.csv", 2, None, "utf8"
     ),
     "pattern on a partial date": Case(
-        pattern_on("events", "date", r"\d{4}-\d{2}(-\d{2})?", cell_at=("events.csv", 1, "2022")),
+        pattern_on("events", "event_date", r"\d{4}-\d{2}(-\d{2})?", cell_at=("events.csv", 1, "2022")),
         "data/events.csv",
         2,
-        "date",
+        "event_date",
         "pattern",
         True,
     ),
@@ -278,16 +282,16 @@ def test_frictionless_also_rejects(kind: str, data_copy: Path) -> None:
 
 
 def test_every_error_in_a_file_is_reported(data_copy: Path) -> None:
-    set_cell(data_copy / "events.csv", 1, "date", "2022-13")
+    set_cell(data_copy / "events.csv", 1, "event_date", "2022-13")
     set_cell(data_copy / "events.csv", 5, "theme", "caus")
-    set_cell(data_copy / "emigrants.csv", 2, "field", "sport")
+    set_cell(data_copy / "emigrants.csv", 2, "domain", "sport")
     with pytest.raises(DatasetError) as caught:
         load_dataset(data_copy)
     found = {(p.file, p.row, p.column) for p in caught.value.problems}
     assert {
-        ("data/events.csv", 2, "date"),
+        ("data/events.csv", 2, "event_date"),
         ("data/events.csv", 6, "theme"),
-        ("data/emigrants.csv", 3, "field"),
+        ("data/emigrants.csv", 3, "domain"),
     } <= found
 
 

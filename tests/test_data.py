@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from russian_emigration import data_dir, load_dataset
+from russian_emigration.constants import SEED_SOURCE_ID
 from tests.conftest import SHARED
 
 DATA = data_dir()
@@ -75,26 +76,26 @@ def test_conflicting_sources_are_kept_as_rows(ds) -> None:
         "country_code == 'TUR' and measure == 'residence_permits' and as_of_date == '2022-12'"
     )
     assert turkey_2022["source_id"].nunique() == 2
-    yerevan = ds.vote_results.query("location == 'Yerevan' and count == 'official'")
+    yerevan = ds.vote_results.query("place == 'Yerevan' and result_kind == 'official'")
     assert yerevan["putin_pct"].nunique() == 2
 
 
 def test_seed_vote_figures_are_all_there(ds) -> None:
-    seed = ds.vote_results[ds.vote_results["source_id"] == "wikipedia-seed"]
+    seed = ds.vote_results[ds.vote_results["source_id"] == SEED_SOURCE_ID]
     assert len(seed) == 8
     assert set(seed["refs"]) == {(67,)}
 
 
 def test_two_step_story_is_linked(ds) -> None:
-    steps = ds.events[ds.events["emigrant_id"] == "pavel-filatyev"].sort_values("date")
-    assert list(steps["date"]) == ["2022-08-30", "2023-07-18"]
+    steps = ds.events[ds.events["emigrant_id"] == "pavel-filatyev"].sort_values("event_date")
+    assert list(steps["event_date"]) == ["2022-08-30", "2023-07-18"]
     assert steps["source_id"].nunique() == 2
 
 
 @pytest.mark.skipif(not SEED, reason="the seed excerpt (../shared/seed) is not beside this checkout")
 def test_seed_emigrants_are_named_with_their_occupation(ds) -> None:
     text = " ".join(p.read_text(encoding="utf-8") for p in SEED)
-    seed_rows = ds.emigrants[ds.emigrants["source_id"] == "wikipedia-seed"]
+    seed_rows = ds.emigrants[ds.emigrants["source_id"] == SEED_SOURCE_ID]
     assert len(seed_rows) == 24
     for row in seed_rows.itertuples():
         assert row.name in text, row.name
@@ -127,9 +128,9 @@ def test_stations_match_the_shared_source_table(ds) -> None:
             "station_close_time_cet",
             "volunteers",
             "footnote",
-            "city",
         ]:
             assert mine[column] == getattr(row, column), (row.station_id, column)
+        assert mine["place"] == row.city, row.station_id
 
 
 def test_frictionless_validates_the_package() -> None:

@@ -82,11 +82,11 @@ def test_causes_with_a_narrower_timeline(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_emigrants_for_one_field(tmp_path: Path) -> None:
-    nb = run("02_notable_emigrants", tmp_path, field="music")
+def test_emigrants_for_one_domain(tmp_path: Path) -> None:
+    nb = run("02_notable_emigrants", tmp_path, domain="music")
     text = shown_text(nb)
-    musicians = DS.emigrants.loc[DS.emigrants["field"] == "music", "name"]
-    politicians = DS.emigrants.loc[DS.emigrants["field"] == "politics", "name"]
+    musicians = DS.emigrants.loc[DS.emigrants["domain"] == "music", "name"]
+    politicians = DS.emigrants.loc[DS.emigrants["domain"] == "politics", "name"]
     assert len(musicians) and len(politicians)
     assert all(name in text for name in musicians)
     assert not any(name in text for name in politicians)
@@ -110,7 +110,7 @@ def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
     kept = stations[stations["respondents"] >= 1000]
     thin = stations[stations["respondents"] < 1000]
     assert f"{len(kept)} of {len(stations)} stations kept" in text
-    assert all(f"{r.city} ({r.respondents})" in text for r in thin.itertuples())
+    assert all(f"{r.place} ({r.respondents})" in text for r in thin.itertuples())
     assert "grouped by country" in text
 
 
@@ -120,7 +120,7 @@ def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
     [
         ("01_causes", {"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
         ("01_causes", {"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
-        ("02_notable_emigrants", {"field": "sport"}, "field='sport' is not valid; use one of 'music'"),
+        ("02_notable_emigrants", {"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
         ("03_destination_responses", {"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
         ("03_destination_responses", {"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
         ("04_vote_results", {"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),

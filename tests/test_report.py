@@ -36,7 +36,7 @@ def test_unknown_parameter_is_rejected_with_the_known_ones() -> None:
     message = str(caught.value)
     assert "unknown parameter 'fild'" in message
     for known in (
-        "field",
+        "domain",
         "countries",
         "focus_country",
         "min_respondents",
@@ -49,11 +49,11 @@ def test_unknown_parameter_is_rejected_with_the_known_ones() -> None:
 
 
 def test_values_are_typed_from_each_notebooks_annotation() -> None:
-    typed = plan({"min_respondents": "500", "countries": "GEO,KAZ", "field": "None"}, NOTEBOOKS)
+    typed = plan({"min_respondents": "500", "countries": "GEO,KAZ", "domain": "None"}, NOTEBOOKS)
     by_stem = {p.stem: v for p, v in typed.items()}
     assert by_stem["04_vote_results"] == {"min_respondents": 500}
     assert by_stem["03_destination_responses"] == {"countries": ["GEO", "KAZ"]}
-    assert by_stem["02_notable_emigrants"] == {"field": None}
+    assert by_stem["02_notable_emigrants"] == {"domain": None}
     assert by_stem["01_causes"] == {}
 
 
@@ -138,8 +138,8 @@ def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
 def test_cli_reports_bad_input_with_exit_status_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["report", "-p", "fild", "x", "--output-dir", str(tmp_path / "r")]) == 2
     assert "unknown parameter 'fild'" in capsys.readouterr().err
-    assert main(["report", "-p", "field", "sport", "--output-dir", str(tmp_path / "r")]) == 2
-    assert "field='sport' is not valid" in capsys.readouterr().err
+    assert main(["report", "-p", "domain", "sport", "--output-dir", str(tmp_path / "r")]) == 2
+    assert "domain='sport' is not valid" in capsys.readouterr().err
     assert main(["report", "-p", "group_by", "a", "-p", "group_by", "b"]) == 2
     assert not (tmp_path / "r").exists()
 
@@ -147,7 +147,7 @@ def test_cli_reports_bad_input_with_exit_status_2(capsys: pytest.CaptureFixture[
 def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--list-parameters"]) == 0
     out = capsys.readouterr().out
-    assert "-p field (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
+    assert "-p domain (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
 
 
 def comparable_outputs(nb: nbformat.NotebookNode) -> list[list[dict]]:

@@ -10,10 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from russian_emigration.constants import INVASION_DATE, MOBILIZATION_EVENT_ID, NOT_STATED, SEED_SOURCE_ID
 from russian_emigration.loader import Dataset
-
-NOT_STATED = "not stated in the sources"
-NO_STANCE = "not stated"
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -21,6 +19,22 @@ def vocabulary(ds: Dataset, table: str, column: str) -> list[str]:
     """The closed vocabulary of ``table.column`` as the descriptor declares it."""
     field = next(f for f in ds.resource(table)["schema"]["fields"] if f["name"] == column)
     return list(field["constraints"]["enum"])
+
+
+def mobilization_date(ds: Dataset) -> date:
+    """The day "partial" mobilization was announced, as the events table dates it."""
+    events = ds.events.set_index("event_id")
+    return events.loc[MOBILIZATION_EVENT_ID, "event_date_first"].date()
+
+
+def _day(day: date) -> str:
+    """A day as readers write it: 21 Sep 2022."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _month_after_invasion() -> pd.Timestamp:
+    """Counts that start before this day are counted from the invasion (sources date it by month)."""
+    return pd.Timestamp(INVASION_DATE) + pd.offsets.MonthBegin(1)
 
 
 def country_names(ds: Dataset) -> pd.Series:
@@ -68,18 +82,18 @@ def _with_publisher(frame: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
 def push_factors(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Dated causes of emigration within [start, end], oldest first."""
     causes = ds.events[ds.events["theme"] == "cause"]
-    return _sorted(overlapping(causes, "date", start, end), ["date_first", "event_id"])
+    return _sorted(overlapping(causes, "event_date", start, end), ["event_date_first", "event_id"])
 
 
 def undated_events(ds: Dataset, theme: str) -> pd.DataFrame:
     """Events of ``theme`` whose sources give no date."""
     events = ds.events
-    return _sorted(events[(events["theme"] == theme) & events["date"].isna()], ["event_id"])
+    return _sorted(events[(events["theme"] == theme) & events["event_date"].isna()], ["event_id"])
 
 
 def waves(ds: Dataset) -> pd.DataFrame:
     """What the sources say about the waves of emigration and who left, dated ones first."""
-    return _sorted(ds.events[ds.events["theme"] == "wave"], ["date_first", "event_id"])
+    return _sorted(ds.events[ds.events["theme"] == "wave"], ["event_date_first", "event_id"])
 
 
 def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
@@ -92,10 +106,11 @@ def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None =
     left = overlapping(left, "as_of_date", start, end)
     out = _with_publisher(left, ds)
     out["plot_date"] = midpoint(out, "as_of_date")
-    since = out["period_start_first"]
+    since = out["period_start_date_first"]
+    mobilization = mobilization_date(ds)
     out["counted_from"] = np.select(
-        [since < pd.Timestamp("2022-03-01"), since == pd.Timestamp("2022-09-21")],
-        ["the invasion", "mobilization (21 Sep 2022)"],
+        [since < _month_after_invasion(), since == pd.Timestamp(mobilization)],
+        ["the invasion", f"mobilization ({_day(mobilization)})"],
         default="a later start (an increment)",
     )
     return _sorted(out, ["plot_date", "estimate_id"])
@@ -115,7 +130,7 @@ def all_outflow_estimates(ds: Dataset) -> pd.DataFrame:
         counted_from="the invasion"
         if undated.empty
         else np.where(
-            undated["period_start_first"] < pd.Timestamp("2022-03-01"), "the invasion", "a later start (an increment)"
+            undated["period_start_date_first"] < _month_after_invasion(), "the invasion", "a later start (an increment)"
         )
     )
     return pd.concat([dated, undated], ignore_index=True) if len(undated) else dated
@@ -142,24 +157,24 @@ def survey_shares(ds: Dataset) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- 02 notable emigrants
-def emigrants(ds: Dataset, field: str | None = None) -> pd.DataFrame:
-    """Notable emigrants (all, or one field), with destination names, sorted by name."""
-    frame = ds.emigrants if field is None else ds.emigrants[ds.emigrants["field"] == field]
+def emigrants(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
+    """Notable emigrants (all, or one domain), with destination names, sorted by name."""
+    frame = ds.emigrants if domain is None else ds.emigrants[ds.emigrants["domain"] == domain]
     frame = with_country_name(frame, ds, "destination_code", "destination", NOT_STATED)
     return _sorted(frame, ["name"])
 
 
-def count_by_field(ds: Dataset, field: str | None = None) -> pd.Series:
-    """How many notable emigrants per field (every field of the vocabulary when ``field`` is None)."""
-    chosen = emigrants(ds, field)
-    counts = chosen["field"].value_counts().reindex(vocabulary(ds, "emigrants", "field"), fill_value=0)
-    counts = counts[counts.index == field] if field is not None else counts
-    return counts.rename("emigrants").rename_axis("field").sort_values(ascending=False, kind="stable")
+def count_by_domain(ds: Dataset, domain: str | None = None) -> pd.Series:
+    """How many notable emigrants per domain (every domain of the vocabulary when ``domain`` is None)."""
+    chosen = emigrants(ds, domain)
+    counts = chosen["domain"].value_counts().reindex(vocabulary(ds, "emigrants", "domain"), fill_value=0)
+    counts = counts[counts.index == domain] if domain is not None else counts
+    return counts.rename("emigrants").rename_axis("domain").sort_values(ascending=False, kind="stable")
 
 
-def count_by_destination(ds: Dataset, field: str | None = None) -> pd.DataFrame:
+def count_by_destination(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
     """How many notable emigrants per destination country, with their names; unknown ones last."""
-    chosen = emigrants(ds, field)
+    chosen = emigrants(ds, domain)
     grouped = chosen.groupby("destination", sort=True).agg(
         emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s)))
     )
@@ -171,9 +186,9 @@ def count_by_destination(ds: Dataset, field: str | None = None) -> pd.DataFrame:
     return grouped.drop(columns="is_known").reset_index(drop=True)
 
 
-def departures_by_month(ds: Dataset, field: str | None = None) -> pd.DataFrame:
+def departures_by_month(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
     """Emigrants whose sources date their departure, by the month it falls in (year-only dates apart)."""
-    chosen = emigrants(ds, field)
+    chosen = emigrants(ds, domain)
     dated = chosen[chosen["left_date_precision"].isin(["month", "day"])].copy()
     dated["month"] = dated["left_date_first"].dt.strftime("%Y-%m")
     out = dated.groupby("month").agg(emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s))))
@@ -186,17 +201,19 @@ def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     frame = ds.events[ds.events["theme"] == "response"]
     if countries is not None:
         frame = frame[frame["country_code"].isin(countries)]
-    frame = with_country_name(frame, ds, missing="international")
-    frame["stance_label"] = frame["stance"].astype(object).fillna(NO_STANCE).astype(str)
-    return _sorted(frame, ["date_first", "country_name", "event_id"])
+    frame = with_country_name(frame, ds)
+    # A response of an international body (no country) goes under the body's own name.
+    frame["country_name"] = frame["country_name"].where(frame["country_code"].notna(), frame["actor"].astype(str))
+    frame["stance_label"] = frame["stance"].astype(object).fillna(NOT_STATED).astype(str)
+    return _sorted(frame, ["event_date_first", "country_name", "event_id"])
 
 
 def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """The dated responses as points: one row per response with its country, plotting date and stance."""
     frame = responses(ds, countries)
-    frame = frame[frame["date_first"].notna()].copy()
-    frame["plot_date"] = midpoint(frame, "date")
-    frame["row_label"] = np.where(frame["country_code"].isna(), frame["actor"], frame["country_name"])
+    frame = frame[frame["event_date_first"].notna()].copy()
+    frame["plot_date"] = midpoint(frame, "event_date")
+    frame["row_label"] = frame["country_name"]
     return _sorted(frame, ["row_label", "plot_date", "event_id"])
 
 
@@ -209,11 +226,11 @@ def september_2022_closures(ds: Dataset) -> pd.DataFrame:
     kinds = ["visa_restriction", "entry_ban", "refuge_refused"]
     frame = responses(ds)
     frame = frame[frame["category"].isin(kinds)]
-    dated = overlapping(frame, "date", date(2022, 9, 1), date(2022, 10, 31))
-    refusals = frame[frame["date"].isna() & (frame["category"] == "refuge_refused")]
+    dated = overlapping(frame, "event_date", date(2022, 9, 1), date(2022, 10, 31))
+    refusals = frame[frame["event_date"].isna() & (frame["category"] == "refuge_refused")]
     out = pd.concat([dated, refusals])
-    out["when"] = out["date"].fillna("after 21 Sep 2022 (no date in the source)")
-    return _sorted(out, ["date_first", "country_name", "event_id"])
+    out["when"] = out["event_date"].fillna(f"after {_day(mobilization_date(ds))} (no date in the source)")
+    return _sorted(out, ["event_date_first", "country_name", "event_id"])
 
 
 def destination_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
@@ -242,7 +259,7 @@ def station_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     """Stations with at least ``min_respondents`` respondents, highest Putin share first."""
     stations = ds.vote_abroad_stations
     frame = with_country_name(stations[stations["respondents"] >= min_respondents], ds)
-    frame["label"] = frame["city"] + " (" + frame["station_id"].astype(str) + ")"
+    frame["label"] = frame["place"] + " (" + frame["station_id"].astype(str) + ")"
     return frame.sort_values(["putin_pct", "station_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -274,7 +291,7 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
                 "label": group["country_name"].iloc[0],
                 "stations": len(group),
                 "respondents": int(group["respondents"].sum()),
-                "cities": ", ".join(sorted(set(group["city"]))),
+                "places": ", ".join(sorted(set(group["place"]))),
                 **shares,
             }
         )
@@ -291,10 +308,10 @@ def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) ->
     raise ValueError(f"group_by={group_by!r} is not valid; use 'station' or 'country'")
 
 
-def _exit_poll_for(stations: pd.DataFrame, location_type: str, location: str, country_code: str) -> tuple[float, str]:
-    """The station table's Putin share for a published location, and the stations it rests on."""
-    if location_type == "city":
-        chosen = stations[(stations["city"] == location) & (stations["country_code"] == country_code)]
+def _exit_poll_for(stations: pd.DataFrame, place_type: str, place: str, country_code: str) -> tuple[float, str]:
+    """The station table's Putin share for a published place, and the stations it rests on."""
+    if place_type == "city":
+        chosen = stations[(stations["place"] == place) & (stations["country_code"] == country_code)]
     else:
         chosen = stations[stations["country_code"] == country_code]
     if chosen.empty:
@@ -302,7 +319,7 @@ def _exit_poll_for(stations: pd.DataFrame, location_type: str, location: str, co
     share = weighted_shares(chosen, ["putin_pct"])["putin_pct"]
     ids = ", ".join(
         f"{c} {i}: {p}%"
-        for c, i, p in sorted(zip(chosen["city"], chosen["station_id"], chosen["putin_pct"], strict=True))
+        for c, i, p in sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
     )
     return share, ids
 
@@ -310,24 +327,24 @@ def _exit_poll_for(stations: pd.DataFrame, location_type: str, location: str, co
 def reconcile_seed(ds: Dataset) -> pd.DataFrame:
     """The seed article's eight Vote Abroad figures beside what the station table gives for the same place."""
     seed = ds.vote_results[
-        (ds.vote_results["source_id"] == "wikipedia-seed") & (ds.vote_results["count"] == "exit_poll")
+        (ds.vote_results["source_id"] == SEED_SOURCE_ID) & (ds.vote_results["result_kind"] == "exit_poll")
     ]
     stations = ds.vote_abroad_stations
     rows = []
     for row in seed.itertuples():
-        share, basis = _exit_poll_for(stations, row.location_type, row.location, row.country_code)
+        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
         rows.append(
             {
-                "location": row.location,
-                "location_type": row.location_type,
+                "place": row.place,
+                "place_type": row.place_type,
                 "article_pct": row.putin_pct,
                 "station_table_pct": share,
-                "difference_pts": share - row.putin_pct,
+                "gap_pts": row.putin_pct - share,
                 "stations": basis,
             }
         )
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["article_pct", "location"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
 
 
 def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
@@ -336,18 +353,18 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
     Conflicting official figures for one place stay separate rows.
     """
     official = ds.vote_results[
-        (ds.vote_results["count"] == "official") & (ds.vote_results["location_type"] != "all_abroad")
+        (ds.vote_results["result_kind"] == "official") & (ds.vote_results["place_type"] != "all_abroad")
     ]
     stations = station_results(ds, min_respondents)
     rows = []
     for row in official.itertuples():
-        share, basis = _exit_poll_for(stations, row.location_type, row.location, row.country_code)
+        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
         if np.isnan(share):
             continue
         rows.append(
             {
-                "location": row.location,
-                "location_type": row.location_type,
+                "place": row.place,
+                "place_type": row.place_type,
                 "official_pct": row.putin_pct,
                 "exit_poll_pct": share,
                 "gap_pts": row.putin_pct - share,
@@ -357,16 +374,16 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
         )
     frame = pd.DataFrame(rows)
     return frame.sort_values(
-        ["gap_pts", "location", "source_id"], ascending=[False, True, True], kind="stable"
+        ["gap_pts", "place", "source_id"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)
 
 
 def conflicting_results(ds: Dataset) -> pd.DataFrame:
     """Places with more than one published figure of the same kind (exit poll or official), all kept."""
     results = ds.vote_results
-    key = results["location"] + "|" + results["count"].astype(str)
+    key = results["place"] + "|" + results["result_kind"].astype(str)
     repeated = results[key.map(key.value_counts()) > 1]
-    return _sorted(repeated, ["location", "count", "putin_pct", "result_id"])
+    return _sorted(repeated, ["place", "result_kind", "putin_pct", "result_id"])
 
 
 def declined_summary(ds: Dataset, min_respondents: int = 0, threshold: float = 30.0) -> dict[str, object]:

@@ -88,9 +88,10 @@ def check_data_dir(name: str, value: Any) -> Path | None:
 def _profiled_countries(ds: Any) -> list[str]:
     """Countries that have a response or an estimate to profile (Russia excluded)."""
     from russian_emigration.analysis import responses
+    from russian_emigration.constants import ORIGIN_COUNTRY_CODE
 
     codes = set(responses(ds)["country_code"].dropna()) | set(ds.estimates["country_code"].dropna())
-    return sorted(codes - {"RUS"})
+    return sorted(codes - {ORIGIN_COUNTRY_CODE})
 
 
 def _vocabulary(ds: Any, table: str, column: str) -> list[str]:
@@ -103,7 +104,7 @@ def _vocabulary(ds: Any, table: str, column: str) -> list[str]:
 VALIDATORS: dict[str, Any] = {
     "start_date": lambda ds, v: check_iso_date("start_date", v),
     "end_date": lambda ds, v: check_iso_date("end_date", v),
-    "field": lambda ds, v: check_choice("field", v, _vocabulary(ds, "emigrants", "field"), allow_none=True),
+    "domain": lambda ds, v: check_choice("domain", v, _vocabulary(ds, "emigrants", "domain"), allow_none=True),
     "countries": lambda ds, v: check_codes("countries", v, ds.countries["country_code"]),
     "focus_country": lambda ds, v: check_choice("focus_country", v, _profiled_countries(ds)),
     "min_respondents": lambda ds, v: check_int("min_respondents", v, minimum=0),

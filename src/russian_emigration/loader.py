@@ -243,6 +243,10 @@ def _run(
     for case in failures.itertuples():
         column = "" if case.schema_context == "DataFrameSchema" else str(case.column)
         check = case.check if pd.isna(case.check_number) else int(case.check_number)
+        if pd.isna(case.index):  # the check itself failed: report it for the whole column
+            rule, message, name, _ = meanings[(column, check)]
+            report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
+            continue
         grouped[meanings[(column, check)]].add(int(case.index))
     invalid: dict[str, set[int]] = defaultdict(set)
     for (rule, message, column, shows), positions in grouped.items():

@@ -190,6 +190,7 @@ def test_a_fifo_descriptor_is_refused(tmp_path: Path) -> None:
     assert has(problems_of(tmp_path), f"{tmp_path.name}/datapackage.json", "regular_file")
 
 
+@pytest.mark.slow
 def test_100000_header_columns_take_linear_time(data_copy: Path) -> None:
     edit_lines(data_copy / "countries.csv", lambda lines: [lines[0] + "".join(f",c{i}" for i in range(100_000))])
     start = time.perf_counter()
@@ -198,6 +199,7 @@ def test_100000_header_columns_take_linear_time(data_copy: Path) -> None:
     assert has(problems, "data/countries.csv", "header_known")
 
 
+@pytest.mark.slow
 def test_a_million_extra_cells_in_the_first_row(data_copy: Path) -> None:
     edit_lines(data_copy / "countries.csv", lambda lines: [lines[0], lines[1] + ",x" * 1_000_000, *lines[2:]])
     start = time.perf_counter()

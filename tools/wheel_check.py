@@ -24,6 +24,12 @@ here = pathlib.Path(russian_emigration.__file__).parent
 assert data_dir() == here / "data", data_dir()
 assert [p.name for p in notebook_paths(notebooks_dir())][:1] == ["01_causes.ipynb"], notebooks_dir()
 assert notebooks_dir() == here / "notebooks"
+# The `notebooks` verb rewrites a checkout's notebooks; from a wheel it must refuse and touch nothing.
+import subprocess, sys
+before = {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
+run = subprocess.run([sys.executable, "-m", "russian_emigration", "notebooks"], capture_output=True, text=True)
+assert run.returncode == 2 and "installed, not a checkout" in run.stderr, run
+assert before == {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
 print("wheel OK:", ds)
 """
 

@@ -25,10 +25,10 @@ TYPES = {"string", "integer", "number", "boolean", "date", "datetime"}
 NUMERIC = {"integer", "number"}
 #: Names a table may not take: they are attributes of Dataset.
 RESERVED = {"tables", "descriptor", "path", "resource", "sources_for"}
-#: Every keyword the loader reads (or, for titles and descriptions, shows), per kind of object.
+#: Every keyword the loader reads (or that documents the package: titles, descriptions, x_coding_rules), by object.
 KEYWORDS = {
     "package": {"name", "title", "description", "version", "created", "licenses", "contributors", "sources"}
-    | {"resources", "profile", "homepage", "keywords", "id"},
+    | {"resources", "profile", "homepage", "keywords", "id", "x_coding_rules"},
     "resource": {"name", "path", "title", "description", "schema", "profile", "format", "mediatype"}
     | {"encoding", "dialect", "x_rules", "licenses", "sources"},
     "schema": {"fields", "primaryKey", "foreignKeys"},

@@ -5,6 +5,7 @@ One short run per documented form: ``-p`` passes text, ``-y`` passes YAML, and b
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,7 @@ def test_the_runner_takes_the_same_forms(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, "RUSSIAN_EMIGRATION_CACHE": str(tmp_path / "cache")},  # not the other tests' cache
     )
     assert done.returncode == 0, done.stderr[-3000:]
     executed = {p.stem: shown_text(nbformat.read(p, as_version=4)) for p in (out / "notebooks").glob("*.ipynb")}

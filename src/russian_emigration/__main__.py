@@ -64,7 +64,7 @@ def _missing_report_tools() -> list[str]:
     """The notebook tools the report needs that cannot be imported here."""
     from importlib.util import find_spec
 
-    return [name for name in ("papermill", "nbconvert", "ipykernel") if find_spec(name) is None]
+    return [name for name in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(name) is None]
 
 
 def _run(args: argparse.Namespace) -> int:

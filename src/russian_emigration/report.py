@@ -1,4 +1,4 @@
-"""The report runner: execute every notebook with papermill, render HTML, write an index.
+"""The report runner: execute every notebook with papermill, then render them as a static site.
 
 Parameters are strict: an unknown name is rejected with the list of known ones, each value is
 converted to the type its notebook's annotation declares, and strings stay plain strings.
@@ -9,13 +9,11 @@ build never leaves a half-written report.
 from __future__ import annotations
 
 import functools
-import html
 import json
 import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -162,8 +160,8 @@ def build_report(
     staging.chmod(0o755)
     try:
         (staging / "notebooks").mkdir()
-        entries = _execute_all(typed, staging, progress, workers, lanes)
-        (staging / "index.html").write_text(_index_html(entries, parameters), encoding="utf-8")
+        executed = _execute_all(typed, staging, progress, workers, lanes)
+        render(executed, staging, _build_info(parameters, typed))
         (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
         _swap_into_place(staging, final)
     except BaseException:
@@ -206,8 +204,8 @@ def _execute_all(
     progress: Callable[[str], None],
     workers: int | None,
     lanes: Sequence[Any] | None = None,
-) -> list[dict[str, str]]:
-    """Run the notebooks in parallel lanes, one kernel per lane, then render each to HTML.
+) -> list[Path]:
+    """Run the notebooks in parallel lanes, one kernel per lane; return the executed notebooks.
 
     A lane's kernel runs its notebooks one after another and is reset in between, so the heavy
     imports are paid once per lane, not once per notebook (``tests/test_report.py`` checks that
@@ -217,7 +215,7 @@ def _execute_all(
     lanes = lanes or _start_kernels(min(len(paths), workers or os.cpu_count() or 1))
     progress(f"Running {len(paths)} notebooks in {len(lanes)} kernel(s)...")
     started = time.monotonic()
-    entries: dict[Path, dict[str, str]] = {}
+    entries: dict[Path, Path] = {}
 
     def run_lane(lane: int) -> None:
         for number in range(lane, len(paths), len(lanes)):
@@ -264,8 +262,8 @@ def _reset(km: Any) -> None:
 RESET_CODE = "import matplotlib.pyplot as _plt\n_plt.close('all')\nget_ipython().run_line_magic('reset', '-f')"
 
 
-def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> dict[str, str]:
-    """Execute one notebook with papermill in kernel ``km`` and render it to standalone HTML."""
+def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> Path:
+    """Execute one notebook with papermill in kernel ``km`` into ``staging/notebooks``."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -290,17 +288,7 @@ def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> 
         raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
     _renumber(nb)
     nbformat.write(nb, executed)
-    page = f"{path.stem}.html"
-    (staging / page).write_text(render_html(nb), encoding="utf-8")
-    title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), path.stem)
-    summary = nb.metadata.get("russian_emigration", {}).get("summary", "")
-    return {
-        "page": page,
-        "notebook": f"notebooks/{path.name}",
-        "title": title,
-        "summary": summary,
-        "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()) if k != "data_dir"),
-    }
+    return executed
 
 
 def _renumber(nb: Any) -> None:
@@ -315,56 +303,45 @@ def _renumber(nb: Any) -> None:
                     output["execution_count"] = number
 
 
-_EXPORTER: list[Any] = []
-_EXPORTER_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class BuildInfo:
+    """What one build used, for the renderer: the parameters, the data folder and the loaded data."""
+
+    #: The parameters as given (``-p NAME VALUE``; ``data_dir`` included when a data folder was given).
+    parameters: Mapping[str, str]
+    #: The typed values each notebook received, by notebook file name (only the ones it declares).
+    notebook_parameters: Mapping[str, Mapping[str, Any]]
+    #: The data package folder the notebooks read.
+    data_dir: Path
+    #: That data package, loaded and validated once per build.
+    dataset: Any
+    #: The version of this package.
+    version: str
 
 
-def render_html(nb: Any) -> str:
-    """Standalone HTML for an executed notebook, with no scripts fetched from the network."""
-    from nbconvert import HTMLExporter
+def _build_info(parameters: Mapping[str, str], typed: Mapping[Path, Mapping[str, Any]]) -> BuildInfo:
+    """What this build used (its data package is the one ``_check_values`` loaded)."""
+    from russian_emigration import __version__
+    from russian_emigration.loader import data_dir
 
-    with _EXPORTER_LOCK:  # one exporter (its templates compiled once), used by one thread at a time
-        if not _EXPORTER:
-            _EXPORTER.append(HTMLExporter())
-        body, _ = _EXPORTER[0].from_notebook_node(nb)
-    return re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', "", body)
-
-
-def _index_html(entries: Sequence[Mapping[str, str]], parameters: Mapping[str, str]) -> str:
-    """The report's front page: one link and one line per notebook."""
-    ds = _dataset(parameters.get("data_dir"))
-    items = "\n".join(
-        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a><br>'
-        f'<span class="summary">{html.escape(e["summary"])}</span>'
-        + (f'<br><span class="params">Parameters: {html.escape(e["parameters"])}</span>' if e["parameters"] else "")
-        + f' <a class="nb" href="{html.escape(e["notebook"])}">(notebook)</a></li>'
-        for e in entries
+    folder = parameters.get("data_dir")
+    return BuildInfo(
+        parameters=dict(parameters),
+        notebook_parameters={path.name: dict(values) for path, values in typed.items()},
+        data_dir=Path(folder).resolve() if folder else data_dir(),
+        dataset=_dataset(folder),
+        version=__version__,
     )
-    shapes = ", ".join(f"{name} ({len(frame)} rows)" for name, frame in ds.tables.items())
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Russian emigration since 2022: report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
-       line-height: 1.5; color: #222; }}
-li {{ margin-bottom: 1rem; }} .summary {{ color: #444; }} .params, .nb, footer {{ color: #666; font-size: 0.9rem; }}
-</style>
-</head>
-<body>
-<h1>Russian emigration after the February 2022 invasion of Ukraine</h1>
-<p>{len(entries)} short analyses built from a curated, sourced data package. Every chart lists its sources; every
-notebook ends with its caveats and the full references.</p>
-<ol>
-{items}
-</ol>
-<footer><p>{html.escape(ds.descriptor.get("title", ""))}, version {html.escape(str(ds.descriptor.get("version", "")))}:
-{html.escape(shapes)}. Data: CC BY-SA 4.0; code: MIT.</p></footer>
-</body>
-</html>
-"""
+
+
+def render(executed: Sequence[Path], staging: Path, build: BuildInfo) -> None:
+    """Render the executed notebooks into ``staging`` as a static site (see ``russian_emigration.site``)."""
+    from russian_emigration.site import SiteError, build_site
+
+    try:
+        build_site(executed, staging, build)
+    except SiteError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:

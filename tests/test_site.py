@@ -1,0 +1,268 @@
+"""The report site: pages, landing page, Sources page, copied data, escaping, and the browser checks.
+
+Most tests render the committed (already executed) notebooks with the site builder, so no kernel
+runs. The browser tests need Playwright and Debian's Chromium (``make browser-check`` installs both);
+without them they are skipped, unless REQUIRE_BROWSER=1, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from russian_emigration import data_dir, load_dataset
+from russian_emigration.site import build_site, parameter_box, sources_html, stamp_html
+from tests.conftest import set_cell
+from tests.notebook_helpers import NOTEBOOKS
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import browser_check  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Build:
+    """A stand-in for report.BuildInfo (same fields)."""
+
+    dataset: Any
+    data_dir: Path
+    parameters: dict[str, str] = field(default_factory=dict)
+    notebook_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    version: str = "0.1.0"
+
+
+def needs_browser() -> None:
+    """Skip (or fail, with REQUIRE_BROWSER=1) when Playwright or Chromium is missing."""
+    missing = [n for n in ("playwright",) if importlib.util.find_spec(n) is None]
+    if not Path(browser_check.CHROMIUM).exists():
+        missing.append(browser_check.CHROMIUM)
+    if missing:
+        message = f"browser test needs {', '.join(missing)} (make browser-check installs them)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def digest(paths: list[Path]) -> str:
+    return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site rendered from copies of the committed notebooks (no kernel runs)."""
+    out = tmp_path_factory.mktemp("site")
+    (out / "notebooks").mkdir()
+    executed = [Path(shutil.copy(nb, out / "notebooks" / nb.name)) for nb in NOTEBOOKS]
+    before = digest(NOTEBOOKS)
+    ds = load_dataset()
+    build = Build(ds, data_dir(), {"min_respondents": "0"}, {"04_vote_results.ipynb": {"min_respondents": 0}})
+    build_site(executed, out, build)
+    assert digest(NOTEBOOKS) == before, "the site builder changed notebooks/"
+    return out
+
+
+def text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_each_notebook_is_a_page_titled_from_its_heading(site: Path) -> None:
+    titles = set()
+    for nb_path in NOTEBOOKS:
+        nb = nbformat.read(nb_path, as_version=4)
+        heading = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
+        page = text(site / f"{nb_path.stem}.html")
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert html.escape(heading, quote=False) in title or heading in html.unescape(title)
+        titles.add(title)
+        code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+        assert page.count('<details class="admonition hide above-input">') == code_cells, "every code cell gets a toggle"
+        assert "Parameters of this build" in page
+    assert len(titles) == len(NOTEBOOKS)
+
+
+def test_site_has_search_navigation_and_previous_next(site: Path) -> None:
+    assert (site / "search.html").is_file() and (site / "searchindex.js").is_file()
+    page = text(site / "02_notable_emigrants.html")
+    assert 'class="prev-next-area"' in page or "prev-next" in page
+    for nb_path in NOTEBOOKS:
+        assert f'href="{nb_path.stem}.html"' in text(site / "index.html")
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', page), "the page loads something off the machine"
+
+
+def test_landing_page_has_findings_stamp_and_data_links(site: Path) -> None:
+    index = text(site / "index.html")
+    for heading in ("Main findings", "This build", "Data, citation and licences"):
+        assert heading in index
+    findings = re.search(r'<ul class="findings">(.*?)</ul>', index, re.S).group(1)
+    assert findings.count("<li>") == len(NOTEBOOKS)
+    for nb_path in NOTEBOOKS:
+        assert f'href="{nb_path.stem}.html"' in findings
+    ds = load_dataset()
+    assert f"{len(ds.emigrants)} notable emigrants" in findings, "the finding is computed from the data"
+    assert ds.descriptor["version"] in index and "git commit" in index and "min_respondents = 0" in index
+    for name in ["datapackage.json", "README.md", *(r["path"] for r in ds.descriptor["resources"])]:
+        assert f'href="data/{name}"' in index and (site / "data" / name).is_file(), name
+    for name in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"):
+        assert f'href="{name}"' in index and (site / name).is_file(), name
+
+
+def test_sources_page_lists_every_source_with_its_full_url(site: Path) -> None:
+    page = text(site / "sources.html")
+    sources = load_dataset().sources
+    for row in sources.itertuples():
+        assert f'<tr id="{html.escape(row.source_id)}">' in page
+        url = html.escape(row.url, quote=True)
+        assert f'<a href="{url}" rel="noopener">{url}</a>' in page, row.source_id
+    assert f"{len(sources)} sources." in page
+
+
+def test_data_strings_are_escaped_in_what_the_site_writes(tmp_path: Path) -> None:
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    ds = load_dataset()
+    sources = ds.sources.copy()
+    sources.loc[0, "title"] = payload
+    sources.loc[1, "url"] = "javascript:alert(3)"
+    sources.loc[2, "source_id"] = '"><svg onload=alert(4)>'
+    out = sources_html(sources)
+    assert "<script>" not in out and "<img" not in out and "<svg" not in out
+    assert 'href="javascript:' not in out and "javascript:alert(3)" in out, "a non-web address is text, not a link"
+    ds.descriptor["version"] = payload
+    build = Build(ds, data_dir(), {"countries": payload}, {"03_destination_responses.ipynb": {"countries": [payload]}})
+    for markup in (stamp_html(build), parameter_box(REPO / "notebooks" / "03_destination_responses.ipynb", build)):
+        assert "<script>" not in markup and "<img" not in markup
+        assert html.escape(payload) in markup
+
+
+# --- In the browser -------------------------------------------------------------------------------
+
+CHART_CSV = "value,source_id\n1,wikipedia-seed\n"
+
+
+def with_fixture_charts(site: Path, out: Path) -> Path:
+    """A copy of the site whose chart images carry alt text and a CSV link, as the chart helpers will."""
+    shutil.copytree(site, out)
+    (out / "chart.csv").write_text(CHART_CSV, encoding="utf-8")
+    for page in out.glob("0*.html"):
+        markup = re.sub(
+            r'(<img[^>]*class="[^"]*"[^>]*?)(?: alt="[^"]*")?( src="_images/[^"]+")',
+            r'\1 alt="A chart planted by the test, with alt text that says what it shows"\2',
+            text(page),
+        )
+        markup = re.sub(r'(<img [^>]*src="_images/[^>]+>)', r'\1<a href="chart.csv" download>data (CSV)</a>', markup)
+        page.write_text(markup, encoding="utf-8")
+    return out
+
+
+def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(site: Path, tmp_path: Path) -> None:
+    needs_browser()
+    fixture = with_fixture_charts(site, tmp_path / "site")
+    assert browser_check.check(fixture) == []
+    for shot in ("index-desktop", "index-phone", "analysis-desktop", "analysis-phone"):
+        assert (fixture / f"screenshot-{shot}.png").stat().st_size > 0
+    assert browser_check.self_test(fixture) == [], "every planted fault is caught"
+
+
+def test_browser_check_flags_charts_without_alt_text_or_csv(site: Path) -> None:
+    needs_browser()
+    problems = browser_check.check(site, screenshots=False)
+    charts = sum(1 for nb in NOTEBOOKS for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    assert all("chart" in p for p in problems), problems
+    if not any(
+        "alt" in o.get("metadata", {}).get("image/png", {}) for nb in NOTEBOOKS for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", [])
+    ):
+        assert sum("has no real alt text" in p for p in problems) == charts
+
+
+PAYLOADS = {
+    # (file, row, column) -> value; each payload calls alert() with a marker the test looks for.
+    ("sources.csv", 1, "title"): "Title<script>alert('xss-script')</script>",
+    ("sources.csv", 2, "publisher"): "<a href=\"javascript:alert('xss-jslink')\">publisher</a>",
+    ("sources.csv", 3, "title"): "[a Markdown link](javascript:alert('xss-mdlink'))",
+    ("events.csv", 1, "summary"): "<iframe srcdoc=\"<script>parent.alert('xss-iframe')</script>\"></iframe>",
+    ("events.csv", 2, "actor"): "<details open ontoggle=\"alert('xss-details')\">actor</details>",
+    ("emigrants.csv", 1, "name"): "<img src=x onerror=\"alert('xss-img')\">",
+    ("emigrants.csv", 2, "reason"): "[click](javascript:alert('xss-mdreason'))",
+}
+
+
+def plant_payloads(data: Path) -> None:
+    for (name, line, column), value in PAYLOADS.items():
+        set_cell(data / name, line, column, value)
+    # Georgia (the default focus country) is named in a sentence of the destinations page.
+    countries = (data / "countries.csv").read_text(encoding="utf-8").split("\n")
+    georgia = next(i for i, line in enumerate(countries) if line.startswith("GEO,"))
+    set_cell(data / "countries.csv", georgia, "country_name", "Georgia<svg onload=\"alert('xss-svg')\">")
+    # The smallest station is dropped by -p min_respondents 200, and the vote page names dropped stations.
+    stations = (data / "vote_abroad_stations.csv").read_text(encoding="utf-8").split("\n")
+    header = stations[0].split(",")
+    sizes = [(int(row.split(",")[header.index("respondents")]), i) for i, row in enumerate(stations[1:], 1) if row]
+    set_cell(data / "vote_abroad_stations.csv", min(sizes)[1], "place", "Town<script>alert('xss-station')</script>")
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = "<img src=\"x\" onerror=\"alert('xss-version')\">"
+    (data / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+
+
+LIVE_ELEMENTS = """() => {
+    const live = [];
+    for (const el of document.querySelectorAll('*')) {
+        if (el.tagName === 'SCRIPT' && el.textContent.includes('xss-')) live.push('script: ' + el.textContent.slice(0, 80));
+        if (el.tagName === 'IFRAME') live.push('iframe: ' + el.outerHTML.slice(0, 80));
+        for (const a of el.attributes) {
+            if (/^on/i.test(a.name) && a.value.includes('xss-')) live.push(el.tagName + ' ' + a.name);
+            if (/^(href|src|action|formaction|xlink:href)$/i.test(a.name) && /^\\s*javascript:/i.test(a.value))
+                live.push(el.tagName + ' ' + a.name + '=' + a.value);
+        }
+    }
+    return live;
+}"""
+
+
+def test_planted_payloads_stay_text_in_the_browser(data_copy: Path, tmp_path: Path) -> None:
+    needs_browser()
+    from playwright.sync_api import sync_playwright
+
+    from russian_emigration.report import build_report
+
+    plant_payloads(data_copy)
+    report = build_report(tmp_path / "report", {"min_respondents": "200"}, data_dir=data_copy, progress=lambda _: None).parent
+    dialogs: list[str] = []
+    live: dict[str, list[str]] = {}
+    seen_text = ""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_check.CHROMIUM, headless=True, args=browser_check.ARGS)
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+        for path in browser_check.pages(report):
+            page.goto(path.as_uri())
+            for summary in page.locator("details > summary").all():
+                if summary.is_visible():
+                    summary.click()
+            page.wait_for_timeout(200)
+            found = page.evaluate(LIVE_ELEMENTS)
+            if found:
+                live[path.name] = found
+            seen_text += page.evaluate("() => document.body.innerText")
+        browser.close()
+    assert not dialogs, f"a payload from the data ran: {dialogs}"
+    assert not live, f"elements from the data are live: {live}"
+    for marker in ("xss-script", "xss-version", "xss-jslink", "xss-station", "xss-svg"):
+        assert marker in seen_text, f"payload {marker} never reached the site as text (the test would prove nothing)"
+
+
+def test_png_fixture_decodes() -> None:
+    assert base64.b64decode(browser_check.PNG_1PX.split(",", 1)[1]).startswith(b"\x89PNG")

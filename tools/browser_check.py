@@ -41,7 +41,8 @@ LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 PLACEHOLDER_TITLES = {"", "notebook", "untitled", "index"}
 # Alt text that says nothing: nbconvert's default and file-name-like words.
 EMPTY_ALT = re.compile(
-    r"^\s*$|no description has been provided|^<Figure size|\.(png|jpe?g|gif|svg|webp)$|^(png|image|img|figure|chart|output)[\w .-]*$",
+    r"^\s*$|no description has been provided|^<Figure size|\.(png|jpe?g|gif|svg|webp)$"
+    r"|^(png|image|img|figure|chart|output)[\w .-]*$",
     re.I,
 )
 MIN_ALT_CHARS = 20
@@ -113,9 +114,13 @@ def check(report: Path, screenshots: bool = True) -> list[str]:
             phone = _new_page(browser, PHONE, problems)
             for path in site:
                 phone.goto(path.as_uri())
-                wide = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                wide = phone.evaluate(
+                    "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
                 if wide > 1:
-                    problems.append(f"{path.name} scrolls sideways by {wide} px at a phone width of {PHONE['width']} px")
+                    problems.append(
+                        f"{path.name} scrolls sideways by {wide} px at a phone width of {PHONE['width']} px"
+                    )
             if screenshots:
                 problems += _screenshots(report, site, desktop, phone)
         finally:
@@ -136,7 +141,10 @@ def _new_page(browser, viewport: dict[str, int], problems: list[str]):
             request_route.abort()
 
     page.route("**/*", route)
-    page.on("console", lambda msg: problems.append(f"console error on {page.url}: {msg.text}") if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(f"console error on {page.url}: {msg.text}") if msg.type == "error" else None,
+    )
     page.on("pageerror", lambda exc: problems.append(f"console error on {page.url}: {exc}"))
     return page
 
@@ -177,7 +185,9 @@ def _check_code_hidden(name: str, page) -> list[str]:
 
 def _check_urls(name: str, page) -> list[str]:
     """Every web address shown is an anchor, and an anchor that shows an address shows all of it."""
-    problems = [f"{name}: web address shown as plain text, not a link: {url}" for url in page.evaluate(JS_UNLINKED_URLS)]
+    problems = [
+        f"{name}: web address shown as plain text, not a link: {url}" for url in page.evaluate(JS_UNLINKED_URLS)
+    ]
     for href, text in page.evaluate(JS_WEB_ANCHORS):
         if re.match(r"(https?://|www\.)", text, re.I) and text.rstrip("/") != href.rstrip("/"):
             problems.append(f"{name}: link text {text!r} is not its full address {href!r}")
@@ -218,7 +228,10 @@ def _csv_problems(folder: Path, href: str) -> list[str]:
         return [f"CSV {href} has no data rows"]
     ragged = [i + 1 for i, row in enumerate(rows) if len(row) != len(rows[0])]
     if ragged:
-        return [f"CSV {href} does not parse: line {ragged[0]} has {len(rows[ragged[0] - 1])} fields, the header {len(rows[0])}"]
+        return [
+            f"CSV {href} does not parse: line {ragged[0]} has {len(rows[ragged[0] - 1])} fields, "
+            f"the header {len(rows[0])}"
+        ]
     if not any("source" in column.lower() for column in rows[0]):
         return [f"CSV {href} has no source column (header: {rows[0]})"]
     return []
@@ -263,7 +276,8 @@ def _screenshots(report: Path, site: list[Path], desktop, phone) -> list[str]:
 # --- Self-test: one planted fault per check ----------------------------------------------------------
 
 PNG_1PX = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 PLANTED = {
     "dangling link": ("index.html", '<a href="missing.html">x</a>', "missing.html"),
@@ -342,7 +356,9 @@ def _title_of(page: Path) -> str:
 
 def _retitle(page: Path, title: str) -> None:
     text = page.read_text(encoding="utf-8")
-    page.write_text(re.sub(r"<title>.*?</title>", f"<title>{title}</title>", text, count=1, flags=re.S), encoding="utf-8")
+    page.write_text(
+        re.sub(r"<title>.*?</title>", f"<title>{title}</title>", text, count=1, flags=re.S), encoding="utf-8"
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -174,12 +174,12 @@ def parameter_box(path: Path, build: SiteBuild) -> str:
         else:
             value, origin = _default_text(p.default), "default"
         rows.append(
-            f'<tr><th scope="row"><code>{_esc(name)}</code></th><td>{_esc(value)}</td>'
-            f'<td class="origin">{origin}</td><td class="help">{_esc(p.help)}</td></tr>'
+            f"<li><code>{_esc(name)}</code> = <strong>{_esc(value)}</strong>"
+            f' <span class="origin">({origin})</span>: <span class="help">{_esc(p.help)}</span></li>'
         )
     return (
         '<div class="admonition note build-parameters"><p class="admonition-title">Parameters of this build</p>'
-        '<table class="parameters"><tbody>' + "".join(rows) + "</tbody></table></div>"
+        '<ul class="parameters">' + "".join(rows) + "</ul></div>"
     )
 
 
@@ -296,6 +296,7 @@ def sphinx_config() -> dict[str, Any]:
     """The Sphinx settings of the site (render only, offline, code hidden by the cells' tags)."""
     return {
         "project": SITE_TITLE,
+        "author": "russian-emigration contributors",
         "html_title": SITE_TITLE,
         "extensions": ["myst_nb"],
         "nb_execution_mode": "off",
@@ -310,6 +311,7 @@ def sphinx_config() -> dict[str, Any]:
             "use_fullscreen_button": False,
             "show_toc_level": 2,
         },
+        "html_context": {"default_mode": "light"},  # the theme logs an error when no mode is stored yet
         "html_static_path": [str(static_dir())],
         "html_css_files": ["site.css"],
         "html_js_files": ["sources.js"],
@@ -398,7 +400,8 @@ def findings(ds: Any, notebook_parameters: Mapping[str, Mapping[str, Any]]) -> l
             (
                 "04_vote_results",
                 f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in "
-                f"{higher} of {len(compared)} comparisons; the median gap is {compared['gap_pts'].median():.1f} points.",
+                f"{higher} of {len(compared)} comparisons; "
+                f"the median gap is {compared['gap_pts'].median():.1f} points.",
             )
         )
     return out

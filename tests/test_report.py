@@ -164,9 +164,9 @@ def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
     index = build_report(tmp_path / "report", progress=messages.append)
     assert index.name == "index.html" and (index.parent / MARKER).exists()
     page = index.read_text(encoding="utf-8")
-    links = re.findall(r'href="([^"]+)"', page)
-    assert len([link for link in links if link.endswith(".html")]) == len(NOTEBOOKS) == 4
-    for link in links:
+    links = {link.split("#")[0] for link in re.findall(r'href="([^"]+)"', page) if not link.startswith("http")}
+    assert {f"{path.stem}.html" for path in NOTEBOOKS} <= links and len(NOTEBOOKS) == 4
+    for link in links - {""}:
         assert (index.parent / link).is_file(), link
     for html in index.parent.glob("*.html"):
         assert not re.search(r'<script[^>]+src="https?://', html.read_text(encoding="utf-8")), html.name
@@ -183,7 +183,8 @@ def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
 def test_index_shows_the_parameters_used(tmp_path: Path) -> None:
     nb = tiny_notebook(tmp_path / "nbs")
     index = build_report(tmp_path / "out", {"count": "3"}, notebooks=[nb], progress=quiet)
-    assert "count=3" in index.read_text(encoding="utf-8")
+    assert "count = 3" in index.read_text(encoding="utf-8")  # the build stamp
+    assert "<code>count</code> = <strong>3</strong>" in (index.parent / "01_tiny.html").read_text(encoding="utf-8")
 
 
 def test_cli_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

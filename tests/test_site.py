@@ -143,6 +143,7 @@ def test_data_strings_are_escaped_in_what_the_site_writes(tmp_path: Path) -> Non
     out = sources_html(sources)
     assert "<script>" not in out and "<img" not in out and "<svg" not in out
     assert 'href="javascript:' not in out and "javascript:alert(3)" in out, "a non-web address is text, not a link"
+    assert "00:00:00" not in out, "dates show without a time"
     ds.descriptor["version"] = payload
     build = Build(ds, data_dir(), {"countries": payload}, {"03_destination_responses.ipynb": {"countries": [payload]}})
     for markup in (stamp_html(build), parameter_box(REPO / "notebooks" / "03_destination_responses.ipynb", build)):

@@ -483,25 +483,55 @@ def build_date() -> str:
 
 def sources_html(sources: Any) -> str:
     """The Sources table: one row per source, its id as the row's element id, its full URL as a link."""
-    columns = [("source_id", "source"), ("publisher", "publisher"), ("title", "title"), ("url", "address")]
-    columns += [(c, c.replace("_", " ")) for c in ("published_date", "accessed_date", "kind", "license")]
-    columns = [(c, label) for c, label in columns if c in sources.columns]
-    head = "".join(f'<th scope="col">{_esc(label)}</th>' for _, label in columns)
+    head = "".join(
+        f'<th scope="col">{label}</th>' for label in ("source", "publisher", "title and address", "dates", "kind")
+    )
     rows = []
-    for record in sources.astype(object).where(sources.notna(), "").to_dict("records"):
-        cells = []
-        for column, _ in columns:
-            value = str(record[column])
-            if column == "url" and _is_web(value):
-                cells.append(f'<td class="url"><a href="{_esc(value)}" rel="noopener">{_esc(value)}</a></td>')
-            else:
-                cells.append(f'<td class="{_esc(column)}">{_esc(value)}</td>')
-        rows.append(f'<tr id="{_esc(record["source_id"])}">{"".join(cells)}</tr>')
+    for record in sources.to_dict("records"):
+        url = _text(record.get("url"))
+        address = (
+            f'<a href="{_esc(url)}" rel="noopener">{_esc(url)}</a>' if _is_web(url) else f"<span>{_esc(url)}</span>"
+        )
+        licence = _text(record.get("license"))
+        cells = [
+            ("source_id", f"<code>{_esc(_text(record['source_id']))}</code>"),
+            ("publisher", _esc(_text(record.get("publisher")))),
+            (
+                "title",
+                f'<span class="title">{_esc(_text(record.get("title")))}</span><br>{address}'
+                + (f'<br><span class="licence">Licence: {_esc(licence)}</span>' if licence else ""),
+            ),
+            ("dates", _dates(record)),
+            ("kind", _esc(_text(record.get("kind")).replace("_", " "))),
+        ]
+        body = "".join(f'<td class="{column}">{markup}</td>' for column, markup in cells)
+        rows.append(f'<tr id="{_esc(_text(record["source_id"]))}">{body}</tr>')
     return (
         f'<p class="source-count">{len(rows)} sources.</p>'
         '<div class="sources-wrapper"><table class="sources sortable">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _dates(record: Mapping[str, Any]) -> str:
+    """When a source was published (if known) and accessed, one per line, never wrapped."""
+    lines = [
+        f'{label} <span class="date">{_esc(_text(record.get(column)))}</span>'
+        for label, column in (("published", "published_date"), ("accessed", "accessed_date"))
+        if _text(record.get(column))
+    ]
+    return "<br>".join(lines)
+
+
+def _text(value: Any) -> str:
+    """A cell as text: '' for a missing value, a date without its time."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
 
 
 def _is_web(url: str) -> bool:

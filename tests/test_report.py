@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -164,7 +165,7 @@ def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
     index = build_report(tmp_path / "report", progress=messages.append)
     assert index.name == "index.html" and (index.parent / MARKER).exists()
     page = index.read_text(encoding="utf-8")
-    links = {link.split("#")[0] for link in re.findall(r'href="([^"]+)"', page) if not link.startswith("http")}
+    links = {urlsplit(link).path for link in re.findall(r'href="([^"]+)"', page) if not urlsplit(link).scheme}
     assert {f"{path.stem}.html" for path in NOTEBOOKS} <= links and len(NOTEBOOKS) == 4
     for link in links - {""}:
         assert (index.parent / link).is_file(), link

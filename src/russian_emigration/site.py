@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,11 +39,25 @@ ABOUT_FILES = ("CITATION.cff", "LICENSE", "DATA_LICENSE.md")
 class SiteBuild(Protocol):
     """What the site needs to know about one build (``report.BuildInfo`` provides it)."""
 
-    parameters: Mapping[str, str]
-    notebook_parameters: Mapping[str, Mapping[str, Any]]
-    data_dir: Path
-    dataset: Any
-    version: str
+    @property
+    def parameters(self) -> Mapping[str, str]:
+        """The parameters as given (``-p NAME VALUE``; ``data_dir`` included when a data folder was given)."""
+
+    @property
+    def notebook_parameters(self) -> Mapping[str, Mapping[str, Any]]:
+        """The typed values each notebook received, by notebook file name."""
+
+    @property
+    def data_dir(self) -> Path:
+        """The data package folder the notebooks read."""
+
+    @property
+    def dataset(self) -> Any:
+        """That data package, loaded once per build."""
+
+    @property
+    def version(self) -> str:
+        """The version of this package."""
 
 
 class SiteError(RuntimeError):
@@ -150,11 +164,17 @@ def _text_of(markup: str) -> str:
     """Plain text of a small HTML fragment (for the text/plain fallback of a generated output)."""
     from html.parser import HTMLParser
 
-    parts: list[str] = []
-    parser = HTMLParser()
-    parser.handle_data = parts.append  # type: ignore[method-assign]
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    parser = Text()
     parser.feed(markup)
-    return " ".join(" ".join(parts).split())
+    return " ".join(" ".join(parser.parts).split())
 
 
 def parameter_box(path: Path, build: SiteBuild) -> str:
@@ -217,7 +237,7 @@ def _esc(value: Any) -> str:
 
 
 def _write_pages(src: Path, pages: Sequence[Page], build: SiteBuild) -> None:
-    """Write index.md, sources.md and conf.py into the Sphinx source folder."""
+    """Write index.md and sources.md (and the HTML fragments they include) into the Sphinx source folder."""
     ds = build.dataset
     (src / "_findings.html").write_text(findings_html(build, pages), encoding="utf-8")
     (src / "_analyses.html").write_text(analyses_html(pages), encoding="utf-8")
@@ -286,10 +306,6 @@ links here. Type in the box to filter the list; click a column heading to sort i
 """,
         encoding="utf-8",
     )
-    (src / "conf.py").write_text(
-        "import json\n\nglobals().update(json.loads(" + repr(json.dumps(sphinx_config())) + "))\n",
-        encoding="utf-8",
-    )
 
 
 def sphinx_config() -> dict[str, Any]:
@@ -323,16 +339,33 @@ def sphinx_config() -> dict[str, Any]:
     }
 
 
+#: Sphinx and docutils keep process-wide state: one site build at a time per process.
+_SPHINX_LOCK = threading.Lock()
+
+
 def _run_sphinx(src: Path, out: Path, doctrees: Path) -> None:
-    """Build the HTML with Sphinx in this process; raise SiteError with Sphinx's warnings on failure."""
+    """Build the HTML with Sphinx in this process; raise SiteError with Sphinx's warnings on failure.
+
+    The settings are passed as overrides with no conf.py: Sphinx changes the process's working
+    directory while it runs a conf.py, which would race with other threads of the runner.
+    """
     from sphinx.application import Sphinx
 
     status, warnings = io.StringIO(), io.StringIO()
     try:
-        app = Sphinx(
-            str(src), str(src), str(out), str(doctrees), "html", status=status, warning=warnings, freshenv=True
-        )
-        app.build(force_all=True)
+        with _SPHINX_LOCK:
+            app = Sphinx(
+                str(src),
+                None,
+                str(out),
+                str(doctrees),
+                "html",
+                confoverrides=sphinx_config(),
+                status=status,
+                warning=warnings,
+                freshenv=True,
+            )
+            app.build(force_all=True)
     except Exception as exc:  # Sphinx raises many kinds; name the build and keep its log
         raise SiteError(f"the site could not be built: {exc}\n{warnings.getvalue()}") from exc
     if app.statuscode:

@@ -66,8 +66,8 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser-check: $(BROWSER_STAMP) ## Build the report site and check it in headless Chromium (Debian package, no browser download), with the XSS test
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
-	$(PY) tools/browser_check.py $(REPORT_DIR)
-	REQUIRE_BROWSER=1 $(PY) -m pytest tests/test_site.py -n 0 -q
+	status=0; $(PY) tools/browser_check.py $(REPORT_DIR) || status=1; \
+	REQUIRE_BROWSER=1 $(PY) -m pytest tests/test_site.py -n 0 -q || status=1; exit $$status
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load the data from another folder
 	$(PY) tools/wheel_check.py

@@ -13,7 +13,7 @@ export MPLBACKEND := agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help report test notebooks data-dictionary lint format bench lab browser-check wheel-check clean
+.PHONY: help report test test-fast notebooks data-dictionary lint format bench lab browser-check wheel-check clean
 
 help: ## List the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,19 +27,25 @@ $(STAMP): pyproject.toml
 report: $(STAMP) ## Run every notebook and render the report site into reports/ (open reports/index.html) (override: make report REPORT_DIR=...)
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
 
-test: $(STAMP) ## Run the whole test suite: lint, data, loader, report runner, nbval and papermill runs
+test: $(STAMP) ## Run the whole test suite: lint, types, data, loader, notebooks, report runner
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
-notebooks: $(STAMP) ## Re-execute the committed notebooks in place with default parameters (the one way outputs are made)
+test-fast: $(STAMP) ## The quick tests only (no notebook runs or package builds), for the edit loop
+	$(PY) -m pytest -m "not slow"
+
+notebooks: $(STAMP) ## Re-execute the committed notebooks in place with default parameters, as the report runs them
 	$(PY) -m russian_emigration notebooks
 
 data-dictionary: $(STAMP) ## Regenerate data/README.md from data/datapackage.json
 	$(PY) -m russian_emigration dictionary > data/README.md
 
-lint: $(STAMP) ## Check code, tests and notebooks with ruff
+lint: $(STAMP) ## Check code, tests and notebooks with ruff, and src/ with mypy
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: $(STAMP) ## Format code, tests and notebooks with ruff
 	$(PY) -m ruff format .
@@ -73,5 +79,5 @@ wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load th
 	$(PY) tools/wheel_check.py
 
 clean: ## Remove the virtual environment, the report and caches
-	rm -rf $(VENV) $(REPORT_DIR) build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(REPORT_DIR) build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

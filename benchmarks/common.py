@@ -29,10 +29,10 @@ def python_seconds(code: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def command_seconds(args: list[str]) -> float:
+def command_seconds(args: list[str], env: dict[str, str] | None = None) -> float:
     """Wall time of one command run from the repository root."""
     start = time.perf_counter()
-    subprocess.run(args, check=True, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(args, check=True, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 

@@ -109,6 +109,29 @@ def test_conflicting_sources_are_kept_as_rows(ds) -> None:
     assert yerevan["putin_pct"].nunique() == 2
 
 
+def test_new_conflicts_are_kept_as_rows(ds) -> None:
+    """Türkiye's 2022 permits, Argentina's entries and Israel's 2022 immigration each keep every source."""
+    est = ds.estimates
+    turkey = est[(est["country_code"] == "TUR") & (est["as_of_date"] == "2022-12")]
+    assert set(turkey["measure"]) == {"residence_permits", "residence_permit_holders"}
+    assert turkey["source_id"].nunique() == 3
+    argentina = est[(est["country_code"] == "ARG") & (est["measure"] == "border_entries")]
+    assert argentina["value"].nunique() == 2 and argentina["source_id"].nunique() == 2
+    israel = est[
+        (est["country_code"] == "ISR") & (est["period_start_date"] == "2022-01") & (est["as_of_date"] == "2022-12")
+    ]
+    assert set(israel["measure"]) == {"immigrated_official", "share_of_immigrants"}
+
+
+@pytest.mark.parametrize("country", ["ARM", "TUR", "SRB", "ISR"])
+def test_top_destinations_have_dated_responses_and_a_series(ds, country) -> None:
+    responses = ds.events[(ds.events["theme"] == "response") & (ds.events["country_code"] == country)]
+    dated = responses.dropna(subset=["event_date"])
+    assert len(dated) >= 3 and dated["stance"].notna().any(), country
+    people = ds.estimates[(ds.estimates["country_code"] == country) & (ds.estimates["unit"] == "people")]
+    assert people["as_of_date"].dropna().nunique() >= 3, country
+
+
 def test_seed_vote_figures_are_all_there(ds) -> None:
     seed = ds.vote_results[ds.vote_results["source_id"] == SEED_SOURCE_ID]
     assert len(seed) == 8

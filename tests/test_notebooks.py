@@ -1,4 +1,7 @@
-"""The notebooks: structure, stored outputs, parameters, and papermill runs with other values."""
+"""The notebooks: structure, stored outputs, parameters, and one build with other values for all of them.
+
+The committed outputs are checked byte for byte against a fresh build in tests/test_report.py.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from papermill.exceptions import PapermillExecutionError
 
 from russian_emigration import load_dataset
-from tests.notebook_helpers import NOTEBOOKS, images, run, shown_text
+from russian_emigration.params import ParameterError, validate
+from tests.conftest import RENAMED, Build
+from tests.notebook_helpers import NOTEBOOKS, executed, images, shown_text
 
 DS = load_dataset()
 
@@ -71,10 +75,25 @@ def test_parameters_are_annotated_literals_with_help(path: Path) -> None:
     assert "data_dir" in names
 
 
+def test_every_notebook_checks_its_parameters_before_using_them() -> None:
+    """The validator tests below cover the notebooks because each passes every parameter to it."""
+    for path in NOTEBOOKS:
+        cell, tree = parameter_cell(path)
+        names = [node.target.id for node in tree.body if isinstance(node, ast.AnnAssign)]
+        nb = nbformat.read(path, as_version=4)
+        setup = next(c for c in nb.cells if c.cell_type == "code" and c is not cell and "validate(" in c.source)
+        for name in names:
+            expected = 'check_data_dir("data_dir", data_dir)' if name == "data_dir" else f"{name}={name}"
+            assert expected in setup.source, f"{path.name}: {name} is not validated"
+
+
+def other(build: Build, stem: str) -> str:
+    return shown_text(executed(build.index, f"{stem}.ipynb"))
+
+
 @pytest.mark.slow
-def test_causes_with_a_narrower_timeline(tmp_path: Path) -> None:
-    nb = run("01_causes", tmp_path, start_date="2022-09-01", end_date="2022-12-31")
-    text = shown_text(nb)
+def test_causes_with_a_narrower_timeline(parameter_build: Build) -> None:
+    text = other(parameter_build, "01_causes")
     assert "Timeline: 01 September 2022 to 31 December 2022" in text
     assert "partial mobilization" in text
     march_law = DS.events.loc[DS.events["event_id"] == "fake-news-law", "summary"].item()
@@ -82,30 +101,28 @@ def test_causes_with_a_narrower_timeline(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_emigrants_for_one_domain(tmp_path: Path) -> None:
-    nb = run("02_notable_emigrants", tmp_path, domain="music")
-    text = shown_text(nb)
+def test_emigrants_for_one_domain_from_another_data_copy(parameter_build: Build) -> None:
+    text = other(parameter_build, "02_notable_emigrants")
     musicians = DS.emigrants.loc[DS.emigrants["domain"] == "music", "name"]
     politicians = DS.emigrants.loc[DS.emigrants["domain"] == "politics", "name"]
-    assert len(musicians) and len(politicians)
-    assert all(name in text for name in musicians)
+    assert len(musicians) > 1 and len(politicians)
+    assert RENAMED in text, "the notebook read the data copy given with --data-dir"
+    assert all(name in text for name in musicians.iloc[1:])
     assert not any(name in text for name in politicians)
     assert f"{len(musicians)} notable emigrants shown" in text
 
 
 @pytest.mark.slow
-def test_responses_for_chosen_countries(tmp_path: Path) -> None:
-    nb = run("03_destination_responses", tmp_path, countries=["KAZ", "KGZ"], focus_country="KAZ")
-    text = shown_text(nb)
+def test_responses_for_chosen_countries(parameter_build: Build) -> None:
+    text = other(parameter_build, "03_destination_responses")
     assert "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan." in text
     assert "Tokayev" in text and "Kyrgyz" in text
     assert "Zourabichvili" not in text and "Georgian Dream" not in text
 
 
 @pytest.mark.slow
-def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
-    nb = run("04_vote_results", tmp_path, min_respondents=1000, group_by="country")
-    text = shown_text(nb)
+def test_votes_without_thin_stations_by_country(parameter_build: Build) -> None:
+    text = other(parameter_build, "04_vote_results")
     stations = DS.vote_abroad_stations
     kept = stations[stations["respondents"] >= 1000]
     thin = stations[stations["respondents"] < 1000]
@@ -114,31 +131,33 @@ def test_votes_without_thin_stations_by_country(tmp_path: Path) -> None:
     assert "grouped by country" in text
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
-    ("name", "parameters", "message"),
+    ("values", "message"),
     [
-        ("01_causes", {"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
-        ("01_causes", {"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
-        ("02_notable_emigrants", {"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
-        ("03_destination_responses", {"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
-        ("03_destination_responses", {"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
-        ("04_vote_results", {"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),
-        ("04_vote_results", {"min_respondents": -1}, "min_respondents=-1 is not valid; use a whole number >= 0"),
-        ("04_vote_results", {"data_dir": "/nonexistent"}, "data_dir='/nonexistent' is not valid"),
+        ({"start_date": "2022-13-01"}, "start_date='2022-13-01' is not a real calendar date"),
+        ({"start_date": "2022-1-01"}, "start_date='2022-1-01' is not valid; use an ISO date"),
+        ({"start_date": "2023-01-01", "end_date": "2022-01-01"}, "is after end_date"),
+        ({"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
+        ({"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of"),
+        ({"focus_country": "RUS"}, "focus_country='RUS' is not valid; use one of"),
+        ({"countries": "GEO"}, "countries='GEO' is not valid; use a non-empty list"),
+        ({"countries": ["GEO", "XXX"]}, "countries has unknown codes 'XXX'"),
+        ({"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),
+        ({"min_respondents": -1}, "min_respondents=-1 is not valid; use a whole number >= 0"),
+        ({"min_respondents": True}, "min_respondents=True is not valid; use a whole number"),
+        ({"min_respondents": 10**9}, "leaves no station; use at most"),
+        ({"data_dir": "/nonexistent"}, "data_dir='/nonexistent' is not valid"),
+        ({"no_such": 1}, "no validator for parameter(s) no_such"),
     ],
 )
-def test_invalid_values_raise_a_clear_error(name: str, parameters: dict, message: str, tmp_path: Path) -> None:
-    with pytest.raises(PapermillExecutionError) as caught:
-        run(name, tmp_path, **parameters)
-    assert caught.value.ename == "ParameterError"
-    assert message in caught.value.evalue
+def test_invalid_values_raise_a_clear_error(values: dict, message: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        validate(DS, **values)
+    assert message in str(caught.value)
 
 
-@pytest.mark.slow
-def test_notebook_reads_another_data_copy(tmp_path: Path, data_copy: Path) -> None:
-    from tests.conftest import set_cell
-
-    set_cell(data_copy / "emigrants.csv", 1, "name", "Renamed Person")
-    text = shown_text(run("02_notable_emigrants", tmp_path, data_dir=str(data_copy)))
-    assert "Renamed Person" in text
+def test_valid_values_are_normalised() -> None:
+    checked = validate(DS, start_date="2022-09-01", countries=["KAZ", "GEO", "KAZ"], domain=None, min_respondents=0)
+    assert checked["start_date"].isoformat() == "2022-09-01"
+    assert checked["countries"] == ["GEO", "KAZ"]
+    assert checked["domain"] is None and checked["min_respondents"] == 0

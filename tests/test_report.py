@@ -1,4 +1,5 @@
-"""The report runner: strict parameters, literal strings, atomic and concurrent builds, a full report."""
+"""The report runner: strict parameters, literal strings, atomic and concurrent builds, the cache, and
+the full report, whose executed notebooks must be byte for byte the committed ones."""
 
 from __future__ import annotations
 
@@ -9,26 +10,12 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from russian_emigration.__main__ import main
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, build_report, convert, plan
-from tests.notebook_helpers import NOTEBOOKS
-
-
-def tiny_notebook(folder: Path, name: str = "01_tiny.ipynb", body: str = "print(repr(value))") -> Path:
-    params = new_code_cell('value: str = "a"  # any text\ncount: int = 1  # a whole number')
-    params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[new_markdown_cell("# Tiny\n\n**Question.** none"), params, new_code_cell(body)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / name)
-    return folder / name
-
-
-def quiet(_message: str) -> None:
-    pass
+from tests.conftest import Build
+from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
 def test_unknown_parameter_is_rejected_with_the_known_ones() -> None:
@@ -85,13 +72,14 @@ def test_convert_rejects(raw: str, type_name: str) -> None:
 
 
 @pytest.mark.slow
-def test_strings_reach_the_notebook_as_literals(tmp_path: Path) -> None:
+def test_strings_reach_the_notebook_as_literals_and_the_index_shows_the_values(tmp_path: Path) -> None:
     nb = tiny_notebook(tmp_path / "nbs")
     hostile = 'x"; import os #\\n\'"""'
-    index = build_report(tmp_path / "out", {"value": hostile}, notebooks=[nb], progress=quiet)
-    executed = nbformat.read(index.parent / "notebooks" / nb.name, as_version=4)
-    printed = executed.cells[-1].outputs[0]["text"].strip()
+    index = build_report(tmp_path / "out", {"value": hostile, "count": "3"}, notebooks=[nb], progress=quiet)
+    printed = executed(index, nb.name).cells[-1].outputs[0]["text"].strip()
     assert printed == repr(hostile)
+    assert "count = 3" in index.read_text(encoding="utf-8")  # the build stamp
+    assert "<code>count</code> = <strong>3</strong>" in (index.parent / "01_tiny.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -125,8 +113,8 @@ def test_two_builds_into_different_folders_at_once(tmp_path: Path) -> None:
         t.join()
     assert not errors
     for i in range(2):
-        executed = nbformat.read(tmp_path / f"out{i}" / "notebooks" / nb.name, as_version=4)
-        assert executed.cells[-1].outputs[0]["text"].strip() == repr(f"v{i}")
+        out = executed(tmp_path / f"out{i}" / "index.html", nb.name)
+        assert out.cells[-1].outputs[0]["text"].strip() == repr(f"v{i}")
 
 
 def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
@@ -151,18 +139,29 @@ def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
     assert "-p domain (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
 
 
-def comparable_outputs(nb: nbformat.NotebookNode) -> list[list[dict]]:
-    """Each code cell's outputs without execution counts, in order (injected parameters left out)."""
-    cells = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
-    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs] for c in cells]
+@pytest.mark.slow
+def test_committed_notebooks_are_exactly_what_the_report_executes(default_build: Build) -> None:
+    """The one proof that committed outputs are reproducible: `make notebooks` and the report run
+    notebooks the same way, so a default build gives the committed files byte for byte."""
+    for path in NOTEBOOKS:
+        built = default_build.index.parent / "notebooks" / path.name
+        if built.read_bytes() != path.read_bytes():
+            import difflib
+
+            diff = difflib.unified_diff(
+                path.read_text(encoding="utf-8").splitlines(),
+                built.read_text(encoding="utf-8").splitlines(),
+                "committed",
+                "report",
+                lineterm="",
+                n=1,
+            )
+            pytest.fail(f"{path.name} differs; run `make notebooks` and commit:\n" + "\n".join(list(diff)[:40]))
 
 
 @pytest.mark.slow
-def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
-    """The report runs notebooks in shared, reset kernels; what it shows must be exactly what fresh
-    kernels produced for the committed notebooks (text, tables and PNG bytes)."""
-    messages: list[str] = []
-    index = build_report(tmp_path / "report", progress=messages.append)
+def test_full_report_links_pages_and_fetches_nothing(default_build: Build) -> None:
+    index = default_build.index
     assert index.name == "index.html" and (index.parent / MARKER).exists()
     page = index.read_text(encoding="utf-8")
     links = {urlsplit(link).path for link in re.findall(r'href="([^"]+)"', page) if not urlsplit(link).scheme}
@@ -171,21 +170,10 @@ def test_full_report_equals_the_committed_notebooks(tmp_path: Path) -> None:
         assert (index.parent / link).is_file(), link
     for html in index.parent.glob("*.html"):
         assert not re.search(r'<script[^>]+src="https?://', html.read_text(encoding="utf-8")), html.name
-    for path in NOTEBOOKS:
-        executed = nbformat.read(index.parent / "notebooks" / path.name, as_version=4)
-        committed = nbformat.read(path, as_version=4)
-        assert comparable_outputs(executed) == comparable_outputs(committed), path.name
-        counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
-        assert counts == list(range(1, len(counts) + 1))
+    titles = [nbformat.read(p, as_version=4).cells[0].source.splitlines()[0].lstrip("# ") for p in NOTEBOOKS]
+    assert all(title in page for title in titles)
+    messages = default_build.messages
     assert messages[-1].startswith("Report written to") and any(m.startswith("[4/4]") for m in messages)
-
-
-@pytest.mark.slow
-def test_index_shows_the_parameters_used(tmp_path: Path) -> None:
-    nb = tiny_notebook(tmp_path / "nbs")
-    index = build_report(tmp_path / "out", {"count": "3"}, notebooks=[nb], progress=quiet)
-    assert "count = 3" in index.read_text(encoding="utf-8")  # the build stamp
-    assert "<code>count</code> = <strong>3</strong>" in (index.parent / "01_tiny.html").read_text(encoding="utf-8")
 
 
 def test_cli_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

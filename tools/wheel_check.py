@@ -29,6 +29,12 @@ from russian_emigration.site import about_dir, static_dir
 assert (static_dir() / "site.css").is_file() and (static_dir() / "sources.js").is_file(), static_dir()
 assert about_dir() == here / "about", about_dir()
 assert all((about_dir() / n).is_file() for n in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"))
+# The `notebooks` verb rewrites a checkout's notebooks; from a wheel it must refuse and touch nothing.
+import subprocess, sys
+before = {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
+run = subprocess.run([sys.executable, "-m", "russian_emigration", "notebooks"], capture_output=True, text=True)
+assert run.returncode == 2 and "installed, not a checkout" in run.stderr, run
+assert before == {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
 print("wheel OK:", ds)
 """
 

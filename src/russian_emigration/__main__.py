@@ -44,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from russian_emigration.params import ParameterError
     from russian_emigration.report import ReportError
 
+    if args.command == "notebooks" and _checkout_notebooks() is None:
+        print(
+            "error: `notebooks` re-executes the committed notebooks of a source checkout in place, and this "
+            "package is installed, not a checkout; to run the notebooks with other values use `report`",
+            file=sys.stderr,
+        )
+        return 2
     if args.command in ("report", "notebooks"):
         missing = _missing_report_tools()
         if missing:
@@ -58,6 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, DatasetError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: stopped the notebooks and removed the unfinished build", file=sys.stderr)
+        return 130
+
+
+def _checkout_notebooks() -> Path | None:
+    from russian_emigration.report import checkout_notebooks_dir
+
+    return checkout_notebooks_dir()
 
 
 def _missing_report_tools() -> list[str]:
@@ -69,6 +85,7 @@ def _missing_report_tools() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run one verb; bad input raises the package's own errors, which main() prints."""
     if args.command == "report":
         from russian_emigration.execute import notebook_paths
         from russian_emigration.report import build_report, describe_parameters, notebooks_dir
@@ -84,13 +101,7 @@ def _run(args: argparse.Namespace) -> int:
             raise ParameterError(f"parameter {', '.join(duplicates)} given more than once")
         build_report(args.output_dir, dict(args.parameter), data_dir=args.data_dir)
     elif args.command == "notebooks":
-        from russian_emigration.execute import execute_in_place, notebook_paths
-        from russian_emigration.report import notebooks_dir
-
-        for path in notebook_paths(notebooks_dir()):
-            if not args.names or path.name in args.names:
-                print(f"executing {path.name}", flush=True)
-                execute_in_place(path)
+        _run_notebooks(args.names)
     elif args.command == "dictionary":
         from russian_emigration.descriptor import descriptor_path
         from russian_emigration.dictionary import render_file
@@ -98,6 +109,23 @@ def _run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_file(descriptor_path(args.data_dir or data_dir())))
     return 0
+
+
+def _run_notebooks(names: Sequence[str]) -> None:
+    """Re-execute the checkout's notebooks (all, or the named ones) in place, as the report runs them."""
+    from russian_emigration.execute import notebook_paths, run_in_place
+    from russian_emigration.params import ParameterError
+
+    folder = _checkout_notebooks()
+    assert folder is not None  # checked by main()
+    paths = notebook_paths(folder)
+    known = [p.name for p in paths]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(f"no notebook named {', '.join(map(repr, unknown))}; known notebooks: {', '.join(known)}")
+    chosen = [p for p in paths if not names or p.name in names]
+    print(f"executing {', '.join(p.name for p in chosen)}", flush=True)
+    run_in_place(chosen)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def apply_style() -> None:
     import matplotlib as mpl
     from cycler import cycler
 
-    style = dict(STYLE, **{"axes.prop_cycle": cycler(color=SERIES_COLORS)})
+    style: dict[Any, Any] = dict(STYLE, **{"axes.prop_cycle": cycler(color=SERIES_COLORS)})
     mpl.rcParams.update(style)
 
 

@@ -27,15 +27,15 @@ descriptor, not this file.
   on. `load_dataset()` turns `refs` into tuples of integers.
 - Conflicting sources are kept as separate rows, each with its own source; `notes` says what
   conflicts with what. Units are never mixed: `trips` (border crossings) are not `people`,
-  `permits` are not headcounts, and `percent` is a share of survey respondents.
+  `permits` are not headcounts, and `applications` are not grants (see the Units rule).
 - Two-step stories (released at the border, then granted asylum a year later) are two
   `events` rows that name the same `emigrant_id`; the emigrant's row keeps the destination.
 - An emigrant's `destination_code`, `destination_place` and `left_date` come from
   `destination_source_id`, which may differ from the row's `source_id` (the seed article
   names the person and their occupation; later reporting says where they went).
-- Source titles are the publication's own where stored; otherwise a plain description
-  derived from the page address. `accessed_date` is when the project took the fact from
-  its curated source notes.
+- Source titles are the publication's own only where the source material states them;
+  otherwise a description written by the project, flagged in `is_title_description`.
+  `accessed_date` is when the project took the fact from its curated source notes.
 """
 
 
@@ -49,7 +49,9 @@ def render(descriptor: dict[str, Any]) -> str:
         INTRO,
     ]
     licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
-    lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", "", "## Tables", ""]
+    lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", ""]
+    lines += _coding_rules(descriptor.get("x_coding_rules", []))
+    lines += ["## Tables", ""]
     lines += [
         f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}" for r in descriptor["resources"]
     ]
@@ -70,6 +72,24 @@ def render(descriptor: dict[str, Any]) -> str:
         for field in schema["fields"]:
             lines.append(_field_row(field))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _coding_rules(rules: list[dict[str, Any]]) -> list[str]:
+    """The coding rules section: one paragraph per rule, with the tests that apply it."""
+    if not rules:
+        return []
+    lines = [
+        "## Coding rules",
+        "",
+        "The judgement calls behind the rows, written so that the next editor makes the same call. The",
+        "tests named after each rule apply it to every row where code can check it.",
+        "",
+    ]
+    for rule in rules:
+        lines += [f"### {rule['name']}", "", rule["rule"], ""]
+        if rule.get("checks"):
+            lines += ["Checked by " + ", ".join(f"`{check}`" for check in rule["checks"]) + ".", ""]
+    return lines
 
 
 def _field_row(field: dict[str, Any]) -> str:

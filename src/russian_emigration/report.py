@@ -1,34 +1,45 @@
-"""The report runner: execute every notebook with papermill, then render them as a static site.
+"""The report runner: validate the parameters, execute the notebooks, render the site, swap it into place.
 
 Parameters are strict: an unknown name is rejected with the list of known ones, each value is
-converted to the type its notebook's annotation declares, and strings stay plain strings.
-The report is built in a temporary folder and moved into place at the end, so an interrupted
-build never leaves a half-written report.
+converted to the type its notebook's annotation declares, and strings stay plain strings. Every
+value is checked against the data before any kernel starts. The report is built in a staging
+folder next to the output folder and moved into place at the end, so an interrupted build never
+leaves a half-written report; a killed build's staging folder is removed by the next build.
+Executed notebooks are cached, keyed by the notebook, the data package, the parameters and the
+package, so a rebuild re-executes only what changed.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import errno
+import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import tempfile
-import time
+import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from russian_emigration.execute import KERNEL_ARGUMENTS, notebook_paths
+from russian_emigration.execute import ExecutionError, execute_all, notebook_paths
 from russian_emigration.params import ParameterError
+
+if TYPE_CHECKING:
+    from russian_emigration.loader import Dataset
 
 #: A file the runner leaves in every report folder; a non-empty folder without it is never replaced.
 MARKER = ".russian-emigration-report"
 NONE_WORDS = {"None", "none", "null"}
+#: Executed notebooks kept in the cache (the most recently used ones).
+CACHE_ENTRIES = 64
 
 
 @dataclass(frozen=True)
@@ -41,8 +52,8 @@ class NotebookParameter:
     help: str
 
 
-class ReportError(RuntimeError):
-    """A notebook failed while the report was being built."""
+#: A notebook failed, the build was stopped, or the report folder could not be written.
+ReportError = ExecutionError
 
 
 def notebooks_dir() -> Path:
@@ -51,6 +62,14 @@ def notebooks_dir() -> Path:
     if notebook_paths(bundled):
         return bundled
     return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def checkout_notebooks_dir() -> Path | None:
+    """``notebooks/`` of the source checkout this package runs from, or None (an installed wheel)."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and notebook_paths(root / "notebooks"):
+        return root / "notebooks"
+    return None
 
 
 def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
@@ -131,178 +150,6 @@ def describe_parameters(notebooks: Sequence[Path]) -> str:
     return "\n".join(lines)
 
 
-def build_report(
-    output_dir: Path,
-    parameters: Mapping[str, str] | None = None,
-    data_dir: Path | None = None,
-    notebooks: Sequence[Path] | None = None,
-    progress: Callable[[str], None] = print,
-    workers: int | None = None,
-) -> Path:
-    """Execute the notebooks into ``output_dir`` and render the HTML report; return the index path."""
-    notebooks = list(notebooks or notebook_paths(notebooks_dir()))
-    parameters = dict(parameters or {})
-    if data_dir is not None:
-        parameters["data_dir"] = str(Path(data_dir).resolve())
-    # Kernels boot while the parameters and the data are checked; any failure shuts them down.
-    lanes = _start_kernels(min(len(notebooks), workers or os.cpu_count() or 1))
-    try:
-        typed = plan(parameters, notebooks)
-        _check_values(typed)
-        final = Path(output_dir).resolve()
-        _check_replaceable(final)
-    except BaseException:
-        for km in lanes:
-            km.shutdown_kernel(now=True)
-        raise
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
-    staging.chmod(0o755)
-    try:
-        (staging / "notebooks").mkdir()
-        executed = _execute_all(typed, staging, progress, workers, lanes)
-        render(executed, staging, _build_info(parameters, typed))
-        (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
-        _swap_into_place(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    index = final / "index.html"
-    progress(f"Report written to {index}")
-    return index
-
-
-@functools.lru_cache(maxsize=4)
-def _dataset(folder: str | None) -> Any:
-    """The data package a report uses, loaded once per build (None: the bundled one)."""
-    from russian_emigration.loader import load_dataset
-    from russian_emigration.params import check_data_dir
-
-    return load_dataset(check_data_dir("data_dir", folder))
-
-
-def _check_values(typed: Mapping[Path, Mapping[str, Any]]) -> None:
-    """Before any kernel starts: the data package loads and every value passes the notebooks' own checks."""
-    from russian_emigration.params import validate
-
-    _dataset.cache_clear()  # a new build reads the files afresh
-    for params in typed.values():
-        validate(_dataset(params.get("data_dir")), strict=False, **params)
-
-
-def _check_replaceable(final: Path) -> None:
-    """Refuse to replace a folder that is not a report this runner made."""
-    if final.exists() and (not final.is_dir() or (any(final.iterdir()) and not (final / MARKER).exists())):
-        raise ParameterError(
-            f"--output-dir {final} exists and is not a report folder made by this runner; choose an empty or new folder"
-        )
-
-
-def _execute_all(
-    typed: Mapping[Path, Mapping[str, Any]],
-    staging: Path,
-    progress: Callable[[str], None],
-    workers: int | None,
-    lanes: Sequence[Any] | None = None,
-) -> list[Path]:
-    """Run the notebooks in parallel lanes, one kernel per lane; return the executed notebooks.
-
-    A lane's kernel runs its notebooks one after another and is reset in between, so the heavy
-    imports are paid once per lane, not once per notebook (``tests/test_report.py`` checks that
-    the outputs equal those of fresh kernels).
-    """
-    paths = list(typed)
-    lanes = lanes or _start_kernels(min(len(paths), workers or os.cpu_count() or 1))
-    progress(f"Running {len(paths)} notebooks in {len(lanes)} kernel(s)...")
-    started = time.monotonic()
-    entries: dict[Path, Path] = {}
-
-    def run_lane(lane: int) -> None:
-        for number in range(lane, len(paths), len(lanes)):
-            path = paths[number]
-            if number >= len(lanes):
-                _reset(lanes[lane])
-            entries[path] = _execute_one(path, dict(typed[path]), staging, lanes[lane])
-            progress(f"[{number + 1}/{len(paths)}] {path.stem} done ({time.monotonic() - started:.1f} s)")
-
-    try:
-        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            list(pool.map(run_lane, range(len(lanes))))
-    finally:
-        for km in lanes:
-            km.shutdown_kernel(now=True)
-    return [entries[path] for path in paths]
-
-
-def _start_kernels(count: int) -> list[Any]:
-    """Launch ``count`` python3 kernels (they boot while the runner prepares)."""
-    from jupyter_client.manager import KernelManager
-
-    kernels = []
-    for _ in range(count):
-        km = KernelManager(kernel_name="python3")
-        km.start_kernel(extra_arguments=KERNEL_ARGUMENTS)
-        kernels.append(km)
-    return kernels
-
-
-def _reset(km: Any) -> None:
-    """Clear a kernel between notebooks: every name the last one defined, and its open figures."""
-    client = km.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=120)
-        reply = client.execute_interactive(RESET_CODE, timeout=120, output_hook=lambda _msg: None)
-        if reply["content"]["status"] != "ok":
-            raise ReportError(f"could not reset the kernel between notebooks: {reply['content']}")
-    finally:
-        client.stop_channels()
-
-
-RESET_CODE = "import matplotlib.pyplot as _plt\n_plt.close('all')\nget_ipython().run_line_magic('reset', '-f')"
-
-
-def _execute_one(path: Path, params: dict[str, Any], staging: Path, km: Any) -> Path:
-    """Execute one notebook with papermill in kernel ``km`` into ``staging/notebooks``."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    executed = staging / "notebooks" / path.name
-    # No cwd=: papermill implements it with os.chdir, which is process-wide and races between
-    # concurrent builds. The notebooks resolve every path from the package, not the working directory.
-    try:
-        nb = papermill.execute_notebook(
-            str(path),
-            None,  # papermill writes nothing; the numbered notebook is written once below
-            parameters=params,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=600,
-            start_timeout=120,
-            km=km,
-            request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as exc:
-        raise ReportError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-    _renumber(nb)
-    nbformat.write(nb, executed)
-    return executed
-
-
-def _renumber(nb: Any) -> None:
-    """Number the executed code cells 1, 2, 3... (a shared kernel keeps counting across notebooks)."""
-    number = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.get("execution_count") is not None:
-            number += 1
-            cell.execution_count = number
-            for output in cell.get("outputs", []):
-                if "execution_count" in output:
-                    output["execution_count"] = number
-
-
 @dataclass(frozen=True)
 class BuildInfo:
     """What one build used, for the renderer: the parameters, the data folder and the loaded data."""
@@ -314,42 +161,270 @@ class BuildInfo:
     #: The data package folder the notebooks read.
     data_dir: Path
     #: That data package, loaded and validated once per build.
-    dataset: Any
+    dataset: Dataset
     #: The version of this package.
     version: str
 
 
-def _build_info(parameters: Mapping[str, str], typed: Mapping[Path, Mapping[str, Any]]) -> BuildInfo:
-    """What this build used (its data package is the one ``_check_values`` loaded)."""
-    from russian_emigration import __version__
-    from russian_emigration.loader import data_dir
+def build_report(
+    output_dir: Path,
+    parameters: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
+    notebooks: Sequence[Path] | None = None,
+    progress: Callable[[str], None] = print,
+    workers: int | None = None,
+    cache: bool = True,
+) -> Path:
+    """Execute the notebooks and render the report into ``output_dir``; return the index path.
 
-    folder = parameters.get("data_dir")
+    Raises :class:`ParameterError` for a bad parameter or output folder (before any kernel starts)
+    and :class:`ReportError` when a notebook fails, the build is stopped or the folder cannot be written.
+    """
+    notebooks = list(notebooks or notebook_paths(notebooks_dir()))
+    parameters = dict(parameters or {})
+    if data_dir is not None:
+        if "data_dir" in parameters:
+            raise ParameterError(
+                f"--data-dir {data_dir} and -p data_dir {parameters['data_dir']} both name a data folder; give one"
+            )
+        parameters["data_dir"] = str(Path(data_dir).resolve())
+    typed = plan(parameters, notebooks)
+    build = _check_values(parameters, typed)
+    final = Path(output_dir).resolve()
+    _check_replaceable(final)
+    with _sigterm_raises():
+        staging, lock = _make_staging(final)
+        try:
+            _remove_leftovers(final)
+            executed = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
+            render(executed, staging, build)
+            (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
+            _swap_into_place(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            os.close(lock)
+    index = final / "index.html"
+    progress(f"Report written to {index}")
+    return index
+
+
+def _check_values(parameters: Mapping[str, str], typed: Mapping[Path, Mapping[str, Any]]) -> BuildInfo:
+    """Load the data package once and check every value with the notebooks' own validator."""
+    from russian_emigration import __version__
+    from russian_emigration.loader import data_dir, load_dataset
+    from russian_emigration.params import check_data_dir, validate
+
+    folder = check_data_dir("data_dir", parameters.get("data_dir")) or data_dir()
+    ds = load_dataset(folder)
+    for params in typed.values():
+        validate(ds, strict=False, **params)
     return BuildInfo(
         parameters=dict(parameters),
         notebook_parameters={path.name: dict(values) for path, values in typed.items()},
-        data_dir=Path(folder).resolve() if folder else data_dir(),
-        dataset=_dataset(folder),
+        data_dir=folder,
+        dataset=ds,
         version=__version__,
     )
 
 
+def _check_replaceable(final: Path) -> None:
+    """Refuse to replace a folder that is not a report this runner made."""
+    if final.exists() and (not final.is_dir() or (any(final.iterdir()) and not (final / MARKER).exists())):
+        raise ParameterError(
+            f"--output-dir {final} exists and is not a report folder made by this runner; choose an empty or new folder"
+        )
+
+
+# --- Signals, staging, leftovers and the final swap ---------------------------------------------
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while building, so the cleanup below runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _make_staging(final: Path) -> tuple[Path, int]:
+    """A new staging folder next to ``final``, locked while this build lives; a clear error if impossible."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
+    except OSError as exc:
+        raise ReportError(f"cannot write the report into {final}: {_reason(exc)}") from None
+    staging.chmod(0o755)
+    lock = os.open(staging, os.O_RDONLY)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # tells later builds this folder is in use
+    (staging / "notebooks").mkdir()
+    return staging, lock
+
+
+def _reason(exc: OSError) -> str:
+    """The one-line reason of an OSError, naming the file when it has one."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"a file is in the way of a folder{where}"
+    return f"{exc.strerror or exc}{where}"
+
+
+def _remove_leftovers(final: Path) -> None:
+    """Remove staging folders of killed builds (no live build holds their lock)."""
+    for leftover in final.parent.glob(f".{final.name}.building-*"):
+        try:
+            fd = os.open(leftover, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a build still running
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` with ``staging`` using renames, so readers never see a half-built report.
+
+    Swaps into the same parent folder are serialised with a lock on that folder, so racing builds
+    replace each other in turn; a failure is a :class:`ReportError` and leaves ``final`` as it was.
+    """
+    lock = os.open(final.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for old in final.parent.glob(f".{final.name}.old-*"):  # a build killed mid-swap
+            shutil.rmtree(old, ignore_errors=True)
+        _check_replaceable(final)
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
+        had_final = final.exists()
+        try:
+            if had_final:
+                final.rename(old)
+            staging.rename(final)
+        except OSError as exc:
+            if had_final and old.exists() and not final.exists():
+                old.rename(final)
+            raise ReportError(f"cannot move the new report into {final}: {_reason(exc)}") from None
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        os.close(lock)
+
+
+# --- The cache of executed notebooks ------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where executed notebooks are cached: $RUSSIAN_EMIGRATION_CACHE, else $XDG_CACHE_HOME or ~/.cache."""
+    explicit = os.environ.get("RUSSIAN_EMIGRATION_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "russian-emigration" / "notebooks"
+
+
+def cache_key(notebook: Path, parameters: Mapping[str, Any], build: BuildInfo) -> str:
+    """A digest of what an executed notebook depends on: its content, the data, its parameters, the package."""
+    digest = hashlib.sha256()
+    for part in (
+        _file_digest(notebook),
+        _folder_digest(build.data_dir),
+        json.dumps(parameters, sort_keys=True, default=str),
+        build.version,
+        _folder_digest(Path(__file__).parent, "*.py"),
+    ):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _folder_digest(folder: Path, pattern: str = "*") -> str:
+    """A digest of the names and bytes of the regular files directly in ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.glob(pattern) if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + _file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def _execute_cached(
+    typed: Mapping[Path, Mapping[str, Any]],
+    staging: Path,
+    build: BuildInfo,
+    progress: Callable[[str], None],
+    workers: int | None,
+    cache: Path | None,
+) -> list[Path]:
+    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now."""
+    import nbformat
+
+    keys = {path: cache_key(path, params, build) for path, params in typed.items()}
+    todo = {}
+    for path, params in typed.items():
+        hit = cache / f"{keys[path]}.ipynb" if cache else None
+        if hit is not None and _copy_from_cache(hit, staging / "notebooks" / path.name):
+            progress(f"{path.stem}: unchanged, taken from the cache")
+        else:
+            todo[path] = params
+    if todo:
+        progress(f"Running {len(todo)} notebook(s)...")
+    for path, nb in execute_all(todo, progress, workers).items():
+        target = staging / "notebooks" / path.name
+        nbformat.write(nb, target)
+        if cache is not None:
+            _store(cache, keys[path], target, progress)
+    return [staging / "notebooks" / path.name for path in typed]
+
+
+def _copy_from_cache(hit: Path, target: Path) -> bool:
+    try:
+        shutil.copyfile(hit, target)
+        os.utime(hit)  # recently used: kept when the cache is pruned
+    except OSError:
+        return False
+    return True
+
+
+def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None]) -> None:
+    """Add an executed notebook to the cache (atomically) and keep the newest entries only."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cache / f".{key}.{uuid.uuid4().hex}.partial"
+        shutil.copyfile(executed, partial)
+        partial.replace(cache / f"{key}.ipynb")
+        entries = sorted(cache.glob("*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[CACHE_ENTRIES:]:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        progress(f"note: the notebook cache in {cache} is not writable ({_reason(exc)}); nothing cached")
+
+
+# --- Rendering: executed notebooks in, a static site out -----------------------------------------
+
+
 def render(executed: Sequence[Path], staging: Path, build: BuildInfo) -> None:
-    """Render the executed notebooks into ``staging`` as a static site (see ``russian_emigration.site``)."""
+    """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
+
+    The one rendering step of the report: ``executed`` are the executed notebooks (in
+    ``staging/notebooks``), ``build`` what the build used. The site builder never executes anything.
+    """
     from russian_emigration.site import SiteError, build_site
 
     try:
         build_site(executed, staging, build)
     except SiteError as exc:
         raise ReportError(str(exc)) from None
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Replace ``final`` with ``staging`` using renames, so readers never see a half-built report."""
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
-        final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(final)

@@ -151,6 +151,30 @@ def test_data_strings_are_escaped_in_what_the_site_writes(tmp_path: Path) -> Non
         assert html.escape(payload) in markup
 
 
+def test_a_rebuild_with_nothing_changed_reuses_the_rendered_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    executed = []
+    for nb in NOTEBOOKS[:2]:
+        (tmp_path / "notebooks").mkdir(exist_ok=True)
+        executed.append(Path(shutil.copy(nb, tmp_path / "notebooks" / nb.name)))
+    build = Build(load_dataset(), data_dir(), {}, {})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = build_site(executed, tmp_path / "a", build, cache)
+    assert "sphinx" in first and len(list(cache.iterdir())) == 1
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    second = build_site(executed, tmp_path / "b", build, cache)
+    assert "cached" in second and "sphinx" not in second
+    a, b = text(tmp_path / "a" / "index.html"), text(tmp_path / "b" / "index.html")
+    assert "2023-11-14 22:13 UTC" in a and "2027-01-15 08:00 UTC" in b, "the build date is this build's"
+    assert a.replace("2023-11-14 22:13 UTC", "") == b.replace("2027-01-15 08:00 UTC", "")
+    assert text(tmp_path / "a" / "01_causes.html") == text(tmp_path / "b" / "01_causes.html")
+    changed = Build(load_dataset(), data_dir(), {"start_date": "2022-02-01"}, {"01_causes.ipynb": {}})
+    assert "sphinx" in build_site(executed, tmp_path / "c", changed, cache), "another parameter renders afresh"
+    assert len(list(cache.iterdir())) == 2
+
+
 # --- In the browser -------------------------------------------------------------------------------
 
 CHART_CSV = "value,source_id\n1,wikipedia-seed\n"

@@ -197,7 +197,7 @@ def build_report(
         try:
             _remove_leftovers(final)
             executed = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
-            render(executed, staging, build)
+            render(executed, staging, build, cache_dir() / "sites" if cache else None)
             (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
             _swap_into_place(staging, final)
         except BaseException:
@@ -416,15 +416,16 @@ def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None
 # --- Rendering: executed notebooks in, a static site out -----------------------------------------
 
 
-def render(executed: Sequence[Path], staging: Path, build: BuildInfo) -> None:
+def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None) -> None:
     """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
 
     The one rendering step of the report: ``executed`` are the executed notebooks (in
-    ``staging/notebooks``), ``build`` what the build used. The site builder never executes anything.
+    ``staging/notebooks``), ``build`` what the build used, ``cache`` a folder of rendered sites to
+    reuse when nothing they depend on changed. The site builder never executes anything.
     """
     from russian_emigration.site import SiteError, build_site
 
     try:
-        build_site(executed, staging, build)
+        build_site(executed, staging, build, cache)
     except SiteError as exc:
         raise ReportError(str(exc)) from None

@@ -86,24 +86,98 @@ def about_dir() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def build_site(executed: Sequence[Path], out: Path, build: SiteBuild) -> dict[str, float]:
-    """Render ``executed`` notebooks and the landing and Sources pages into ``out``; return timings (s)."""
+#: Rendered sites kept in the cache (each a few MB).
+SITE_CACHE_ENTRIES = 2
+
+
+def build_site(executed: Sequence[Path], out: Path, build: SiteBuild, cache: Path | None = None) -> dict[str, float]:
+    """Render ``executed`` notebooks and the landing and Sources pages into ``out``; return timings (s).
+
+    With ``cache``, a site rendered before from exactly the same inputs (notebooks, data, parameters,
+    package, commit) is reused and only its build date is renewed, so a rebuild with nothing
+    changed does not even import Sphinx.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    key = site_key(executed, build) if cache is not None else ""
+    hit = cache / key if cache is not None else None
+    if hit is not None and (hit / "index.html").is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(hit, out, dirs_exist_ok=True)
+        os.utime(hit)  # recently used: kept when the cache is pruned
+        _renew_build_date(out / "index.html")
+        timings["cached"] = timings["total"] = time.perf_counter() - started
+        return timings
     with tempfile.TemporaryDirectory(prefix="russian-emigration-site-") as tmp:
-        src = Path(tmp) / "src"
+        src, html_dir = Path(tmp) / "src", Path(tmp) / "html"
         src.mkdir()
         pages = [_prepare_notebook(path, src, build) for path in executed]
         _write_pages(src, pages, build)
         timings["prepare"] = time.perf_counter() - started
         sphinx_started = time.perf_counter()
-        _run_sphinx(src, Path(tmp) / "html", Path(tmp) / "doctrees")
+        _run_sphinx(src, html_dir, Path(tmp) / "doctrees")
         timings["sphinx"] = time.perf_counter() - sphinx_started
+        _copy_data(build, html_dir)
+        if cache is not None:
+            _store_site(cache, key, html_dir)
         out.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(Path(tmp) / "html", out, dirs_exist_ok=True)
-    _copy_data(build, out)
+        shutil.copytree(html_dir, out, dirs_exist_ok=True)
     timings["total"] = time.perf_counter() - started
     return timings
+
+
+def site_key(executed: Sequence[Path], build: SiteBuild) -> str:
+    """A digest of everything a rendered site depends on, except the build date."""
+    import hashlib
+    import importlib.metadata
+
+    digest = hashlib.sha256()
+
+    def add(data: bytes) -> None:
+        digest.update(hashlib.sha256(data).digest())
+
+    for path in executed:
+        add(path.name.encode() + b"\0" + path.read_bytes())
+    folder = Path(build.data_dir)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        add(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for path in sorted([Path(__file__), *static_dir().iterdir(), *(about_dir() / n for n in ABOUT_FILES)]):
+        if path.is_file():
+            add(path.read_bytes())
+    versions = {n: importlib.metadata.version(n) for n in ("sphinx", "myst-nb", "sphinx-book-theme")}
+    add(repr((dict(build.parameters), str(folder), build.version, git_commit(), sorted(versions.items()))).encode())
+    add(repr(sorted((k, sorted(v.items())) for k, v in build.notebook_parameters.items())).encode())
+    return digest.hexdigest()
+
+
+def _store_site(cache: Path, key: str, html_dir: Path) -> None:
+    """Keep a rendered site in the cache (atomically) and only the newest few; a cache problem is no error."""
+    partial = None
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache))
+        shutil.copytree(html_dir, partial, dirs_exist_ok=True)
+        partial.rename(cache / key)
+    except OSError:  # not writable, or another build stored the same site first
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+        return
+    sites = sorted(
+        (p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for stale in sites[SITE_CACHE_ENTRIES:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _renew_build_date(index: Path) -> None:
+    """Put this build's date into the build stamp of a site taken from the cache."""
+    import re
+
+    page = index.read_text(encoding="utf-8")
+    stamp = f'<th scope="row">built</th><td>{_esc(build_date())}</td>'
+    index.write_text(re.sub(r'<th scope="row">built</th><td>[^<]*</td>', stamp, page, count=1), encoding="utf-8")
 
 
 # --- Notebook pages ------------------------------------------------------------------------------

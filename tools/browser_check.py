@@ -48,10 +48,9 @@ EMPTY_ALT = re.compile(
 MIN_ALT_CHARS = 20
 
 # JavaScript run in each page (kept here so the checks read as Python).
-JS_CODE_LINES = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre')).map(pre => {
-    const lines = pre.textContent.split('\\n').map(l => l.trim()).filter(l => l.length >= 12);
-    return lines.sort((a, b) => b.length - a.length)[0] || '';
-}).filter(Boolean)"""
+JS_VISIBLE_CODE = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre'))
+    .filter(pre => pre.checkVisibility())
+    .map(pre => pre.textContent.split('\\n').map(l => l.trim()).filter(Boolean)[0] || '(blank)')"""
 JS_UNLINKED_URLS = r"""() => {
     const found = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -162,22 +161,18 @@ def _check_title(name: str, title: str, seen: dict[str, str]) -> list[str]:
 
 
 def _check_code_hidden(name: str, page) -> list[str]:
-    """No line of code is visible until a toggle is clicked; clicking the first toggle shows its code."""
-    code = page.evaluate(JS_CODE_LINES)
-    if not code:
+    """No code cell's source is visible until a toggle is clicked; clicking the first toggle shows its code."""
+    code = page.locator("div.cell div.cell_input pre")
+    if code.count() == 0:
         return []
-    visible = page.evaluate("() => document.body.innerText")
-    problems = [f"{name}: code is visible before any toggle is clicked: {line!r}" for line in code if line in visible]
+    shown = page.evaluate(JS_VISIBLE_CODE)
+    problems = [f"{name}: code is visible before any toggle is clicked: {line!r}" for line in shown]
     toggles = page.locator("div.cell details.hide > summary")
     if toggles.count() == 0:
         return [*problems, f"{name}: code cells have no 'show code' toggle"]
-    first = page.locator("div.cell:has(details.hide > summary)").first
-    line = first.evaluate(
-        "cell => (cell.querySelector('pre')?.textContent || '').split('\\n').map(l => l.trim())"
-        ".filter(l => l.length >= 12).sort((a, b) => b.length - a.length)[0] || ''"
-    )
+    first = page.locator("div.cell:has(details.hide > summary)").first.locator("div.cell_input pre").first
     toggles.first.click()
-    if line and line not in page.evaluate("() => document.body.innerText"):
+    if not first.evaluate("pre => pre.checkVisibility()"):
         problems.append(f"{name}: clicking the first 'show code' toggle does not show its code")
     toggles.first.click()
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,24 +11,35 @@ import pandas as pd
 
 from russian_emigration import data_dir
 
-#: The tables grown to n rows; every other table is copied as it is, so foreign keys resolve.
-SCALED_TABLES = ("events", "estimates")
+#: Tables kept as they are: countries' keys are three capital letters, so it cannot grow to 100,000 rows.
+FIXED_TABLES = ("countries",)
 
 
 def make_package(target: Path, rows: int) -> Path:
-    """Copy the bundled package to ``target`` with ``rows`` rows in each scaled table (valid values)."""
+    """Copy the bundled package to ``target`` with ``rows`` rows in every table but FIXED_TABLES (valid values).
+
+    The original rows stay as they are, so foreign keys resolve; added rows repeat them with new keys.
+    """
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(data_dir(), target, ignore=shutil.ignore_patterns("README.md"))
-    for name in SCALED_TABLES:
-        path = target / f"{name}.csv"
+    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] in FIXED_TABLES:
+            continue
+        path = target / resource["path"]
         base = pd.read_csv(path, dtype=str, keep_default_na=False)
-        picks = np.arange(rows) % len(base)
-        grown = base.iloc[picks].reset_index(drop=True)
-        key = grown.columns[0]
-        grown[key] = grown[key] + "-" + pd.Series(np.arange(rows)).astype(str)
-        if name == "events":
-            grown["emigrant_id"] = ""  # a synthetic event cannot concern a real emigrant twice over
+        grown = base.iloc[np.arange(rows) % len(base)].reset_index(drop=True)
+        added = np.arange(rows) >= len(base)
+        key = resource["schema"]["primaryKey"][0]
+        if resource["schema"]["fields"][0].get("type") == "integer":
+            grown.loc[added, key] = (1_000_000 + np.flatnonzero(added)).astype(str)
+        else:
+            grown.loc[added, key] = (
+                grown.loc[added, key] + "-" + pd.Series(np.flatnonzero(added), index=grown.index[added]).astype(str)
+            )
+        if resource["name"] == "events":
+            grown.loc[added, "emigrant_id"] = ""  # a synthetic event cannot concern a real emigrant twice over
         grown.to_csv(path, index=False, lineterminator="\n")
     return target
 

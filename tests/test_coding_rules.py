@@ -78,6 +78,36 @@ def test_unconfirmed_acts_have_no_stance(ds) -> None:
     assert offenders(events, bad, "event_id") == []
 
 
+#: Categories only a state can carry out (refuse entry, deport, hand over, grant status, change rules).
+STATE_ACTS = {
+    "visa_restriction",
+    "entry_ban",
+    "refuge_refused",
+    "residence_rule",
+    "asylum_policy",
+    "extradition_policy",
+    "deportation",
+    "humanitarian_admission",
+    "citizenship_grant",
+    "entry_refusal",
+    "residence_refusal",
+    "visa_facilitation",
+    "detention",
+    "handover_to_russia",
+    "data_exchange",
+    "rights_restriction",
+}
+
+
+def test_a_state_act_told_by_others_is_a_claim(ds) -> None:
+    """A state's act told by an NGO, emigrants or citizens (a count, an allegation) is their claim, unconfirmed."""
+    events = ds.events
+    claimed = events["category"].isin(STATE_ACTS) & events["actor_type"].notna()
+    claimed &= ~events["actor_type"].isin(STANCE_ACTORS)
+    assert offenders(events, claimed & ~events["is_unconfirmed"].astype(bool), "event_id") == []
+    assert claimed.any(), "no claimed state act left to check: the rule would check nothing"
+
+
 def test_citizens_and_emigrants_are_not_responses(ds) -> None:
     """Citizens act as society, emigrants as diaspora; as actors of a response they can only be claimants."""
     events = ds.events

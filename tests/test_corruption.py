@@ -72,6 +72,19 @@ def resource_path(value: str) -> Callable[[Path], None]:
     return edit_descriptor(change)
 
 
+def pattern_on(table: str, field: str, pattern: str, cell_at: tuple[str, int, str]) -> Callable[[Path], None]:
+    def change(descriptor: dict) -> None:
+        resource = next(r for r in descriptor["resources"] if r["name"] == table)
+        next(f for f in resource["schema"]["fields"] if f["name"] == field)["constraints"]["pattern"] = pattern
+
+    def run(d: Path) -> None:
+        edit_descriptor(change)(d)
+        file, line, value = cell_at
+        set_cell(d / file, line, field, value)
+
+    return run
+
+
 def write_bytes(file: str, change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     def run(d: Path) -> None:
         (d / file).write_bytes(change((d / file).read_bytes()))
@@ -101,34 +114,34 @@ def swap_header(file: str, a: str, b: str) -> Callable[[Path], None]:
 
 
 CASES: dict[str, Case] = {
-    "missing file": Case(lambda d: (d / "events.csv").unlink(), "data/events.csv", None, None, "file-exists", True),
-    "missing column": Case(drop_column("actor"), "data/events.csv", 1, "actor", "header-complete", True),
+    "missing file": Case(lambda d: (d / "events.csv").unlink(), "data/events.csv", None, None, "file_exists", True),
+    "missing column": Case(drop_column("actor"), "data/events.csv", 1, "actor", "header_complete", True),
     "extra column": Case(
         lambda d: edit_lines(d / "events.csv", lambda ls: [ls[0] + ",extra"] + [x + ",1" for x in ls[1:]]),
         "data/events.csv",
         1,
         "extra",
-        "header-known",
+        "header_known",
         True,
     ),
     "renamed column": Case(
-        replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header-known", True
+        replace_in_line("events.csv", 0, "summary", "summry"), "data/events.csv", 1, "summry", "header_known", True
     ),
-    "columns swapped": Case(swap_header("events.csv", "actor", "theme"), "data/events.csv", 1, None, "header-order"),
+    "columns swapped": Case(swap_header("events.csv", "actor", "theme"), "data/events.csv", 1, None, "header_order"),
     "month 13": Case(
-        cell("events.csv", 1, "event_date", "2022-13"), "data/events.csv", 2, "event_date", "partial-date", True
+        cell("events.csv", 1, "event_date", "2022-13"), "data/events.csv", 2, "event_date", "partial_date", True
     ),
     "month without zero": Case(
-        cell("events.csv", 2, "event_date", "2022-3"), "data/events.csv", 3, "event_date", "partial-date", True
+        cell("events.csv", 2, "event_date", "2022-3"), "data/events.csv", 3, "event_date", "partial_date", True
     ),
     "day that does not exist": Case(
-        cell("events.csv", 3, "event_date", "2022-02-30"), "data/events.csv", 4, "event_date", "partial-date"
+        cell("events.csv", 3, "event_date", "2022-02-30"), "data/events.csv", 4, "event_date", "partial_date"
     ),
     "date in the future": Case(
-        cell("events.csv", 4, "event_date", "2099-01"), "data/events.csv", 5, "event_date", "date-range"
+        cell("events.csv", 4, "event_date", "2099-01"), "data/events.csv", 5, "event_date", "date_range"
     ),
     "date before 2021": Case(
-        cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date-range"
+        cell("emigrants.csv", 1, "left_date", "2019-05"), "data/emigrants.csv", 2, "left_date", "date_range"
     ),
     "percentage above 100": Case(
         cell("vote_results.csv", 3, "putin_pct", "101"), "data/vote_results.csv", 4, "putin_pct", "maximum", True
@@ -143,10 +156,10 @@ CASES: dict[str, Case] = {
     ),
     "duplicate key": Case(duplicate_line("events.csv", 7), "data/events.csv", 8, "event_id", "unique", True),
     "dangling foreign key": Case(
-        cell("events.csv", 2, "source_id", "no-such-source"), "data/events.csv", 3, "source_id", "foreign-key", True
+        cell("events.csv", 2, "source_id", "no-such-source"), "data/events.csv", 3, "source_id", "foreign_key", True
     ),
     "dangling country code": Case(
-        cell("estimates.csv", 6, "country_code", "XXX"), "data/estimates.csv", 7, "country_code", "foreign-key", True
+        cell("estimates.csv", 6, "country_code", "XXX"), "data/estimates.csv", 7, "country_code", "foreign_key", True
     ),
     "unknown category": Case(cell("events.csv", 5, "theme", "caus"), "data/events.csv", 6, "theme", "enum", True),
     "empty required cell": Case(
@@ -155,23 +168,24 @@ CASES: dict[str, Case] = {
     "bytes that are not UTF-8": Case(
         write_bytes("events.csv", lambda b: b.replace(b"Putin", b"Put\xffin", 1)), "data/events.csv", 2, None, "utf8"
     ),
-    "byte-order mark": Case(
-        write_bytes("sources.csv", lambda b: b"\xef\xbb\xbf" + b), "data/sources.csv", 1, None, "no-bom"
+    "pattern on a partial date": Case(
+        pattern_on("events", "event_date", r"\d{4}-\d{2}(-\d{2})?", cell_at=("events.csv", 1, "2022")),
+        "data/events.csv",
+        2,
+        "event_date",
+        "pattern",
+        True,
     ),
-    "blank line": Case(insert_line("emigrants.csv", 4, ""), "data/emigrants.csv", 5, None, "no-blank-rows", True),
-    "CRLF line endings": Case(
-        write_bytes("countries.csv", lambda b: b.replace(b"\n", b"\r\n")),
-        "data/countries.csv",
-        1,
-        None,
-        "lf-line-endings",
+    "blank line": Case(insert_line("emigrants.csv", 4, ""), "data/emigrants.csv", 5, None, "no_blank_rows", True),
+    "digits that are not ASCII": Case(
+        cell("estimates.csv", 4, "value", "\u0663\u0660\u0660"), "data/estimates.csv", 5, "value", "type_number"
     ),
     "stray spaces around a code": Case(
         cell("estimates.csv", 2, "country_code", " GEO"),
         "data/estimates.csv",
         3,
         "country_code",
-        "no-stray-whitespace",
+        "no_stray_whitespace",
         True,
     ),
     "station shares sum to 140": Case(
@@ -179,39 +193,39 @@ CASES: dict[str, Case] = {
         "data/vote_abroad_stations.csv",
         2,
         "putin_pct+davankov_pct+kharitonov_pct+slutsky_pct+spoiled_pct+declined_pct+ballot_removed_pct",
-        "row-sum",
+        "row_sum",
     ),
-    "unsafe resource path": Case(resource_path("../events.csv"), "data/datapackage.json", None, None, "safe-path"),
-    "absolute resource path": Case(resource_path("/etc/passwd"), "data/datapackage.json", None, None, "safe-path"),
+    "unsafe resource path": Case(resource_path("../events.csv"), "data/datapackage.json", None, None, "safe_path"),
+    "absolute resource path": Case(resource_path("/etc/passwd"), "data/datapackage.json", None, None, "safe_path"),
     "descriptor is not JSON": Case(
         lambda d: (d / "datapackage.json").write_text("{resources: [", encoding="utf-8"),
         "data/datapackage.json",
         1,
         None,
-        "valid-json",
+        "valid_json",
     ),
     "not a whole number": Case(
         cell("vote_abroad_stations.csv", 2, "respondents", "12a"),
         "data/vote_abroad_stations.csv",
         3,
         "respondents",
-        "type-integer",
+        "type_integer",
         True,
     ),
     "not a number": Case(
-        cell("estimates.csv", 4, "value", "many"), "data/estimates.csv", 5, "value", "type-number", True
+        cell("estimates.csv", 4, "value", "many"), "data/estimates.csv", 5, "value", "type_number", True
     ),
     "not a boolean": Case(
-        cell("emigrants.csv", 3, "is_group", "yes"), "data/emigrants.csv", 4, "is_group", "type-boolean", True
+        cell("emigrants.csv", 3, "is_group", "yes"), "data/emigrants.csv", 4, "is_group", "type_boolean", True
     ),
     "range top below bottom": Case(
-        cell("estimates.csv", 7, "value_high", "1"), "data/estimates.csv", 8, "value_high", "not-less-than"
+        cell("estimates.csv", 7, "value_high", "1"), "data/estimates.csv", 8, "value_high", "not_less_than"
     ),
     "range without a top": Case(
-        cell("estimates.csv", 7, "value_high", ""), "data/estimates.csv", 8, "value_high", "required-if"
+        cell("estimates.csv", 7, "value_high", ""), "data/estimates.csv", 8, "value_high", "required_if"
     ),
     "stance on a cause": Case(
-        cell("events.csv", 1, "stance", "hostile"), "data/events.csv", 2, "stance", "empty-unless"
+        cell("events.csv", 1, "stance", "hostile"), "data/events.csv", 2, "stance", "empty_unless"
     ),
     "refs with commas": Case(cell("events.csv", 3, "refs", "29,39"), "data/events.csv", 4, "refs", "list", True),
     "too many cells": Case(
@@ -219,7 +233,7 @@ CASES: dict[str, Case] = {
         "data/countries.csv",
         4,
         None,
-        "cell-count",
+        "cell_count",
         True,
     ),
     "too few cells": Case(
@@ -227,7 +241,7 @@ CASES: dict[str, Case] = {
         "data/countries.csv",
         5,
         None,
-        "cell-count",
+        "cell_count",
         True,
     ),
 }

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,6 +119,7 @@ def mutate_descriptor(data: st.DataObject, folder: Path) -> None:
     path.write_text(json.dumps(descriptor), encoding="utf-8")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_loader_returns_exactly_the_rows_or_raises_dataset_error(data: st.DataObject) -> None:

@@ -7,8 +7,9 @@ helpers the notebooks share.
 62
 """
 
+from russian_emigration.dataset import Dataset, data_dir
 from russian_emigration.errors import DatasetError, Problem
-from russian_emigration.loader import Dataset, data_dir, load_dataset
+from russian_emigration.loader import load_dataset
 
 __version__ = "0.1.0"
 __all__ = ["Dataset", "DatasetError", "Problem", "data_dir", "load_dataset", "__version__"]

@@ -1,17 +1,60 @@
-"""Reading ``datapackage.json`` safely: the single source of truth for tables and rules."""
+"""Reading ``datapackage.json`` strictly: the single source of truth for tables and rules.
+
+Every keyword the loader does not implement is refused by name rather than ignored, numbers must be
+finite, keys unique, nesting shallow, patterns compilable and resource paths inside the package.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import stat
 import warnings
-from datetime import date
+from collections import Counter
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from russian_emigration.errors import DatasetError, Problem
 
 DESCRIPTOR_NAME = "datapackage.json"
+MAX_DEPTH = 20
+MAX_INTEGER_DIGITS = 18
+TYPES = {"string", "integer", "number", "boolean", "date", "datetime"}
+NUMERIC = {"integer", "number"}
+#: Names a table may not take: they are attributes of Dataset.
+RESERVED = {"tables", "descriptor", "path", "resource", "sources_for"}
+#: Every keyword the loader reads (or that documents the package: titles, descriptions, x_coding_rules), by object.
+KEYWORDS = {
+    "package": {"name", "title", "description", "version", "created", "licenses", "contributors", "sources"}
+    | {"resources", "profile", "homepage", "keywords", "id", "x_coding_rules"},
+    "resource": {"name", "path", "title", "description", "schema", "profile", "format", "mediatype"}
+    | {"encoding", "dialect", "x_rules", "licenses", "sources"},
+    "schema": {"fields", "primaryKey", "foreignKeys"},
+    "field": {"name", "type", "title", "description", "constraints", "format", "trueValues", "falseValues"}
+    | {"x_list", "x_partial_date", "x_date_range", "example"},
+    "constraints": {"required", "unique", "enum", "pattern", "minimum", "maximum"},
+    "foreignKey": {"fields", "reference"},
+    "reference": {"resource", "fields"},
+    "dialect": {"delimiter", "header"},
+    "x_list": {"separator", "item_type"},
+    "x_date_range": {"min", "max"},
+}
+RULES = {
+    "row_sum": {"fields", "min", "max"},
+    "not_less_than": {"field", "other"},
+    "required_if": {"field", "when_field", "in"},
+    "empty_unless": {"field", "when_field", "in"},
+}
+
+
+class _Refused(ValueError):
+    """A JSON construct the descriptor may not use (raised from inside the JSON parser)."""
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule
 
 
 def descriptor_path(path: str | Path) -> Path:
@@ -20,181 +63,310 @@ def descriptor_path(path: str | Path) -> Path:
     return path / DESCRIPTOR_NAME if path.is_dir() or path.suffix != ".json" else path
 
 
-def read_descriptor(path: Path) -> dict[str, Any]:
-    """Parse ``datapackage.json``, raising DatasetError if it is missing or not a valid descriptor."""
-    label = _label(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError(
-            [Problem(label, None, None, None, "file-exists", "the descriptor file does not exist")]
-        ) from None
-    except (UnicodeDecodeError, OSError) as exc:
-        raise DatasetError(
-            [Problem(label, None, None, None, "readable-utf8", f"cannot be read as UTF-8 text ({exc})")]
-        ) from None
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(
-            [Problem(label, exc.lineno, None, None, "valid-json", f"is not valid JSON: {exc.msg}")]
-        ) from None
-    _check_structure(descriptor, label)
-    return descriptor
-
-
-def resource_file(base: Path, resource: dict[str, Any], descriptor_label: str) -> Path:
-    """Return the CSV path of ``resource``, refusing paths that leave the package folder."""
-    raw = resource.get("path")
-    name = resource.get("name")
-    if not isinstance(raw, str) or not raw:
-        raise DatasetError(
-            [Problem(descriptor_label, None, None, str(raw), "resource-path", f"resource {name!r} has no path")]
-        )
-    pure = PurePosixPath(raw)
-    unsafe = pure.is_absolute() or ".." in pure.parts or "\\" in raw or ":" in raw or raw.startswith("~")
-    target = (base / raw).resolve()
-    if unsafe or not target.is_relative_to(base.resolve()):
-        raise DatasetError(
-            [
-                Problem(
-                    descriptor_label,
-                    None,
-                    None,
-                    raw,
-                    "safe-path",
-                    f"resource {name!r} points outside the data package folder; use a relative path with no '..'",
-                )
-            ]
-        )
-    return target
-
-
-def _label(path: Path) -> str:
+def label(path: Path) -> str:
     """A short, location-independent name for a file in messages: its folder and its name."""
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def _check_structure(descriptor: Any, label: str) -> None:
-    """Check every part of the descriptor the loader relies on; raise one DatasetError listing all problems."""
-    problems: list[str] = []
-    if not isinstance(descriptor, dict):
-        problems.append("the top level must be a JSON object")
-    elif not isinstance(descriptor.get("resources"), list) or not descriptor["resources"]:
-        problems.append("'resources' must be a non-empty list")
-    else:
-        names = [r.get("name") if isinstance(r, dict) else None for r in descriptor["resources"]]
-        for index, resource in enumerate(descriptor["resources"]):
-            problems += _resource_problems(resource, index, names)
+def read_descriptor(path: Path) -> dict[str, Any]:
+    """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
+    where = label(path)
+
+    def fail(rule: str, message: str, row: int | None = None) -> DatasetError:
+        return DatasetError([Problem(where, row, None, None, rule, message)])
+
+    text = read_text(path, where)
+    try:
+        descriptor = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise fail("valid_json", f"is not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise fail("depth_limit", f"is nested deeper than {MAX_DEPTH} levels") from None
+    except _Refused as exc:
+        raise fail(exc.rule, str(exc)) from None
+    if _depth(descriptor) > MAX_DEPTH:
+        raise fail("depth_limit", f"is nested deeper than {MAX_DEPTH} levels")
+    problems = [Problem(where, None, None, None, rule, message) for rule, message in check_descriptor(descriptor)]
     if problems:
-        raise DatasetError([Problem(label, None, None, None, "descriptor-structure", p) for p in problems])
+        raise DatasetError(problems)
+    return descriptor
 
 
-_TYPES = {"string", "integer", "number", "boolean", "date", "datetime"}
-_RULES = {
-    "row_sum": ("fields", "min", "max"),
-    "not_less_than": ("field", "other"),
-    "required_if": ("field", "when_field", "in"),
-    "empty_unless": ("field", "when_field", "in"),
-}
+def read_text(path: Path, where: str) -> str:
+    """The UTF-8 text of a regular file (a byte-order mark is dropped); DatasetError otherwise."""
+
+    def fail(rule: str, message: str, row: int | None = None) -> DatasetError:
+        return DatasetError([Problem(where, row, None, None, rule, message)])
+
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+        data = path.read_bytes() if regular else b""
+    except FileNotFoundError:
+        raise fail("file_exists", "the file does not exist") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise fail("readable", f"cannot be read ({exc})") from None
+    if not regular:
+        raise fail("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        message = f"is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
+        raise fail("utf8", message, row) from None
 
 
-def _resource_problems(resource: Any, index: int, names: list[Any]) -> list[str]:
-    """Problems of one resource entry: name, path, schema, keys and rules."""
-    if not isinstance(resource, dict) or not isinstance(resource.get("name"), str) or not resource["name"]:
-        return [f"resource {index} must be an object with a non-empty string 'name'"]
-    where = f"resource {resource['name']!r}"
-    problems = []
-    if names.count(resource["name"]) > 1:
-        problems.append(f"{where}: resource names must be unique")
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    counts = Counter(key for key, _ in pairs)
+    repeated = sorted(key for key, n in counts.items() if n > 1)
+    if repeated:
+        raise _Refused("duplicate_key", f"repeats the key(s) {', '.join(map(repr, repeated))} in one object")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> float:
+    raise _Refused("finite_number", f"uses {name}, which is not a number; limits must be finite")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused("finite_number", f"has an integer with more than {MAX_INTEGER_DIGITS} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused("finite_number", f"has a number too large to represent ({text[:20]})")
+    return value
+
+
+def _depth(node: Any) -> int:
+    """How deeply lists and objects nest in ``node`` (iterative, so it cannot overflow the stack)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _unknown(obj: dict[str, Any], kind: str, where: str) -> list[tuple[str, str]]:
+    extra = sorted(set(obj) - KEYWORDS[kind])
+    if not extra:
+        return []
+    names, known = ", ".join(map(repr, extra)), ", ".join(sorted(KEYWORDS[kind]))
+    return [("unknown_keyword", f"{where}: the loader does not implement {names} (known: {known})")]
+
+
+def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
+    """Every problem of the descriptor as (rule, message); empty when the loader can rely on it."""
+    if not isinstance(descriptor, dict):
+        return [("descriptor_structure", "the top level must be a JSON object")]
+    problems = _unknown(descriptor, "package", "the package")
+    created = descriptor.get("created")
+    if created is not None and _created_date(descriptor) is None:
+        problems.append(("descriptor_structure", "'created' must be an ISO date and time, not in the future"))
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return [*problems, ("descriptor_structure", "'resources' must be a non-empty list")]
+    schemas = {
+        r["name"]: r["schema"]
+        for r in resources
+        if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("schema"), dict)
+    }
+    names = [r.get("name") if isinstance(r, dict) else None for r in resources]
+    for index, resource in enumerate(resources):
+        problems += _resource_problems(resource, index, names, schemas)
+    return problems
+
+
+def _created_date(descriptor: dict[str, Any]) -> date | None:
+    """The day the package was created, if 'created' states it and it is not in the future."""
+    try:
+        created = datetime.fromisoformat(str(descriptor.get("created"))).date()
+    except ValueError:
+        return None
+    return created if created <= date.today() else None
+
+
+def newest_allowed_date(descriptor: dict[str, Any], today: date) -> date:
+    """The last day a date may fall on: ``today``, or the package's 'created' day if that is later."""
+    created = _created_date(descriptor)
+    return max(today, created) if created else today
+
+
+def _resource_problems(resource: Any, index: int, names: list[Any], schemas: dict[str, Any]) -> list[tuple[str, str]]:
+    """Problems of one resource entry: name, path, format, schema, keys and rules."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
+        return [("descriptor_structure", f"resource {index} must be an object with a string 'name'")]
+    name = resource["name"]
+    where = f"resource {name!r}"
+    problems = _unknown(resource, "resource", where)
+    if not re.fullmatch("[a-z][a-z0-9_]*", name) or name in RESERVED:
+        problems.append(("table_name", f"{where}: a table name is snake_case and not one of {sorted(RESERVED)}"))
+    if names.count(name) > 1:
+        problems.append(("descriptor_structure", f"{where}: resource names must be unique"))
     if not isinstance(resource.get("path"), str) or not resource["path"]:
-        problems.append(f"{where}: 'path' must be a non-empty string")
+        problems.append(("descriptor_structure", f"{where}: 'path' must be a non-empty string"))
+    problems += _format_problems(resource, where)
     schema = resource.get("schema")
     fields = schema.get("fields") if isinstance(schema, dict) else None
-    if not isinstance(fields, list) or not fields:
-        return [*problems, f"{where}: needs a 'schema' with a non-empty 'fields' list"]
-    field_names: list[str] = []
+    if not isinstance(schema, dict) or not isinstance(fields, list) or not fields:
+        return [*problems, ("descriptor_structure", f"{where}: needs a 'schema' with a non-empty 'fields' list")]
+    problems += _unknown(schema, "schema", where)
+    specs: dict[str, dict[str, Any]] = {}
     for position, spec in enumerate(fields):
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
-            problems.append(f"{where}: field {position} needs a non-empty string 'name'")
+            problems.append(("descriptor_structure", f"{where}: field {position} needs a non-empty string 'name'"))
             continue
-        if spec["name"] in field_names:
-            problems.append(f"{where}: field {spec['name']!r} appears twice")
-        field_names.append(spec["name"])
-        problems += [f"{where}, field {spec['name']!r}: {p}" for p in _field_problems(spec)]
-    problems += _key_problems(schema, where, field_names, names)
+        if spec["name"] in specs:
+            problems.append(("descriptor_structure", f"{where}: field {spec['name']!r} appears twice"))
+        specs[spec["name"]] = spec
+        problems += [(rule, f"{where}, field {spec['name']!r}: {p}") for rule, p in _field_problems(spec)]
+    problems += [("descriptor_structure", f"{where}: {p}") for p in _key_problems(schema, name, specs, schemas)]
     rules = resource.get("x_rules", [])
     if not isinstance(rules, list):
-        return [*problems, f"{where}: 'x_rules' must be a list"]
+        return [*problems, ("descriptor_structure", f"{where}: 'x_rules' must be a list")]
     for rule in rules:
-        problems += [
-            f"{where}, rule {rule.get('rule') if isinstance(rule, dict) else rule!r}: {p}"
-            for p in _rule_problems(rule, field_names)
-        ]
+        kind = rule.get("rule") if isinstance(rule, dict) else rule
+        problems += [("descriptor_structure", f"{where}, rule {kind!r}: {p}") for p in _rule_problems(rule, specs)]
     return problems
 
 
-def _field_problems(spec: dict[str, Any]) -> list[str]:
-    """Problems of one field: its type and the shape of its constraints and options."""
+def _format_problems(resource: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """Only what the loader reads is allowed: UTF-8 CSV with a comma and one header row."""
     problems = []
-    if spec.get("type", "string") not in _TYPES:
-        problems.append(f"type {spec.get('type')!r} is not one of {', '.join(sorted(_TYPES))}")
+    dialect = resource.get("dialect", {})
+    if not isinstance(dialect, dict):
+        return [("descriptor_structure", f"{where}: 'dialect' must be an object")]
+    problems += _unknown(dialect, "dialect", f"{where}, dialect")
+    if dialect.get("delimiter", ",") != "," or dialect.get("header", True) is not True:
+        problems.append(("descriptor_structure", f"{where}: the loader reads CSV with ',' and one header row only"))
+    if str(resource.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
+        problems.append(("descriptor_structure", f"{where}: 'encoding' must be utf-8"))
+    if resource.get("format", "csv") != "csv":
+        problems.append(("descriptor_structure", f"{where}: 'format' must be csv"))
+    return problems
+
+
+def _field_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """Problems of one field: its keywords, type, constraints and options."""
+    problems = _unknown(spec, "field", "this field")
+    ftype = spec.get("type", "string")
+    if ftype not in TYPES:
+        return [*problems, ("descriptor_structure", f"type {ftype!r} is not one of {', '.join(sorted(TYPES))}")]
     constraints = spec.get("constraints", {})
     if not isinstance(constraints, dict):
-        return [*problems, "'constraints' must be an object"]
-    for key in ("required", "unique"):
-        if key in constraints and not isinstance(constraints[key], bool):
-            problems.append(f"constraint {key!r} must be true or false")
-    enum = constraints.get("enum")
-    if enum is not None and (
-        not isinstance(enum, list)
-        or not enum
-        or not all(isinstance(v, str) for v in enum)
-        or len(set(enum)) != len(enum)
-    ):
-        problems.append("constraint 'enum' must be a non-empty list of distinct strings")
-    for key in ("minimum", "maximum"):
-        if key in constraints and (isinstance(constraints[key], bool) or not isinstance(constraints[key], int | float)):
-            problems.append(f"constraint {key!r} must be a number")
-    pattern = constraints.get("pattern")
-    if pattern is not None:
-        problems += _pattern_problems(pattern)
-    for key in ("trueValues", "falseValues"):
-        if key in spec and (not isinstance(spec[key], list) or not all(isinstance(v, str) for v in spec[key])):
-            problems.append(f"{key!r} must be a list of strings")
-    if "format" in spec and not isinstance(spec["format"], str):
-        problems.append("'format' must be a string")
-    if "x_list" in spec and (
-        not isinstance(spec["x_list"], dict)
-        or not isinstance(spec["x_list"].get("separator", ";"), str)
-        or len(spec["x_list"].get("separator", ";")) != 1
-    ):
-        problems.append("'x_list' must be an object whose 'separator' is one character")
-    if "x_date_range" in spec:
-        problems += _date_range_problems(spec["x_date_range"])
-        if spec.get("type", "string") not in ("date", "datetime") and spec.get("x_partial_date") is not True:
-            problems.append("'x_date_range' needs a date, datetime or partial-date (x_partial_date) field")
-    if spec.get("x_partial_date") not in (None, True, False):
-        problems.append("'x_partial_date' must be true or false")
+        return [*problems, ("descriptor_structure", "'constraints' must be an object")]
+    problems += _unknown(constraints, "constraints", "its constraints")
+    problems += [("descriptor_structure", p) for p in _constraint_problems(constraints, ftype)]
+    problems += [("descriptor_structure", p) for p in _option_problems(spec, ftype)]
     return problems
 
 
-def _pattern_problems(pattern: Any) -> list[str]:
-    if not isinstance(pattern, str):
-        return ["constraint 'pattern' must be a string"]
+def _constraint_problems(constraints: dict[str, Any], ftype: str) -> list[str]:
+    problems = [
+        f"constraint {k!r} must be true or false"
+        for k in ("required", "unique")
+        if k in constraints and not isinstance(constraints[k], bool)
+    ]
+    enum = constraints.get("enum")
+    if enum is not None and (
+        ftype != "string" or not isinstance(enum, list) or not enum or not all(isinstance(v, str) for v in enum)
+    ):
+        problems.append("constraint 'enum' must be a non-empty list of strings on a string field")
+    elif enum is not None and len(set(enum)) != len(enum):
+        problems.append("constraint 'enum' lists a value twice")
+    for key in ("minimum", "maximum"):
+        value = constraints.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in constraints and (ftype not in NUMERIC or not number):
+            problems.append(f"constraint {key!r} must be a number, on an integer or number field")
+    if "pattern" in constraints:
+        problems += pattern_problems(constraints["pattern"])
+    return problems
+
+
+def pattern_problems(pattern: Any) -> list[str]:
+    """Whether ``pattern`` compiles as the loader will use it (``regex`` module, ASCII classes)."""
+    import regex
+
+    if not isinstance(pattern, str) or not pattern:
+        return ["constraint 'pattern' must be a non-empty string"]
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # re warns about ambiguous syntax such as a nested set '[['
-            re.compile(f"^(?!(?:{pattern})$)", re.MULTILINE)
-    except (re.error, OverflowError, RecursionError, ValueError, Warning) as exc:  # huge repeats: OverflowError
-        return [f"constraint 'pattern' is not a valid, unambiguous regular expression ({exc})"]
+            warnings.simplefilter("error")
+            regex.compile(pattern, regex.ASCII | regex.VERSION0)
+            re.compile(pattern)  # Frictionless reads it with re: both must accept it
+    except (regex.error, re.error, OverflowError, RecursionError, ValueError, Warning) as exc:
+        return [f"constraint 'pattern' is not a valid regular expression ({exc})"]
     return []
+
+
+def _option_problems(spec: dict[str, Any], ftype: str) -> list[str]:
+    """Problems of the options a type takes: formats, boolean values, lists, partial dates, ranges."""
+    problems = []
+    for key in ("trueValues", "falseValues"):
+        values = spec.get(key)
+        if key in spec and (ftype != "boolean" or not isinstance(values, list) or not values):
+            problems.append(f"{key!r} must be a non-empty list, on a boolean field")
+        elif isinstance(values, list) and not all(isinstance(v, str) for v in values):
+            problems.append(f"{key!r} must hold strings")
+    if "format" in spec:
+        problems += _datetime_format_problems(spec["format"], ftype)
+    if "x_list" in spec:
+        problems += _list_problems(spec)
+    if spec.get("x_partial_date") not in (None, True, False) or (spec.get("x_partial_date") and ftype != "string"):
+        problems.append("'x_partial_date' must be true or false, on a string field")
+    if "x_date_range" in spec:
+        problems += _date_range_problems(spec["x_date_range"])
+        if ftype not in ("date", "datetime") and spec.get("x_partial_date") is not True:
+            problems.append("'x_date_range' needs a date, datetime or partial-date (x_partial_date) field")
+    return problems
+
+
+def _datetime_format_problems(fmt: Any, ftype: str) -> list[str]:
+    if ftype == "string" and fmt in ("default", "uri"):
+        return []
+    if ftype in ("date", "datetime") and fmt == "default":
+        return []
+    if ftype != "datetime" or not isinstance(fmt, str):
+        return [f"'format' {fmt!r} is not implemented for a {ftype} field"]
+    import pandas as pd
+
+    try:
+        pd.to_datetime(pd.Series(["2024-03-17T10:00"]), format=fmt, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        return [f"'format' {fmt!r} is not a valid date and time format ({exc})"]
+    return []
+
+
+def _list_problems(spec: dict[str, Any]) -> list[str]:
+    options = spec["x_list"]
+    if not isinstance(options, dict):
+        return ["'x_list' must be an object"]
+    problems = [f"x_list: {p}" for _, p in _unknown(options, "x_list", "'x_list'")]
+    separator = options.get("separator", ";")
+    if not isinstance(separator, str) or len(separator) != 1 or separator.isalnum() or separator in "+-.\"' \t\r\n,":
+        problems.append("'x_list' needs a 'separator' of one character that is not a letter, digit, sign or space")
+    if options.get("item_type", "string") not in ("string", "integer"):
+        problems.append("'x_list' 'item_type' must be string or integer")
+    if spec.get("type", "string") != "string" or spec.get("x_partial_date") or "enum" in spec.get("constraints", {}):
+        problems.append("'x_list' needs a string field without enum or x_partial_date")
+    return problems
 
 
 def _date_range_problems(bounds: Any) -> list[str]:
     if not isinstance(bounds, dict):
         return ["'x_date_range' must be an object with 'min' and 'max'"]
-    problems = []
+    problems = [p for _, p in _unknown(bounds, "x_date_range", "'x_date_range'")]
     for key in ("min", "max"):
         value = bounds.get(key, "today" if key == "max" else "0001-01-01")
         if value == "today" and key == "max":
@@ -202,65 +374,99 @@ def _date_range_problems(bounds: Any) -> list[str]:
         try:
             date.fromisoformat(value)
         except (TypeError, ValueError):
-            problems.append(
-                f"'x_date_range' {key!r} must be an ISO date (YYYY-MM-DD){' or today' if key == 'max' else ''}"
-            )
+            today = " or today" if key == "max" else ""
+            problems.append(f"'x_date_range' {key!r} must be an ISO date (YYYY-MM-DD){today}")
     return problems
 
 
-def _key_problems(schema: dict[str, Any], where: str, field_names: list[str], resources: list[Any]) -> list[str]:
-    """Problems of the primary key and the foreign keys: they must name existing fields and tables."""
+def _as_list(value: Any) -> list[str] | None:
+    value = [value] if isinstance(value, str) else value
+    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
 
-    def as_list(value: Any) -> list[Any] | None:
-        value = [value] if isinstance(value, str) else value
-        return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
 
+def _key_problems(
+    schema: dict[str, Any], name: str, specs: dict[str, dict[str, Any]], schemas: dict[str, Any]
+) -> list[str]:
+    """The primary key and foreign keys must name existing fields and tables, of the same types."""
     problems = []
     if "primaryKey" in schema:
-        key = as_list(schema["primaryKey"])
-        if key is None or not set(key) <= set(field_names):
-            problems.append(f"{where}: 'primaryKey' must name fields of the schema")
+        key = _as_list(schema["primaryKey"])
+        if key is None or not set(key) <= set(specs):
+            problems.append("'primaryKey' must name fields of the schema")
     foreign = schema.get("foreignKeys", [])
     if not isinstance(foreign, list):
-        return [*problems, f"{where}: 'foreignKeys' must be a list"]
+        return [*problems, "'foreignKeys' must be a list"]
     for fk in foreign:
-        reference = fk.get("reference") if isinstance(fk, dict) else None
-        fields = as_list(fk.get("fields")) if isinstance(fk, dict) else None
-        ref_fields = as_list(reference.get("fields")) if isinstance(reference, dict) else None
-        if (
-            fields is None
-            or ref_fields is None
-            or len(fields) != len(ref_fields)
-            or not set(fields) <= set(field_names)
-        ):
-            problems.append(
-                f"{where}: every foreign key needs 'fields' of the schema and a 'reference' with as many 'fields'"
-            )
-        elif not isinstance(reference.get("resource"), str) or (
-            reference["resource"] and reference["resource"] not in resources
-        ):
-            problems.append(f"{where}: a foreign key refers to an unknown resource {reference.get('resource')!r}")
+        problems += _foreign_key_problems(fk, name, specs, schemas)
     return problems
 
 
-def _rule_problems(rule: Any, field_names: list[str]) -> list[str]:
-    """Problems of one cross-field rule: a known kind whose fields exist."""
-    if not isinstance(rule, dict) or rule.get("rule") not in _RULES:
-        return [f"must be an object whose 'rule' is one of {', '.join(sorted(_RULES))}"]
-    problems = [f"needs {key!r}" for key in _RULES[rule["rule"]] if key not in rule]
-    if problems:
-        return problems
+def _foreign_key_problems(fk: Any, name: str, specs: dict[str, Any], schemas: dict[str, Any]) -> list[str]:
+    reference = fk.get("reference") if isinstance(fk, dict) else None
+    if not isinstance(fk, dict) or not isinstance(reference, dict):
+        return ["every foreign key needs 'fields' and a 'reference'"]
+    unknown = _unknown(fk, "foreignKey", "a foreign key") + _unknown(reference, "reference", "its reference")
+    problems = [p for _, p in unknown]
+    fields, ref_fields = _as_list(fk.get("fields")), _as_list(reference.get("fields"))
+    parent = schemas.get(reference.get("resource") or name) if isinstance(reference.get("resource"), str) else None
+    if not isinstance(parent, dict) or not isinstance(parent.get("fields"), list):
+        return [*problems, f"a foreign key refers to an unknown resource {reference.get('resource')!r}"]
+    parent_specs = {f.get("name"): f for f in parent["fields"] if isinstance(f, dict)}
+    if fields is None or ref_fields is None or len(fields) != len(ref_fields) or not set(fields) <= set(specs):
+        return [*problems, "a foreign key needs 'fields' of the schema and a 'reference' with as many 'fields'"]
+    for child, ref in zip(fields, ref_fields, strict=True):
+        if ref not in parent_specs:
+            problems.append(f"a foreign key refers to {ref!r}, which its table does not have")
+        elif specs[child].get("type", "string") != parent_specs[ref].get("type", "string"):
+            problems.append(f"foreign key {child!r} and {ref!r} must have the same type")
+    return problems
+
+
+def _rule_problems(rule: Any, specs: dict[str, dict[str, Any]]) -> list[str]:
+    """Problems of one cross-field rule: a known kind whose fields exist and have fitting types."""
+    if not isinstance(rule, dict) or rule.get("rule") not in RULES:
+        return [f"must be an object whose 'rule' is one of {', '.join(sorted(RULES))}"]
+    needed = RULES[rule["rule"]]
+    missing = [f"needs {key!r}" for key in sorted(needed - set(rule))]
+    extra = sorted(set(rule) - needed - {"rule", "description"})
+    if missing or extra:
+        return missing + ([f"the loader does not implement {', '.join(map(repr, extra))}"] if extra else [])
     named = (
         rule["fields"]
         if rule["rule"] == "row_sum"
         else [rule[k] for k in ("field", "other", "when_field") if k in rule]
     )
-    if not isinstance(named, list) or not named or not all(isinstance(n, str) and n in field_names for n in named):
-        problems.append("must name fields of the schema")
-    if rule["rule"] == "row_sum" and not all(
-        isinstance(rule[k], int | float) and not isinstance(rule[k], bool) for k in ("min", "max")
-    ):
+    if not isinstance(named, list) or not named or not all(isinstance(n, str) and n in specs for n in named):
+        return ["must name fields of the schema"]
+    types = {specs[n].get("type", "string") for n in named if n != rule.get("when_field")}
+    problems = []
+    limits = [rule[k] for k in ("min", "max")] if rule["rule"] == "row_sum" else []
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in limits):
         problems.append("'min' and 'max' must be numbers")
+    if rule["rule"] in ("row_sum", "not_less_than") and not (types <= NUMERIC or types in ({"date"}, {"datetime"})):
+        problems.append("must compare numbers (integer or number fields) or dates of one type")
+    if rule["rule"] == "row_sum" and not types <= NUMERIC:
+        problems.append("'row_sum' must add integer or number fields")
     if "in" in rule and (not isinstance(rule["in"], list) or not all(isinstance(v, str) for v in rule["in"])):
         problems.append("'in' must be a list of strings")
     return problems
+
+
+def resource_file(base: Path, resource: dict[str, Any], descriptor_label: str) -> Path:
+    """Return the CSV path of ``resource``, refusing paths that leave the package folder."""
+    raw = resource["path"]
+    pure = PurePosixPath(raw)
+    unsafe = (
+        "\x00" in raw or pure.is_absolute() or ".." in pure.parts or "\\" in raw or ":" in raw or raw.startswith("~")
+    )
+    target = base
+    if not unsafe:
+        try:
+            target = (base / raw).resolve()
+            unsafe = not target.is_relative_to(base.resolve())
+        except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop
+            unsafe = True
+    if unsafe:
+        message = f"resource {resource['name']!r} points outside the package folder; use a relative path with no '..'"
+        raise DatasetError([Problem(descriptor_label, None, None, raw, "safe_path", message)])
+    return target

@@ -1,380 +1,310 @@
 """Load and validate the data package into typed pandas DataFrames.
 
-Everything about tables, columns, types, constraints, keys and cross-field rules is read
-from ``datapackage.json``; nothing here names a table or a column.
+Everything about tables, columns, types, constraints, keys and cross-field rules is read from
+``datapackage.json``; nothing here names a table or a column. The column checks run in pandera
+(imported on the first load, not by ``import russian_emigration``); each failure it records
+becomes a :class:`Problem` with the file, spreadsheet row, column, value and rule.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date
-from importlib import resources as importlib_resources
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from russian_emigration.descriptor import descriptor_path, read_descriptor, resource_file
-from russian_emigration.errors import DatasetError, Problem
-from russian_emigration.fields import Reporter, columns_in_order, parse_field
+from russian_emigration.dataset import Dataset, data_dir
+from russian_emigration.descriptor import (
+    descriptor_path,
+    label,
+    newest_allowed_date,
+    read_descriptor,
+    read_text,
+    resource_file,
+)
+from russian_emigration.errors import DatasetError, Problem, Report
 
-_BOM = b"\xef\xbb\xbf"
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
+__all__ = ["Dataset", "data_dir", "load_dataset"]
 
-def data_dir() -> Path:
-    """Folder of the bundled data package: inside the installed wheel, or ``data/`` of a checkout."""
-    bundled = Path(str(importlib_resources.files("russian_emigration"))) / "data"
-    if (bundled / "datapackage.json").is_file():
-        return bundled
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-class Dataset(Mapping[str, pd.DataFrame]):
-    """The validated tables of the data package.
-
-    Each table is an attribute (``ds.events``) and an item (``ds["events"]``); ``ds.tables``
-    is a read-only mapping of all of them, in the descriptor's order.
-    """
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame], descriptor: dict[str, Any], path: Path):
-        self.tables: Mapping[str, pd.DataFrame] = MappingProxyType(dict(tables))
-        self.descriptor: dict[str, Any] = descriptor
-        self.path: Path = path
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(f"Dataset has no table {name!r}; tables: {', '.join(tables)}")
-
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self.tables})
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.tables[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tables)
-
-    def __len__(self) -> int:
-        return len(self.tables)
-
-    def __repr__(self) -> str:
-        shapes = ", ".join(f"{name}={len(frame)}" for name, frame in self.tables.items())
-        return f"Dataset({shapes})"
-
-    def resource(self, name: str) -> dict[str, Any]:
-        """The descriptor entry of table ``name`` (title, description, schema)."""
-        for resource in self.descriptor["resources"]:
-            if resource["name"] == name:
-                return resource
-        raise KeyError(f"no table {name!r}; tables: {', '.join(self.tables)}")
-
-    def sources_for(self, *frames: pd.DataFrame) -> pd.DataFrame:
-        """The rows of ``sources`` cited by the given rows (any ``*source_id`` column), sorted by id."""
-        cited: set[str] = set()
-        for frame in frames:
-            for column in frame.columns:
-                if column == "source_id" or column.endswith("_source_id"):
-                    cited.update(str(v) for v in frame[column].dropna().unique())
-        sources = self.tables["sources"]
-        return sources[sources["source_id"].isin(sorted(cited))].sort_values("source_id").reset_index(drop=True)
+#: A check's meaning: rule, message, the column reported and the value shown for a row position.
+Meaning = tuple[str, str, str, Callable[[int], str]]
 
 
 def load_dataset(path: str | Path | None = None, *, today: date | None = None) -> Dataset:
     """Read, type and validate the data package.
 
-    ``path`` is a data package folder or its ``datapackage.json``; None means the bundled
-    package. ``today`` bounds the allowed dates (default: the current date). Raises
-    :class:`DatasetError` listing every problem found, each with its file, row, column,
-    value and rule.
+    ``path`` is a data package folder or its ``datapackage.json``; None means the bundled package.
+    Dates may not fall after ``today`` (default: the current date) or, if later, the package's
+    ``created`` day. Raises :class:`DatasetError` listing every problem found in every table,
+    foreign keys included, each with its file, row, column, value and rule.
     """
     descriptor_file = descriptor_path(data_dir() if path is None else path)
     descriptor = read_descriptor(descriptor_file)
-    base = descriptor_file.parent
-    label_root = base.name
-    today = today or date.today()
+    base, root = descriptor_file.parent, descriptor_file.parent.name
+    newest = newest_allowed_date(descriptor, today or date.today())
+    targets = [resource_file(base, r, label(descriptor_file)) for r in descriptor["resources"]]
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
-    targets = [resource_file(base, r, f"{label_root}/{descriptor_file.name}") for r in descriptor["resources"]]
-    reporters = [
-        Reporter(f"{label_root}/{r.get('path')}" if label_root else str(r.get("path"))) for r in descriptor["resources"]
-    ]
-    # Tables load in two threads: pandas' C parser releases the GIL while it tokenizes.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        loaded = list(pool.map(_load_resource, targets, descriptor["resources"], reporters, [today] * len(targets)))
-    for resource, rep, table in zip(descriptor["resources"], reporters, loaded, strict=True):
-        problems.extend(rep.problems)
-        if table is not None:
-            tables[resource["name"]] = table
-    if not problems:
-        problems.extend(_check_foreign_keys(descriptor, tables, label_root))
+    raws: dict[str, pd.DataFrame] = {}
+    for resource, target in zip(descriptor["resources"], targets, strict=True):
+        report = Report(f"{root}/{resource['path']}" if root else resource["path"])
+        raw = _read_table(target, [f["name"] for f in resource["schema"]["fields"]], report)
+        if raw is not None:
+            tables[resource["name"]] = _validate_table(raw, resource, report, newest)
+            raws[resource["name"]] = raw
+        problems += report.problems
+    problems += _check_foreign_keys(descriptor, tables, raws, root)
     if problems:
         raise DatasetError(problems)
     return Dataset(tables, descriptor, base)
 
 
-def _load_resource(target: Path, resource: dict[str, Any], rep: Reporter, today: date) -> pd.DataFrame | None:
-    """Read one CSV and validate it; return None when the file cannot be parsed at all."""
-    data = _read_bytes(target, rep)
-    if data is None:
+def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame | None:
+    """The CSV's cells as text ('' for empty), or None when its structure is broken.
+
+    Accepts what spreadsheets write: a UTF-8 byte-order mark, CRLF line endings, quoted fields and
+    a missing final newline.
+    """
+    try:
+        text = read_text(target, report.file)
+    except DatasetError as exc:
+        report.problems += exc.problems
         return None
-    names = [f["name"] for f in resource["schema"]["fields"]]
-    raw = _read_cells(data, names, rep)
-    if raw is None:
+    if "\x00" in text:
+        report.add("no_nul", "contains a NUL character", row=text.count("\n", 0, text.index("\x00")) + 1)
         return None
-    totals = _Totals(data.count(b","), data.count(b"\n"), data.endswith(b"\n"))
-    del data  # the parsed cells are all that is needed from here on; a broken file is read again
-    cell_rep = Reporter(rep.file)
-    parsed = {
-        spec["name"]: parse_field(raw[spec["name"]], spec, cell_rep, today) for spec in resource["schema"]["fields"]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        report.add("csv_syntax", f"is not valid CSV ({exc})", row=reader.line_num)
+        return None
+    if not records or not any(records[0]):
+        report.add("has_header", "has no header row", row=1)
+        return None
+    if not _header_matches(records[0], names, report) or not _cell_counts_match(records[1:], len(names), report):
+        return None
+    columns = list(zip(*records[1:], strict=True)) if len(records) > 1 else [()] * len(names)
+    return pd.DataFrame({name: pd.Series(cells, dtype=object) for name, cells in zip(names, columns, strict=True)})
+
+
+def _header_matches(header: list[str], names: list[str], report: Report) -> bool:
+    """The header row must hold the schema's names, each once, in order (checked in linear time)."""
+    before = len(report.problems)
+    known, present = set(names), set(header)
+    for name, count in Counter(header).items():
+        if count > 1:
+            report.add("header_unique", "appears more than once in the header", row=1, column=name)
+    for name in names:
+        if name not in present:
+            report.add("header_complete", "is in the schema but missing from the header", row=1, column=name)
+    for name in dict.fromkeys(header):
+        if name not in known:
+            report.add("header_known", "is in the header but not in the schema (extra or renamed)", row=1, column=name)
+    if len(report.problems) == before and header != names:
+        report.add("header_order", f"columns are out of order; expected: {', '.join(names)}", row=1)
+    return len(report.problems) == before
+
+
+def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> bool:
+    """Every record must have as many cells as the header; no record may be a blank line."""
+    blank = [(i + 2, None) for i, r in enumerate(records) if not r]
+    wrong = [(i + 2, str(len(r))) for i, r in enumerate(records) if r and len(r) != width]
+    report.rows("no_blank_rows", "is a blank line", None, blank)
+    report.rows("cell_count", f"has a different number of cells from the header's {width}", None, wrong)
+    return not blank and not wrong
+
+
+def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
+    """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules."""
+    import pandera.pandas as pa
+
+    from russian_emigration.fields import text_checks, typed_columns
+
+    specs = resource["schema"]["fields"]
+    text = raw.where(raw.ne(""))
+    checks = {spec["name"]: text_checks(spec) for spec in specs}
+    columns = {
+        spec["name"]: pa.Column(
+            nullable=not spec.get("constraints", {}).get("required", False),
+            checks=[pa.Check(c.test, name=c.rule) for c in checks[spec["name"]]],
+        )
+        for spec in specs
     }
-    if not _structure_adds_up(totals, len(names), parsed):
-        _report_structure(target.read_bytes(), len(names), rep)  # its cells' problems would mislead
-        return None
-    rep.problems.extend(cell_rep.problems)
-    table = pd.DataFrame(columns_in_order(names, parsed), index=raw.index, copy=False)
-    _check_primary_key(table, raw, resource, rep)
-    _check_rules(table, raw, resource, rep)
+    meanings: dict[tuple[str, int | str], Meaning] = {}
+    for name, column_checks in checks.items():
+        meanings[(name, "not_nullable")] = ("required", "is required but empty", name, _shows(raw, [name]))
+        for number, check in enumerate(column_checks):
+            meanings[(name, number)] = (check.rule, check.message, name, _shows(raw, [name]))
+    invalid = _run(pa.DataFrameSchema(columns), text, meanings, report)
+    for name, column_checks in checks.items():
+        if any(check.timed_out for check in column_checks):
+            message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
+            report.add("pattern_time", message, column=name)
+    for name, rows in invalid.items():
+        text.loc[sorted(rows), name] = None
+    typed: dict[str, pd.Series] = {}
+    for spec in specs:
+        typed.update(typed_columns(spec, text[spec["name"]]))
+    table = pd.DataFrame(typed, index=raw.index)
+    schema, meanings = _typed_schema(resource, raw, newest)
+    _run(schema, table, meanings, report)
     return table
 
 
-def _read_bytes(target: Path, rep: Reporter) -> bytes | None:
-    """Return the file's bytes if it has no byte-order mark, CR or NUL and is not empty.
+def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
+    """The value shown for a row: the cell, or the cells joined by '|'."""
+    return lambda pos: "|".join(str(raw[name].iat[pos]) for name in names)
 
-    UTF-8 validity is checked by the parser; only when it fails is the file decoded here to find
-    the first bad byte (see ``_report_bad_utf8``).
-    """
+
+def _run(
+    schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
+) -> dict[str, set[int]]:
+    """Validate with pandera, turn each failure record into a Problem; return the failing rows by column."""
+    import pandera.pandas as pa
+
     try:
-        data = target.read_bytes()
-    except FileNotFoundError:
-        rep.table("file-exists", "the file does not exist")
-        return None
-    except OSError as exc:
-        rep.table("readable", f"cannot be read ({exc.strerror})")
-        return None
-    if data.startswith(_BOM):
-        rep.table("no-bom", "starts with a byte-order mark (BOM); save it as UTF-8 without BOM", row=1)
-        return None
-    for byte, rule, message in (
-        (b"\r", "lf-line-endings", "uses CR or CRLF line endings; use LF only"),
-        (b"\x00", "no-nul", "contains a NUL character"),
-    ):
-        at = data.find(byte)
-        if at >= 0:
-            rep.table(rule, message, row=data.count(b"\n", 0, at) + 1)
-            return None
-    if not data or data.isspace():
-        rep.table("has-header", "is empty; it needs a header row")
-        return None
-    return data
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        failures = exc.failure_cases
+    else:
+        return {}
+    grouped: dict[Meaning, set[int]] = defaultdict(set)
+    for case in failures.itertuples():
+        column = "" if case.schema_context == "DataFrameSchema" else str(case.column)
+        check = case.check if pd.isna(case.check_number) else int(case.check_number)
+        if pd.isna(case.index):  # the check itself failed: report it for the whole column
+            rule, message, name, _ = meanings[(column, check)]
+            report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
+            continue
+        grouped[meanings[(column, check)]].add(int(case.index))
+    invalid: dict[str, set[int]] = defaultdict(set)
+    for (rule, message, column, shows), positions in grouped.items():
+        report.rows(rule, message, column, [(pos + 2, shows(pos)) for pos in sorted(positions)])
+        invalid[column] |= positions
+    return invalid
 
 
-def _report_bad_utf8(data: bytes, rep: Reporter) -> bool:
-    """Report the first byte that is not UTF-8, by row; False if the whole file decodes."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data.count(b"\n", 0, exc.start) + 1
-        rep.table("utf8", f"is not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})", row=row)
-        return True
-    return False
+def _typed_schema(
+    resource: dict[str, Any], raw: pd.DataFrame, newest: date
+) -> tuple[pa.DataFrameSchema, dict[tuple[str, int | str], Meaning]]:
+    """Ranges and uniqueness (pandera's own checks), date ranges, the primary key and the x_rules."""
+    import pandera.pandas as pa
 
-
-def _read_cells(data: bytes, names: list[str], rep: Reporter) -> pd.DataFrame | None:
-    """Parse the CSV into strings ('' for empty), after checking the header and every row's cell count.
-
-    The fast path lets pandas' C parser read the bytes and checks the structure with two totals
-    (commas and line breaks); only when they disagree does the slow path walk the records with
-    the csv module to name the exact rows.
-    """
-    if _report_bad_utf8(data[: data.find(b"\n") + 1 or len(data)], rep):
-        return None
-    try:
-        header = next(csv.reader(io.StringIO(data[: data.find(b"\n") + 1 or len(data)].decode("utf-8")), strict=True))
-    except (csv.Error, StopIteration) as exc:
-        rep.table("csv-syntax", f"has no readable header row ({exc})", row=1)
-        return None
-    if not _header_matches(header, names, rep):
-        return None
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-            encoding="utf-8",
-        )
-    except UnicodeDecodeError:
-        _report_bad_utf8(data, rep)
-        return None
-    except (ValueError, pd.errors.ParserError):
-        _report_structure(data, len(names), rep)
-        return None
-    frame.columns = names
-    return frame
-
-
-def _report_structure(data: bytes, columns: int, rep: Reporter) -> None:
-    """Name the rows that break the file's structure (the slow path, only for a broken file)."""
-    if not _report_bad_utf8(data, rep):
-        _locate_structure_problems(data.decode("utf-8"), columns, rep)
-    if not rep.problems:
-        rep.table("csv-syntax", "could not be parsed as CSV with one header row")
-
-
-@dataclass(frozen=True)
-class _Totals:
-    """Counts taken from a file's bytes before its cells are parsed."""
-
-    commas: int
-    line_breaks: int
-    ends_with_line_break: bool
-
-
-def _structure_adds_up(totals: _Totals, columns: int, parsed: Mapping[str, Any]) -> bool:
-    """True when every record has exactly the header's cells and no line is blank.
-
-    pandas rejects rows with too many cells itself but pads short ones, and reads a blank line as
-    a row of empty cells. Both lower the number of commas between cells, so it is enough to
-    compare the file's commas with those the parsed cells hold plus those that separate them.
-    A one-column table has no separating commas: there, line breaks are compared instead.
-    """
-    records = len(next(iter(parsed.values())).values) + 1  # with the header
-    if columns > 1:
-        return totals.commas == (columns - 1) * records + sum(p.count_inside(",") for p in parsed.values())
-    expected_breaks = records if totals.ends_with_line_break else records - 1
-    return totals.line_breaks == expected_breaks + sum(p.count_inside("\n") for p in parsed.values())
-
-
-def _locate_structure_problems(text: str, columns: int, rep: Reporter) -> None:
-    """The slow path: report blank lines and rows with the wrong number of cells, by row."""
-    try:
-        lengths = np.fromiter(map(len, csv.reader(io.StringIO(text), strict=True)), dtype=np.int64)
-    except csv.Error as exc:
-        rep.table("csv-syntax", f"is not valid CSV ({exc})")
-        return
-    body = lengths[1:]
-    rep.flag(body == 0, None, None, "no-blank-rows", "is a blank line")
-    wrong = np.flatnonzero((body != columns) & (body != 0))
-    for pos in wrong[:20]:
-        rep.table("cell-count", f"has {body[pos]} cells but the header has {columns}", row=int(pos) + 2)
-    if len(wrong) > 20:
-        rep.table("cell-count", f"{len(wrong) - 20} more rows have the wrong number of cells")
-
-
-def _header_matches(header: list[str], names: list[str], rep: Reporter) -> bool:
-    """Check the header row against the schema: same names, same order, no duplicates."""
-    problems_before = len(rep.problems)
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    for name in duplicates:
-        rep.table("header-unique", "appears more than once in the header", column=name, row=1)
-    for name in names:
-        if name not in header:
-            rep.table("header-complete", "is in the schema but missing from the header", column=name, row=1)
-    for name in header:
-        if name not in names:
-            rep.table(
-                "header-known", "is in the header but not in the schema (extra or renamed column)", column=name, row=1
-            )
-    if len(rep.problems) == problems_before and header != names:
-        rep.table("header-order", f"columns are out of order; expected: {', '.join(names)}", row=1)
-    return len(rep.problems) == problems_before
-
-
-def _check_primary_key(table: pd.DataFrame, raw: pd.DataFrame, resource: dict[str, Any], rep: Reporter) -> None:
-    """Flag every row whose primary key value repeats another row's."""
-    key = resource["schema"].get("primaryKey")
-    if not key:
-        return
-    key = [key] if isinstance(key, str) else list(key)
-    if len(key) == 1 and _field(resource, key[0]).get("constraints", {}).get("unique"):
-        return  # already reported by the field's unique constraint
-    duplicated = raw.duplicated(subset=key, keep=False).to_numpy() & raw[key].ne("").all(axis=1).to_numpy()
-    rep.flag(duplicated, ",".join(key), raw[key], "primary-key", "repeats the primary key of another row")
-
-
-def _field(resource: dict[str, Any], name: str) -> dict[str, Any]:
-    """The schema entry of field ``name`` (an empty dict if there is none)."""
-    return next((f for f in resource["schema"]["fields"] if f["name"] == name), {})
-
-
-def _check_rules(table: pd.DataFrame, raw: pd.DataFrame, resource: dict[str, Any], rep: Reporter) -> None:
-    """Apply the resource's cross-field rules (``x_rules`` in the descriptor)."""
+    columns: dict[str, pa.Column] = {}
+    meanings: dict[tuple[str, int | str], Meaning] = {}
+    frame_checks: list[pa.Check] = []
+    for spec in resource["schema"]["fields"]:
+        name, constraints = spec["name"], spec.get("constraints", {})
+        shows = _shows(raw, [name])
+        checks: list[pa.Check] = []
+        for key, build, word in (("minimum", pa.Check.ge, "below"), ("maximum", pa.Check.le, "above")):
+            if key in constraints:
+                meanings[(name, len(checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
+                checks.append(build(constraints[key]))
+        unique = bool(constraints.get("unique"))
+        message = "appears in more than one row but must be unique"
+        meanings[(name, "field_uniqueness")] = ("unique", message, name, shows)
+        columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
+        if "x_date_range" in spec:
+            meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
+            frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
+    declared = resource["schema"].get("primaryKey")
+    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
+    pk_unique = bool(pk) and not (len(pk) == 1 and _spec(resource, pk[0]).get("constraints", {}).get("unique"))
+    message = "repeats the primary key of another row"
+    meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(pk), _shows(raw, pk))
     for rule in resource.get("x_rules", []):
-        kind = rule.get("rule")
-        if kind == "row_sum":
-            columns = rule["fields"]
-            totals = table[columns].astype("Float64").sum(axis=1, skipna=True)
-            answered = table[columns].notna().any(axis=1)
-            bad = answered & ((totals < rule["min"]) | (totals > rule["max"]))
-            rep.flag(
-                bad.to_numpy(dtype=bool),
-                "+".join(columns),
-                totals.astype(str),
-                "row-sum",
-                f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}",
-            )
-        elif kind == "not_less_than":
-            field, other = rule["field"], rule["other"]
-            bad = (table[field] < table[other]).fillna(False)
-            rep.flag(
-                bad.to_numpy(dtype=bool),
-                field,
-                raw[field],
-                "not-less-than",
-                f"is less than {other} ({rule.get('description', '')})",
-            )
-        elif kind in ("required_if", "empty_unless"):
-            field, when = rule["field"], raw[rule["when_field"]].isin(rule["in"])
-            present = raw[field].ne("")
-            bad = (when & ~present) if kind == "required_if" else (~when & present)
-            verb = "must be filled" if kind == "required_if" else "must be empty"
-            condition = "is" if kind == "required_if" else "is not"
-            rep.flag(
-                bad.to_numpy(dtype=bool),
-                field,
-                raw[field],
-                kind.replace("_", "-"),
-                f"{verb} when {rule['when_field']} {condition} {' or '.join(rule['in'])}",
-            )
-        else:
-            rep.table("known-rule", f"unknown rule {kind!r} in the descriptor")
+        test, meaning = _cross_field_rule(rule, raw)
+        meanings[("", len(frame_checks))] = meaning
+        frame_checks.append(pa.Check(test, ignore_na=False))
+    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
+    return schema, meanings
 
 
-def _check_foreign_keys(descriptor: dict[str, Any], tables: dict[str, pd.DataFrame], label_root: str) -> list[Problem]:
-    """Every foreign key value must exist in the referenced table."""
+def _spec(resource: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in resource["schema"]["fields"] if f["name"] == name)
+
+
+def _date_range_test(spec: dict[str, Any], newest: date) -> Callable[[pd.DataFrame], pd.Series]:
+    """Every date must fall in the range (a partial date must overlap it)."""
+    name, bounds = spec["name"], spec["x_date_range"]
+    low = pd.Timestamp(bounds.get("min", "0001-01-01"))
+    high = pd.Timestamp(newest if bounds.get("max", "today") == "today" else bounds["max"])
+    first, last = (f"{name}_first", f"{name}_last") if spec.get("x_partial_date") else (name, name)
+    return lambda df: ~((df[last] < low) | (df[first] > high + pd.Timedelta(days=1) - pd.Timedelta(1))).fillna(False)
+
+
+def _date_range_meaning(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> Meaning:
+    bounds = spec["x_date_range"]
+    high = newest if bounds.get("max", "today") == "today" else bounds["max"]
+    message = f"is outside the allowed range {bounds.get('min', '0001-01-01')} to {high}"
+    return ("date_range", message, spec["name"], shows)
+
+
+def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+    """One x_rules entry as a row-wise test and its meaning."""
+    kind, description = rule["rule"], rule.get("description", "")
+    if kind == "row_sum":
+        fields = rule["fields"]
+
+        def total(df: pd.DataFrame) -> pd.Series:
+            return df[fields].astype("Float64").sum(axis=1, skipna=True)
+
+        def within(df: pd.DataFrame) -> pd.Series:
+            answered = df[fields].notna().any(axis=1)
+            return ~answered | total(df).between(rule["min"], rule["max"]).fillna(True)
+
+        shown = raw[fields].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+        shows = lambda pos: f"{shown.iat[pos]:g}"  # noqa: E731
+        message = f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}"
+        return within, (kind, message, "+".join(fields), shows)
+    field = rule["field"]
+    if kind == "not_less_than":
+        other = rule["other"]
+        return lambda df: ~(df[field] < df[other]).fillna(False), (
+            kind,
+            f"is less than {other} ({description})",
+            field,
+            _shows(raw, [field]),
+        )
+    when = raw[rule["when_field"]].isin(rule["in"])
+    present = raw[field].ne("")
+    bad = (when & ~present) if kind == "required_if" else (~when & present)
+    verb, condition = ("must be filled", "is") if kind == "required_if" else ("must be empty", "is not")
+    message = f"{verb} when {rule['when_field']} {condition} {' or '.join(rule['in'])}"
+    return lambda df: ~bad, (kind, message, field, _shows(raw, [field]))
+
+
+def _check_foreign_keys(
+    descriptor: dict[str, Any], tables: dict[str, pd.DataFrame], raws: dict[str, pd.DataFrame], root: str
+) -> list[Problem]:
+    """Every foreign key value must exist in the referenced table (values compared after typing)."""
     problems: list[Problem] = []
     for resource in descriptor["resources"]:
-        child = tables[resource["name"]]
-        rep = Reporter(f"{label_root}/{resource.get('path')}")
+        child, raw = tables.get(resource["name"]), raws.get(resource["name"])
+        report = Report(f"{root}/{resource['path']}" if root else resource["path"])
         for fk in resource["schema"].get("foreignKeys", []):
             fields = [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
             ref = fk["reference"]
             ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else list(ref["fields"])
             parent = tables.get(ref.get("resource") or resource["name"])
-            if parent is None:
-                rep.table("foreign-key", f"refers to a table {ref.get('resource')!r} that does not exist")
-                continue
-            keys = child[fields].astype(object)
-            filled = keys.notna().all(axis=1).to_numpy()
-            if len(fields) == 1:
-                # check each distinct value once, then spread the answer over the rows
-                codes, distinct = pd.factorize(keys.iloc[:, 0])
-                known = np.append(pd.Index(distinct).isin(parent[ref_fields[0]].astype(object)), True)
-                found = known[codes]  # code -1 (missing) takes the appended True: nothing to check
-            else:
-                known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
-                found = pd.MultiIndex.from_frame(keys).isin(known)
-            target = f"{ref.get('resource')}.{','.join(ref_fields)}"
-            rep.flag(filled & ~found, ",".join(fields), keys, "foreign-key", f"is not a value of {target}")
-        problems.extend(rep.problems)
+            if child is None or raw is None or parent is None:
+                continue  # a table that could not be read is reported already
+            keys = pd.MultiIndex.from_frame(child[fields].astype(object))
+            known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
+            dangling = child[fields].notna().all(axis=1).to_numpy() & ~keys.isin(known)
+            shows = _shows(raw, fields)
+            rows = [(int(pos) + 2, shows(int(pos))) for pos in dangling.nonzero()[0]]
+            target = f"{ref.get('resource') or resource['name']}.{','.join(ref_fields)}"
+            report.rows("foreign_key", f"is not a value of {target}", ",".join(fields), rows)
+        problems += report.problems
     return problems

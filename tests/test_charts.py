@@ -152,14 +152,14 @@ def test_every_chart_has_alt_text_a_csv_and_linked_sources() -> None:
     charts = [s for s in shown if isinstance(s, ch.Chart)]
     assert charts
     for chart in charts:
-        data, metadata = chart._repr_mimebundle_()
-        assert data["text/plain"] == chart.alt == metadata["image/png"]["alt"]
-        assert f'alt="{html.escape(chart.alt)}"' in data["text/html"]
-        payload = data["text/html"].split("data:text/csv;charset=utf-8;base64,")[1].split('"')[0]
+        (data, metadata), (caption, _) = chart.bundles()
+        assert data["text/plain"] == chart.alt == metadata["image/png"]["alt"] and len(chart.alt) > 40
+        payload = caption["text/html"].split("data:text/csv;charset=utf-8;base64,")[1].split('"')[0]
         csv = pd.read_csv(io.StringIO(base64.b64decode(payload).decode()))
         assert len(csv) == len(chart.data) and "source_id" in csv.columns
         for sid in chart.sources["source_id"]:
-            assert f'href="sources.html#{sid}"' in data["text/html"]
+            assert f'href="sources.html#{html.escape(sid)}"' in caption["text/html"]
+            assert f"[{sid}]" in caption["text/plain"]
         from PIL import Image
 
         png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))

@@ -100,8 +100,9 @@ def test_committed_notebooks_read_well_anywhere(path) -> None:
             if "text/markdown" in data:
                 assert "IPython" not in data["text/plain"]
             if "image/png" in data:
-                assert "alt=" in data["text/html"] and "No description" not in data["text/html"]
                 assert output["metadata"]["image/png"]["alt"] == data["text/plain"]
+                caption = cell.outputs[cell.outputs.index(output) + 1].data["text/html"]
+                assert 'href="sources.html#' in caption and "data:text/csv" in caption
     text = json.dumps(nb)
     assert not re.search(r"(src|href)=\\\"(https?:)?//(?!)", text)
     assert "cdn." not in text.lower() and "<script src" not in text

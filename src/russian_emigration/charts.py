@@ -151,18 +151,31 @@ class Chart:
             parts.append(f'{name} [<a href="{SOURCES_PAGE}#{sid}">{sid}</a>]')
         return "Sources: " + "; ".join(parts) + "."
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def bundles(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The two outputs a chart displays: the image with its alt text, then its linked sources and CSV.
+
+        Two outputs, so that every viewer draws the image from ``image/png`` (a code host, nbconvert,
+        MyST-NB, which read the alt text from the output's metadata) and the caption from HTML.
+        """
         import base64
 
         png = base64.b64encode(self.png()).decode("ascii")
-        alt = html.escape(self.alt)
-        page = (
-            f'<figure class="re-chart"><img src="data:image/png;base64,{png}" alt="{alt}" style="max-width:100%">'
-            f'<figcaption style="font-size:0.85em">{self.footnote_html()} '
-            f"{csv_link(self.data, self.name, 'Download the data behind this chart as CSV')}</figcaption></figure>"
+        image = ({"image/png": png, "text/plain": self.alt}, {"image/png": {"alt": self.alt}})
+        caption = (
+            f'<p class="re-chart-caption" style="font-size:0.85em">{self.footnote_html()} '
+            f"{csv_link(self.data, self.name, 'Download the data behind this chart as CSV')}</p>"
         )
-        data = {"image/png": png, "text/html": page, "text/plain": self.alt}
-        return data, {"image/png": {"alt": self.alt}}
+        plain = "Sources: " + "; ".join(f"{r.publisher} [{r.source_id}]" for r in self.sources.itertuples()) + "."
+        return [image, ({"text/html": caption, "text/plain": plain}, {})]
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for data, metadata in self.bundles():
+            display(data, raw=True, metadata=metadata)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.bundles()[0]
 
     def __repr__(self) -> str:
         return self.alt

@@ -465,7 +465,7 @@ def findings(ds: Any, notebook_parameters: Mapping[str, Mapping[str, Any]]) -> l
 
     out = []
     everything = an.all_outflow_estimates(ds)
-    totals = everything[everything["counted_from"] == "the invasion"]
+    totals = everything[everything["counted_from"] == "invasion"]
     if len(totals):
         spread = an.estimate_spread(totals)
         out.append(

@@ -81,9 +81,8 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         return TextCheck("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number)
     if ftype == "boolean":
         values = [*spec.get("trueValues", DEFAULT_TRUE), *spec.get("falseValues", DEFAULT_FALSE)]
-        return TextCheck(
-            "type_boolean", f"is not a boolean ({' or '.join(map(repr, values))})", lambda s: s.isin(values).to_numpy()
-        )
+        message = f"is not a boolean ({' or '.join(map(repr, values))})"
+        return TextCheck("type_boolean", message, _each(set(values).__contains__))
     if ftype == "date":
         return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
@@ -144,7 +143,8 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
         checks.append(form)
     if "enum" in constraints:
         enum = constraints["enum"]
-        checks.append(TextCheck("enum", f"is not one of the allowed values: {', '.join(enum)}", lambda s: s.isin(enum)))
+        message = f"is not one of the allowed values: {', '.join(enum)}"
+        checks.append(TextCheck("enum", message, _each(set(enum).__contains__)))
     if "pattern" in constraints:
         checks.append(_pattern_check(constraints["pattern"]))
     return checks
@@ -154,7 +154,7 @@ def passes_all(checks: list[TextCheck]) -> Test:
     """One vectorised test for pandera: True where a value is empty or passes every check."""
 
     def test(s: pd.Series) -> pd.Series:
-        present = s.notna().to_numpy(dtype=bool)
+        present = pd.notna(s.to_numpy())
         values, ok = s[present], ~present
         if len(values):
             ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
@@ -191,7 +191,8 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
         tuples[:] = items
         return {name: pd.Series(tuples, index=text.index)}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
-        return {name: pd.Series(pd.Categorical(text, categories=spec["constraints"]["enum"]), index=text.index)}
+        enum = pd.Index(spec["constraints"]["enum"])
+        return {name: pd.Series(pd.Categorical.from_codes(enum.get_indexer(text), categories=enum), index=text.index)}
     if ftype == "integer":
         numbers = [int(v) if ok else None for v, ok in zip(text, present, strict=True)]
         return {name: pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)}

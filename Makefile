@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-report: $(STAMP) ## Run every notebook and render the HTML report into reports/ (override: make report REPORT_DIR=...)
+report: $(STAMP) ## Run every notebook and render the report site into reports/ (open reports/index.html) (override: make report REPORT_DIR=...)
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
 
 test: $(STAMP) ## Run the whole test suite: lint, types, data, loader, notebooks, report runner
@@ -58,17 +58,22 @@ $(LAB_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[lab]'
 	@touch $@
 
-lab: $(LAB_STAMP) ## Install JupyterLab (the [lab] extra) and open it on notebooks/
-	$(VENV)/bin/jupyter lab notebooks/
+# Root (most containers) needs --allow-root; ARGS passes anything else: make lab ARGS="--no-browser --port 8899"
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+ARGS ?=
+
+lab: $(LAB_STAMP) ## Install JupyterLab (the [lab] extra) and open it on notebooks/ (extra options: ARGS="...")
+	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ROOT) $(ARGS)
 
 $(BROWSER_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[browser]'
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	@touch $@
 
-browser-check: $(BROWSER_STAMP) ## Build the report and check it in headless Chromium (Debian package, no browser download)
+browser-check: $(BROWSER_STAMP) ## Build the report site and check it in headless Chromium (Debian package, no browser download), with the XSS test
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
-	$(PY) tools/browser_check.py $(REPORT_DIR)
+	status=0; $(PY) tools/browser_check.py $(REPORT_DIR) || status=1; \
+	REQUIRE_BROWSER=1 $(PY) -m pytest tests/test_site.py -n 0 -q || status=1; exit $$status
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load the data from another folder
 	$(PY) tools/wheel_check.py

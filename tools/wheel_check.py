@@ -1,7 +1,8 @@
 """Build the wheel, install it into a fresh virtual environment and use it from another folder.
 
-Proves that the data package and the notebooks ship inside the wheel: `load_dataset()` must work
-with no checkout in sight. Run by `make wheel-check` (and by CI).
+Proves that the data package, the notebooks, the site's static files, CITATION.cff and the licences
+ship inside the wheel: `load_dataset()` must work with no checkout in sight. Run by `make wheel-check`
+(and by CI).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ here = pathlib.Path(russian_emigration.__file__).parent
 assert data_dir() == here / "data", data_dir()
 assert [p.name for p in notebook_paths(notebooks_dir())][:1] == ["01_causes.ipynb"], notebooks_dir()
 assert notebooks_dir() == here / "notebooks"
+from russian_emigration.site import about_dir, static_dir
+assert (static_dir() / "site.css").is_file() and (static_dir() / "sources.js").is_file(), static_dir()
+assert about_dir() == here / "about", about_dir()
+assert all((about_dir() / n).is_file() for n in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"))
 # The `notebooks` verb rewrites a checkout's notebooks; from a wheel it must refuse and touch nothing.
 import subprocess, sys
 before = {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}

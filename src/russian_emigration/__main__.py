@@ -80,7 +80,8 @@ def _missing_report_tools() -> list[str]:
     """The notebook tools the report needs that cannot be imported here."""
     from importlib.util import find_spec
 
-    return [name for name in ("papermill", "nbconvert", "ipykernel") if find_spec(name) is None]
+    tools = ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme")
+    return [name for name in tools if find_spec(name) is None]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The report runner: validate the parameters, execute the notebooks, render HTML, swap it into place.
+"""The report runner: validate the parameters, execute the notebooks, render the site, swap it into place.
 
 Parameters are strict: an unknown name is rejected with the list of known ones, each value is
 converted to the type its notebook's annotation declares, and strings stay plain strings. Every
@@ -15,7 +15,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import html
 import json
 import os
 import re
@@ -198,7 +197,7 @@ def build_report(
         try:
             _remove_leftovers(final)
             executed = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
-            render(executed, staging, build)
+            render(executed, staging, build, cache_dir() / "sites" if cache else None)
             (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
             _swap_into_place(staging, final)
         except BaseException:
@@ -414,82 +413,19 @@ def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None
         progress(f"note: the notebook cache in {cache} is not writable ({_reason(exc)}); nothing cached")
 
 
-# --- Rendering: executed notebooks in, HTML pages and an index out ------------------------------
+# --- Rendering: executed notebooks in, a static site out -----------------------------------------
 
 
-def render(executed: Sequence[Path], staging: Path, build: BuildInfo) -> None:
-    """Render the executed notebooks into ``staging``: one HTML page each and ``index.html``.
+def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None) -> None:
+    """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
 
     The one rendering step of the report: ``executed`` are the executed notebooks (in
-    ``staging/notebooks``), ``build`` what the build used. A site builder can replace it whole.
+    ``staging/notebooks``), ``build`` what the build used, ``cache`` a folder of rendered sites to
+    reuse when nothing they depend on changed. The site builder never executes anything.
     """
-    import nbformat
+    from russian_emigration.site import SiteError, build_site
 
-    entries = []
-    for path in executed:
-        nb = nbformat.read(path, as_version=4)
-        page = f"{path.stem}.html"
-        (staging / page).write_text(render_html(nb), encoding="utf-8")
-        title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells if c.cell_type == "markdown"), path.stem)
-        used = build.notebook_parameters.get(path.name, {})
-        entries.append(
-            {
-                "page": page,
-                "notebook": f"{path.parent.name}/{path.name}",
-                "title": title,
-                "summary": nb.metadata.get("russian_emigration", {}).get("summary", ""),
-                "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(used.items()) if k != "data_dir"),
-            }
-        )
-    (staging / "index.html").write_text(_index_html(entries, build.dataset), encoding="utf-8")
-
-
-_EXPORTER: list[Any] = []
-_EXPORTER_LOCK = threading.Lock()
-
-
-def render_html(nb: Any) -> str:
-    """Standalone HTML for an executed notebook, with no scripts fetched from the network."""
-    from nbconvert import HTMLExporter
-
-    with _EXPORTER_LOCK:  # one exporter (its templates compiled once), used by one thread at a time
-        if not _EXPORTER:
-            _EXPORTER.append(HTMLExporter())
-        body, _ = _EXPORTER[0].from_notebook_node(nb)
-    return re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', "", body)
-
-
-def _index_html(entries: Sequence[Mapping[str, str]], ds: Dataset) -> str:
-    """The report's front page: one link and one line per notebook."""
-    items = "\n".join(
-        f'<li><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a><br>'
-        f'<span class="summary">{html.escape(e["summary"])}</span>'
-        + (f'<br><span class="params">Parameters: {html.escape(e["parameters"])}</span>' if e["parameters"] else "")
-        + f' <a class="nb" href="{html.escape(e["notebook"])}">(notebook)</a></li>'
-        for e in entries
-    )
-    shapes = ", ".join(f"{name} ({len(frame)} rows)" for name, frame in ds.tables.items())
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Russian emigration since 2022: report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
-       line-height: 1.5; color: #222; }}
-li {{ margin-bottom: 1rem; }} .summary {{ color: #444; }} .params, .nb, footer {{ color: #666; font-size: 0.9rem; }}
-</style>
-</head>
-<body>
-<h1>Russian emigration after the February 2022 invasion of Ukraine</h1>
-<p>{len(entries)} short analyses built from a curated, sourced data package. Every chart lists its sources; every
-notebook ends with its caveats and the full references.</p>
-<ol>
-{items}
-</ol>
-<footer><p>{html.escape(ds.descriptor.get("title", ""))}, version {html.escape(str(ds.descriptor.get("version", "")))}:
-{html.escape(shapes)}. Data: CC BY-SA 4.0; code: MIT.</p></footer>
-</body>
-</html>
-"""
+    try:
+        build_site(executed, staging, build, cache)
+    except SiteError as exc:
+        raise ReportError(str(exc)) from None

@@ -2,7 +2,7 @@
 
 Synthetic packages with the bundled schema: every table but `countries` grown to n rows with valid
 values, unique keys and foreign keys that resolve (benchmarks/synthetic.py). The goal is readable,
-correct code at thousands of rows; the figures show what larger files cost. Peak memory of one load
+correct code at thousands of rows; the goal is at most 5x read_csv at 10,000 rows. Peak memory of one load
 in a fresh interpreter is reported beside the plain read's.
 """
 
@@ -58,13 +58,13 @@ def main(repeat: int = 3, sizes: tuple[int, ...] = SIZES) -> tuple[str, float]:
         )
     print("\n".join(lines))
     print(f"peak memory at {largest:,} rows per table: read_csv {plain_mb:.0f} MiB, load_dataset {load_mb:.0f} MiB")
-    ratio = ratios[largest]
+    ratio = ratios[10_000] if 10_000 in ratios else ratios[largest]
     return report(
         3,
         f"load and validate {largest:,} rows per table vs `pandas.read_csv`",
-        f"{ratio:.1f}x",
-        "measured, no goal (the 1M-row goal is retired)",
-        True,
+        ", ".join(f"{rows:,} rows {r:.1f}x" for rows, r in ratios.items()),
+        "<= 5x at 10,000 rows, linear in rows",
+        ratio <= 5,
     ), ratio
 
 

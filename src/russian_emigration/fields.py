@@ -6,6 +6,7 @@ again by the format checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +26,13 @@ DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 #: How long a pattern may take on one value; after the first value that takes longer, the rest fail.
 PATTERN_SECONDS = 1.0
 
-Test = Callable[[pd.Series], pd.Series]
+#: A test of non-empty text values: a boolean array, True where a value passes.
+Test = Callable[[pd.Series], np.ndarray]
 
 
 @dataclass
 class TextCheck:
-    """One rule on a column's non-empty text: ``test`` returns True where a value passes."""
+    """One rule on a column's non-empty text values."""
 
     rule: str
     message: str
@@ -38,17 +40,21 @@ class TextCheck:
     timed_out: bool = False
 
 
-def _spaced(s: pd.Series) -> pd.Series:
-    return s.ne(s.str.strip())
+def _each(function: Callable[[str], Any], dtype: type = bool) -> Callable[[pd.Series], np.ndarray]:
+    """``function`` of each value in a plain loop: pandas' string methods loop too, more slowly.
+
+    Given a C function (``str.strip``, a compiled pattern's ``fullmatch``), the loop runs no Python code.
+    """
+    return lambda s: np.fromiter(map(function, s.to_numpy()), dtype=dtype, count=len(s))
 
 
-def _unless_spaced(test: Test) -> Test:
-    """A format test that lets values with stray whitespace pass: they are reported as such."""
-    return lambda s: _spaced(s) | test(s)
+def _spaced(s: pd.Series) -> np.ndarray:
+    return s.to_numpy() != _each(str.strip, object)(s)
 
 
 def _matches(pattern: str) -> Test:
-    return lambda s: s.str.fullmatch(pattern).fillna(False).astype(bool)
+    fullmatch = _each(re.compile(pattern).fullmatch, object)
+    return lambda s: pd.notna(fullmatch(s))
 
 
 def _dates(s: pd.Series, fmt: str) -> pd.Series:
@@ -57,9 +63,8 @@ def _dates(s: pd.Series, fmt: str) -> pd.Series:
 
 def _partial_starts(s: pd.Series) -> pd.Series:
     """The first day of each YYYY, YYYY-MM or YYYY-MM-DD value (NaT if it is no real date)."""
-    s = s.where(s.str.fullmatch(PARTIAL_DATE).fillna(False).astype(bool))
-    lengths = s.str.len()
-    return _dates(s.where(lengths.ne(4), s + "-01-01").where(lengths.ne(7), s + "-01"), "%Y-%m-%d")
+    padded = s.where(_matches(PARTIAL_DATE)(s)) + "-01-01"  # YYYY-MM-DD-01-01 is cut back to YYYY-MM-DD
+    return _dates(padded.str.slice(0, 10), "%Y-%m-%d")
 
 
 def _format_check(spec: dict[str, Any]) -> TextCheck | None:
@@ -67,7 +72,7 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     ftype = spec.get("type", "string")
     if spec.get("x_partial_date"):
         message = "is not a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD with a real month and day"
-        return TextCheck("partial_date", message, lambda s: _partial_starts(s).notna())
+        return TextCheck("partial_date", message, lambda s: _partial_starts(s).notna().to_numpy())
     if "x_list" in spec:
         options = spec["x_list"]
         sep = options.get("separator", ";")
@@ -80,9 +85,8 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         return TextCheck("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number)
     if ftype == "boolean":
         values = [*spec.get("trueValues", DEFAULT_TRUE), *spec.get("falseValues", DEFAULT_FALSE)]
-        return TextCheck(
-            "type_boolean", f"is not a boolean ({' or '.join(map(repr, values))})", lambda s: s.isin(values)
-        )
+        message = f"is not a boolean ({' or '.join(map(repr, values))})"
+        return TextCheck("type_boolean", message, _each(set(values).__contains__))
     if ftype == "date":
         return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
@@ -90,20 +94,20 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         return TextCheck(
             "type_datetime",
             f"is not a date and time in the format {fmt}",
-            lambda s: s.str.isascii().astype(bool) & _dates(s, fmt).notna(),
+            lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy(),
         )
     if spec.get("format") == "uri":
         return TextCheck("format", "is not a web address (scheme:address, no spaces)", _matches(URI))
     return None
 
 
-def _finite_number(s: pd.Series) -> pd.Series:
+def _finite_number(s: pd.Series) -> np.ndarray:
     ok = _matches(NUMBER)(s)
-    return ok & np.isfinite(pd.to_numeric(s.where(ok)).fillna(0))
+    return ok & np.isfinite(pd.to_numeric(s.where(ok)).fillna(0).to_numpy(dtype=float))
 
 
-def _real_date(s: pd.Series) -> pd.Series:
-    return _matches(DATE)(s) & _dates(s, "%Y-%m-%d").notna()
+def _real_date(s: pd.Series) -> np.ndarray:
+    return _matches(DATE)(s) & _dates(s, "%Y-%m-%d").notna().to_numpy()
 
 
 def _datetime_format(spec: dict[str, Any]) -> str:
@@ -115,19 +119,22 @@ def _pattern_check(pattern: str) -> TextCheck:
     """Full match of the field's pattern, each distinct value once, each within PATTERN_SECONDS.
 
     After one value runs out of time the pattern is not tried again: the rest count as failing, so
-    a pattern that backtracks catastrophically costs one time limit, not one per value.
+    a pattern that backtracks catastrophically costs one time limit, not one per value. Answers are
+    kept, so testing the failing values again, rule by rule, gives the same answers.
     """
     compiled = regex.compile(pattern, regex.ASCII | regex.VERSION0)
-    check = TextCheck("pattern", f"does not match the pattern {pattern}", lambda s: s)
+    check = TextCheck("pattern", f"does not match the pattern {pattern}", lambda s: s.to_numpy())
+    results: dict[str, bool] = {}
 
-    def test(s: pd.Series) -> pd.Series:
-        results: dict[str, bool] = {}
+    def test(s: pd.Series) -> np.ndarray:
         for value in s.unique():
+            if value in results:
+                continue
             try:
                 results[value] = not check.timed_out and compiled.fullmatch(value, timeout=PATTERN_SECONDS) is not None
             except TimeoutError:
                 results[value], check.timed_out = False, True
-        return s.map(results).astype(bool)
+        return np.array([results[value] for value in s.to_numpy()], dtype=bool)
 
     check.test = test
     return check
@@ -143,12 +150,34 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
         checks.append(form)
     if "enum" in constraints:
         enum = constraints["enum"]
-        checks.append(TextCheck("enum", f"is not one of the allowed values: {', '.join(enum)}", lambda s: s.isin(enum)))
+        message = f"is not one of the allowed values: {', '.join(enum)}"
+        checks.append(TextCheck("enum", message, _each(set(enum).__contains__)))
     if "pattern" in constraints:
         checks.append(_pattern_check(constraints["pattern"]))
-    for check in checks[1:]:
-        check.test = _unless_spaced(check.test)
     return checks
+
+
+def passes_all(checks: list[TextCheck]) -> Test:
+    """One vectorised test for pandera: True where a value is empty or passes every check."""
+
+    def test(s: pd.Series) -> pd.Series:
+        present = pd.notna(s.to_numpy())
+        values, ok = s[present], ~present
+        if len(values):
+            ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
+        return pd.Series(ok, index=s.index)
+
+    return test
+
+
+def broken_rules(checks: list[TextCheck], values: pd.Series) -> list[tuple[TextCheck, pd.Index]]:
+    """Which rows of the failing ``values`` break which check; stray whitespace is reported only as such."""
+    spaced = _spaced(values)
+    clean = values[~spaced]
+    broken = [(checks[0], values.index[spaced])]
+    if len(clean):
+        broken += [(check, clean.index[~check.test(clean)]) for check in checks[1:]]
+    return broken
 
 
 def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]:
@@ -169,7 +198,8 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
         tuples[:] = items
         return {name: pd.Series(tuples, index=text.index)}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
-        return {name: pd.Series(pd.Categorical(text, categories=spec["constraints"]["enum"]), index=text.index)}
+        enum = pd.Index(spec["constraints"]["enum"])
+        return {name: pd.Series(pd.Categorical.from_codes(enum.get_indexer(text), categories=enum), index=text.index)}
     if ftype == "integer":
         numbers = [int(v) if ok else None for v, ok in zip(text, present, strict=True)]
         return {name: pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)}
@@ -187,16 +217,14 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
 
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:
     """A partial date as text, plus the first and last day it covers and its precision."""
-    first = _partial_starts(text)
-    lengths = text.str.len()
-    end = first.copy()
-    year, month = (lengths == 4).to_numpy(), (lengths == 7).to_numpy()
-    end[year] = first[year] + pd.offsets.YearEnd(0)
-    end[month] = first[month] + pd.offsets.MonthEnd(0)
-    precision = lengths.map({4: "year", 7: "month", 10: "day"})
+    first = _partial_starts(text.dropna()).reindex(text.index)
+    lengths = text.str.len().to_numpy(dtype=float, na_value=np.nan)
+    year, month = lengths == 4, lengths == 7
+    last = np.where(year, first + pd.offsets.YearEnd(0), np.where(month, first + pd.offsets.MonthEnd(0), first))
+    codes = np.select([year, month, lengths == 10], [0, 1, 2], -1)
     return {
         name: pd.Series(text.to_numpy(dtype=object), index=text.index, dtype="str"),
         f"{name}_first": first,
-        f"{name}_last": end,
-        f"{name}_precision": pd.Series(pd.Categorical(precision, categories=list(PRECISIONS)), index=text.index),
+        f"{name}_last": pd.Series(last, index=text.index),
+        f"{name}_precision": pd.Series(pd.Categorical.from_codes(codes, categories=list(PRECISIONS)), index=text.index),
     }

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from russian_emigration.dataset import Dataset, data_dir
@@ -124,10 +125,14 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 
 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
-    """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules."""
+    """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
+
+    Each column's text checks run as one vectorised pandera check; only the values it rejects are
+    tested again, rule by rule, to say which rules they break.
+    """
     import pandera.pandas as pa
 
-    from russian_emigration.fields import text_checks, typed_columns
+    from russian_emigration.fields import broken_rules, passes_all, text_checks, typed_columns
 
     specs = resource["schema"]["fields"]
     text = raw.where(raw.ne(""))
@@ -135,28 +140,33 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     columns = {
         spec["name"]: pa.Column(
             nullable=not spec.get("constraints", {}).get("required", False),
-            checks=[pa.Check(c.test, name=c.rule) for c in checks[spec["name"]]],
+            checks=[pa.Check(passes_all(checks[spec["name"]]), ignore_na=False)],
         )
         for spec in specs
     }
     meanings: dict[tuple[str, int | str], Meaning] = {}
     for name, column_checks in checks.items():
-        meanings[(name, "not_nullable")] = ("required", "is required but empty", name, _shows(raw, [name]))
-        for number, check in enumerate(column_checks):
-            meanings[(name, number)] = (check.rule, check.message, name, _shows(raw, [name]))
-    invalid = _run(pa.DataFrameSchema(columns), text, meanings, report)
+        shows = _shows(raw, [name])
+        meanings[(name, "not_nullable")] = ("required", "is required but empty", name, shows)
+        meanings[(name, 0)] = (column_checks[-1].rule, column_checks[-1].message, name, shows)
+    for (name, check), positions in _failures(pa.DataFrameSchema(columns), text, meanings, report).items():
+        if check == "not_nullable":
+            _report_rows(report, meanings[(name, check)], positions)
+            continue
+        for text_check, rows in broken_rules(checks[name], text[name].iloc[positions]):
+            _report_rows(report, (text_check.rule, text_check.message, name, meanings[(name, 0)][3]), rows)
+        text.loc[positions, name] = None
     for name, column_checks in checks.items():
         if any(check.timed_out for check in column_checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
             report.add("pattern_time", message, column=name)
-    for name, rows in invalid.items():
-        text.loc[sorted(rows), name] = None
     typed: dict[str, pd.Series] = {}
     for spec in specs:
         typed.update(typed_columns(spec, text[spec["name"]]))
     table = pd.DataFrame(typed, index=raw.index)
     schema, meanings = _typed_schema(resource, raw, newest)
-    _run(schema, table, meanings, report)
+    for key, positions in _failures(schema, table, meanings, report).items():
+        _report_rows(report, meanings[key], positions)
     return table
 
 
@@ -165,19 +175,27 @@ def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
     return lambda pos: "|".join(str(raw[name].iat[pos]) for name in names)
 
 
-def _run(
+def _report_rows(report: Report, meaning: Meaning, positions: Iterable[int]) -> None:
+    rule, message, column, shows = meaning
+    report.rows(rule, message, column, [(int(pos) + 2, shows(int(pos))) for pos in positions])
+
+
+def _failures(
     schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
-) -> dict[str, set[int]]:
-    """Validate with pandera, turn each failure record into a Problem; return the failing rows by column."""
+) -> dict[tuple[str, int | str], list[int]]:
+    """Validate with pandera: the failing row positions of each (column, check) that failed.
+
+    A check that raised instead of answering is reported for its whole column.
+    """
     import pandera.pandas as pa
 
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # inplace: no copy of the frame per column
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases
     else:
         return {}
-    grouped: dict[Meaning, set[int]] = defaultdict(set)
+    failing: dict[tuple[str, int | str], set[int]] = defaultdict(set)
     for case in failures.itertuples():
         column = "" if case.schema_context == "DataFrameSchema" else str(case.column)
         check = case.check if pd.isna(case.check_number) else int(case.check_number)
@@ -185,12 +203,8 @@ def _run(
             rule, message, name, _ = meanings[(column, check)]
             report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
             continue
-        grouped[meanings[(column, check)]].add(int(case.index))
-    invalid: dict[str, set[int]] = defaultdict(set)
-    for (rule, message, column, shows), positions in grouped.items():
-        report.rows(rule, message, column, [(pos + 2, shows(pos)) for pos in sorted(positions)])
-        invalid[column] |= positions
-    return invalid
+        failing[(column, check)].add(int(case.index))
+    return {key: sorted(positions) for key, positions in failing.items()}
 
 
 def _typed_schema(
@@ -213,7 +227,8 @@ def _typed_schema(
         unique = bool(constraints.get("unique"))
         message = "appears in more than one row but must be unique"
         meanings[(name, "field_uniqueness")] = ("unique", message, name, shows)
-        columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
+        if checks or unique:
+            columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
         if "x_date_range" in spec:
             meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
             frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
@@ -299,12 +314,18 @@ def _check_foreign_keys(
             parent = tables.get(ref.get("resource") or resource["name"])
             if child is None or raw is None or parent is None:
                 continue  # a table that could not be read is reported already
-            keys = pd.MultiIndex.from_frame(child[fields].astype(object))
-            known = pd.MultiIndex.from_frame(parent[ref_fields].astype(object))
-            dangling = child[fields].notna().all(axis=1).to_numpy() & ~keys.isin(known)
+            present = np.logical_and.reduce([child[f].notna().to_numpy() for f in fields])
+            dangling = present & ~_keys(child, fields).isin(_keys(parent, ref_fields))
             shows = _shows(raw, fields)
             rows = [(int(pos) + 2, shows(int(pos))) for pos in dangling.nonzero()[0]]
             target = f"{ref.get('resource') or resource['name']}.{','.join(ref_fields)}"
             report.rows("foreign_key", f"is not a value of {target}", ",".join(fields), rows)
         problems += report.problems
     return problems
+
+
+def _keys(table: pd.DataFrame, fields: list[str]) -> pd.Index:
+    """The values of one or more columns as an index, for membership tests."""
+    if len(fields) == 1:
+        return pd.Index(table[fields[0]].astype(object))
+    return pd.MultiIndex.from_arrays([table[f].astype(object) for f in fields])

@@ -68,7 +68,10 @@ JS_WEB_ANCHORS = """() => Array.from(document.querySelectorAll('a[href]'))
 JS_CHARTS = """() => Array.from(document.querySelectorAll('div.cell div.cell_output img')).map(img => {
     const cell = img.closest('div.cell');
     const csv = Array.from(cell.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
-        .filter(h => /\\.csv([?#].*)?$/i.test(h));
+        // The chart's own download: an inline data:text/csv link or a local .csv file (a source's web
+        // address that happens to end in .csv is a source, not the chart's data).
+        .filter(h => /^data:text\\/csv[;,]/i.test(h)
+            || (!/^([a-z][a-z0-9+.-]*:|\\/\\/)/i.test(h) && /\\.csv([?#].*)?$/i.test(h)));
     return [img.getAttribute('alt') || '', csv];
 })"""
 
@@ -206,6 +209,15 @@ def _check_charts(name: str, path: Path, page) -> list[str]:
 
 def _csv_problems(folder: Path, href: str) -> list[str]:
     """What is wrong with the CSV file a link points to ([] when it exists, parses and has a source column)."""
+    problems = _csv_content_problems(folder, href)
+    if href.startswith("data:") and len(href) > 60:
+        short = f"{href[:45]}… ({len(href)} characters)"
+        problems = [p.replace(href, short) for p in problems]
+    return problems
+
+
+def _csv_content_problems(folder: Path, href: str) -> list[str]:
+    """The problems of :func:`_csv_problems`, naming the link in full."""
     try:
         if href.startswith("data:"):
             header, _, payload = href.partition(",")
@@ -274,6 +286,7 @@ PNG_1PX = (
     "data:image/png;base64,"
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
+CSV_NO_SOURCE = base64.b64encode(b"value,note\n1,x\n").decode()
 PLANTED = {
     "dangling link": ("index.html", '<a href="missing.html">x</a>', "missing.html"),
     "undecodable image": ("index.html", '<img src="data:image/png;base64,AAAA" alt="x">', "natural width 0"),
@@ -303,6 +316,25 @@ PLANTED = {
         "analysis",
         f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="Another planted chart with real alt '
         'text"><a href="planted-ragged.csv">data</a></div></div>',
+        "does not parse",
+    ),
+    "chart data-URI CSV without a source column": (
+        "analysis",
+        f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with an inline '
+        f'CSV"><a href="data:text/csv;charset=utf-8;base64,{CSV_NO_SOURCE}">'
+        "data</a></div></div>",
+        "has no source column",
+    ),
+    "chart whose only .csv link is a source's web address": (
+        "analysis",
+        f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart linking only its '
+        'source"><a href="https://example.org/source-data.csv">https://example.org/source-data.csv</a></div></div>',
+        "has no CSV link beside it",
+    ),
+    "chart data-URI CSV undecodable": (
+        "analysis",
+        f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with a broken inline '
+        'CSV"><a href="data:text/csv;charset=utf-8;base64,%%%not-base64">data</a></div></div>',
         "does not parse",
     ),
 }

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 import re
 import string
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from russian_emigration.labels import code_label, is_code_column
@@ -144,16 +146,21 @@ def format_value(value: Any, column: str = "") -> str:
         return ""
     if isinstance(value, list | tuple):
         return "; ".join(format_value(v, column) for v in value)
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if _is_number(value):
         if float(value).is_integer():
             return f"{int(value)}" if column.endswith("_id") else f"{int(value):,}"
         return f"{float(value):,.2f}".rstrip("0").rstrip(".")
     text = str(value)
     return code_label(column, text) if is_code_column(column) else text
+
+
+def _is_number(value: Any) -> bool:
+    """A number of any kind (Python's or numpy's, as a table's rows yield them), not a yes/no."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _nowrap(column: str) -> bool:
@@ -221,7 +228,7 @@ class Table:
             cells = [f'<td style="text-align:right">{i}</td>']
             for raw, value in zip(self.columns, record, strict=True):
                 style = "text-align:left;white-space:nowrap" if _nowrap(raw) else "text-align:left"
-                numeric = isinstance(value, int | float) and not isinstance(value, bool) and not raw.endswith("_id")
+                numeric = _is_number(value) and not raw.endswith("_id")
                 style = "text-align:right;white-space:nowrap" if numeric else style
                 cells.append(f'<td style="{style}">{_cell_html(value, raw)}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")

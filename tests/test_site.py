@@ -345,6 +345,10 @@ def test_planted_payloads_stay_text_on_the_pages_the_site_builder_writes(xss_sit
 
 def test_planted_payloads_stay_text_on_the_notebook_pages(xss_site: dict[str, Any]) -> None:
     assert not leaks(xss_site, notebook_pages=True), "a payload from the data ran or is live"
+    pages = {name: page["text"] for name, page in xss_site.items() if re.match(r"\d", name)}
+    for marker, page in (("xss-version", "01_causes.html"), ("xss-svg", "03_destination_responses.html")):
+        assert marker in pages[page], f"payload {marker} never reached {page} as text (the test would prove nothing)"
+    assert "xss-station" in pages["04_vote_results.html"], "the dropped station is named, as text"
 
 
 def test_png_fixture_decodes() -> None:

@@ -79,6 +79,16 @@ def test_tables_are_for_people() -> None:
     assert shown._repr_mimebundle_()["text/plain"].startswith("  ")
 
 
+def test_nullable_integer_and_boolean_columns_read_as_numbers_and_yes_no() -> None:
+    # Rows of Int64/boolean columns come out as numpy scalars, not Python int/bool.
+    frame = pd.DataFrame(
+        {"respondents": pd.array([1076], dtype="Int64"), "is_place_filled_from_row_above": pd.array([True])}
+    )
+    html = table(frame, list(frame.columns), name="numbers")._repr_html_()
+    assert '<td style="text-align:right;white-space:nowrap">1,076</td>' in html
+    assert ">yes<" in html and "True" not in html
+
+
 def test_an_empty_table_is_a_sentence() -> None:
     shown = table(pd.DataFrame({"a": []}), ["a"], empty="The data records no response of Armenia.")
     assert shown._repr_mimebundle_() == {

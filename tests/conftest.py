@@ -130,3 +130,10 @@ def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
 
     with shared_build(tmp_path_factory, worker_id, "parameters") as (folder, done):
         return _build(folder, done, make)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them."""
+    for item in items:
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)

@@ -197,3 +197,74 @@ def test_setup_and_table_helpers(ds) -> None:
     shown = table(ds.events.head(3), {"event_id": "id", "refs": "refs", "stance": "stance"}).csv_frame()
     assert list(shown.columns) == ["id", "refs", "stance", "source"]
     assert shown["refs"].iloc[0] == "10" and shown["stance"].iloc[0] == ""
+
+
+def test_within_keeps_only_dates_known_to_fall_in_the_window() -> None:
+    frame = pd.DataFrame(
+        {
+            "d": ["2022", "2022-09", "2022-09-19", "2022-08", None],
+            "d_first": pd.to_datetime(["2022-01-01", "2022-09-01", "2022-09-19", "2022-08-01", None]),
+            "d_last": pd.to_datetime(["2022-12-31", "2022-09-30", "2022-09-19", "2022-08-31", None]),
+            "d_precision": ["year", "month", "day", "month", None],
+        }
+    )
+    kept = an.within(frame, "d", date(2022, 9, 1), date(2022, 10, 31))
+    assert list(kept["d"]) == ["2022-09", "2022-09-19"]
+
+
+def test_september_closures_leave_out_year_only_dates(ds) -> None:
+    closures = an.september_2022_closures(ds)
+    dated = closures[closures["event_date"].notna()]
+    assert set(dated["event_date_precision"]) <= {"month", "day"}
+    assert dated["event_date_first"].ge(pd.Timestamp("2022-09-01")).all()
+    assert dated["event_date_last"].le(pd.Timestamp("2022-10-31")).all()
+    undated = closures[closures["event_date"].isna()]
+    assert set(undated["category"]) == {"refuge_refused"} and undated["when"].str.contains("no date").all()
+
+
+def test_responses_by_year_counts_every_stance_taking_response_once(ds) -> None:
+    counts = an.responses_by_year(ds)
+    apart = an.responses_set_apart(ds)
+    state = an.state_responses(ds)
+    assert int(counts["responses"].sum()) + sum(apart.values()) == len(state)
+    assert set(state["actor_type"]) <= set(an.STANCE_ACTOR_TYPES)
+    assert NOT_STATED not in set(counts["stance_label"])
+    counted = state[state["counted_as"] == "stance"]
+    assert not counted["is_unconfirmed"].any() and counted["stance"].notna().all()
+    by_year = counted.groupby("year").size()
+    assert counts.groupby("year")["responses"].sum().to_dict() == {int(k): int(v) for k, v in by_year.items()}
+
+
+def test_stance_shift_splits_at_the_invasion_year(ds) -> None:
+    from russian_emigration.constants import INVASION_DATE
+
+    shift = an.stance_shift(ds)
+    counts = an.responses_by_year(ds)
+    first = counts[counts["year"] == INVASION_DATE.year]
+    assert shift[0]["years"] == str(INVASION_DATE.year) and shift[0]["responses"] == first["responses"].sum()
+    assert sum(int(p["responses"]) for p in shift) == counts["responses"].sum()
+    for period in shift:
+        assert period["closed"] == period["restrictive"] + period["hostile"]
+
+
+def test_stance_turns_take_the_first_and_latest_dated_stance(ds) -> None:
+    turns = an.stance_turns(ds, ["SRB", "DEU"]).set_index("country_name")
+    state = an.state_responses(ds, ["SRB", "DEU"])
+    for name, row in turns.iterrows():
+        rows = state[(state["country_name"] == name) & (state["counted_as"] == "stance")]
+        rows = rows.sort_values(["event_date_first", "event_id"])
+        assert row["first_stance"] == rows["stance_label"].iloc[0]
+        assert row["latest_stance"] == rows["stance_label"].iloc[-1]
+        assert row["responses"] == len(rows)
+    assert an.stance_turns(ds, ["JPN"]).empty
+
+
+def test_conflicting_estimates_keep_both_sides_with_their_sources(ds) -> None:
+    conflicts = an.conflicting_estimates(ds)
+    for code in ("TUR", "ARG", "ISR"):
+        rows = conflicts[conflicts["country_code"] == code]
+        assert rows["source_id"].nunique() >= 2, code
+    israel = conflicts[conflicts["country_code"] == "ISR"]
+    assert set(israel["measure"]) == {"immigrated_official", "share_of_immigrants"}
+    assert set(an.conflicting_estimates(ds, ["ISR", "GEO"])["country_code"]) <= {"ISR", "GEO"}
+    assert an.conflicting_estimates(ds, ["JPN"]).empty

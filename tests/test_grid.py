@@ -43,6 +43,7 @@ WINDOWS = [
 COUNTRY_LISTS: list[Any] = [
     None,
     ["GEO", "KAZ", "ARM"],
+    ["ARM", "TUR", "SRB", "ISR"],
     ["FIN", "EST", "LVA", "LTU", "POL"],
     "KAZ,KGZ",
     UNRECORDED[:2],  # no record at all
@@ -219,3 +220,25 @@ def test_mobilization_count_is_drawn_no_earlier_than_the_mobilization() -> None:
 def test_window_clips_plot_dates() -> None:
     estimates = an.outflow_estimates(DS, date(2022, 9, 1), date(2022, 9, 30))
     assert estimates["plot_date"].between(pd.Timestamp("2022-09-01"), pd.Timestamp("2022-09-30")).all()
+
+
+TURN_CELLS = ("stance_shift", "stance_years", "stance_turns", "conflicting_estimates")
+
+
+def test_the_turn_section_counts_what_it_says_and_says_when_there_is_nothing() -> None:
+    from russian_emigration.constants import INVASION_DATE
+
+    shown = run_cells("03_destination_responses", only=TURN_CELLS)
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert any(t.startswith(f"{INVASION_DATE.year}: ") for t in texts), texts
+    assert any(t.startswith("Counted apart from these: ") for t in texts), texts
+    (chart,) = [s for s in shown if isinstance(s, Chart)]
+    assert chart.data["responses"].sum() == an.responses_by_year(DS)["responses"].sum()
+    check_chart(chart, None)
+    tables = {t.name: t for t in shown if isinstance(t, Table)}
+    assert len(tables["conflicting-estimates"]) and len(tables["stance-turns"])
+    empty = run_cells("03_destination_responses", only=TURN_CELLS, countries=["JPN"], focus_country="MNG")
+    texts = [s.text for s in empty if isinstance(s, Prose)]
+    assert "The data records no established, dated response with a stance of Japan." in texts
+    assert not [s for s in empty if isinstance(s, Chart)]
+    assert all(not len(t) for t in empty if isinstance(t, Table) and t.name != "undated-responses")

@@ -59,7 +59,12 @@ def midpoint(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def overlapping(frame: pd.DataFrame, column: str, start: date | None, end: date | None) -> pd.DataFrame:
-    """Rows whose partial date ``column`` overlaps [start, end]; undated rows are left out."""
+    """Rows whose partial date ``column`` overlaps [start, end]; undated rows are left out.
+
+    A partial date is a span (2022-09 is 1-30 September): it is kept when any day of it lies in the
+    window, so a year-only date counts for every window inside that year. Use :func:`within` where a
+    row must be known to fall inside the window.
+    """
     first, last = frame[f"{column}_first"], frame[f"{column}_last"]
     keep = first.notna()
     if start is not None:
@@ -304,24 +309,165 @@ def focus_people_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
+    """Rows whose partial date ``column`` is known to fall inside [start, end].
+
+    Only dates precise to the month or day count: a year-only date ("2022") overlaps the window but
+    may lie outside it, so it is left out, as are undated rows.
+    """
+    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
+    precise = frame[f"{column}_precision"].isin(["month", "day"])
+    keep = precise & (first >= pd.Timestamp(start)) & (last <= pd.Timestamp(end))
+    return frame[keep.fillna(False)]
+
+
 def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
 
     With ``countries``, only theirs and those of international bodies (no country).
 
-    The refusals of refuge carry no date in the source but follow the mobilization, so they are
+    Partial dates: only responses dated to a month or a day inside the two months are kept (see
+    :func:`within`); a year-only date ("2022") overlaps them but is not known to be in them. The
+    refusals of refuge carry no date in the source but follow the mobilization, so they are
     included and flagged in ``when``.
     """
     kinds = ["visa_restriction", "entry_ban", "refuge_refused"]
     frame = responses(ds)
     frame = frame[frame["category"].isin(kinds)]
-    dated = overlapping(frame, "event_date", date(2022, 9, 1), date(2022, 10, 31))
+    dated = within(frame, "event_date", date(2022, 9, 1), date(2022, 10, 31))
     refusals = frame[frame["event_date"].isna() & (frame["category"] == "refuge_refused")]
     out = pd.concat([dated, refusals])
     out["when"] = out["event_date"].fillna(f"after {_day(mobilization_date(ds))} (no date in the source)")
     if countries is not None:
         out = out[out["country_code"].isin(countries) | out["country_code"].isna()]
     return _sorted(out, ["event_date_first", "country_name", "event_id"])
+
+
+#: The kinds of actor that can take a stance (the Stance rule in data/README.md).
+STANCE_ACTOR_TYPES = ("state", "governing_party", "international_body")
+
+
+def state_responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Responses of states, governing parties and international bodies, with ``year`` and ``counted_as``.
+
+    ``counted_as`` is "stance" for a confirmed, dated response with a stance, else why it is set
+    apart: "unconfirmed", "no date" or "no stance" (in that order of precedence). Rows of other
+    actors (NGOs, companies) have no stance by rule and are left out.
+    """
+    frame = responses(ds, countries)
+    frame = frame[frame["actor_type"].isin(STANCE_ACTOR_TYPES)].copy()
+    frame["year"] = frame["event_date_first"].dt.year.astype("Int64")
+    frame["counted_as"] = np.select(
+        [frame["is_unconfirmed"].astype(bool), frame["year"].isna(), frame["stance"].isna()],
+        ["unconfirmed", "no date", "no stance"],
+        default="stance",
+    )
+    return frame
+
+
+def responses_by_year(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Confirmed, dated responses with a stance, counted per year (the year the date falls in) and stance.
+
+    One row per year and stance that has responses, in the stance vocabulary's order, with the
+    countries or bodies and the sources behind each count. Rows set apart are counted by
+    :func:`responses_set_apart`.
+    """
+    frame = state_responses(ds, countries)
+    frame = frame[frame["counted_as"] == "stance"]
+    order = vocabulary(ds, "events", "stance")
+    grouped = frame.groupby(["year", "stance_label"], sort=False).agg(
+        responses=("event_id", "size"),
+        countries=("country_name", lambda s: ", ".join(sorted(set(s)))),
+        source_id=("source_id", lambda s: "; ".join(sorted(set(s.astype(str))))),
+    )
+    out = grouped.reset_index()
+    out["stance_rank"] = out["stance_label"].map({s: i for i, s in enumerate(order)})
+    out = _sorted(out, ["year", "stance_rank"]).drop(columns="stance_rank")
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def responses_set_apart(ds: Dataset, countries: list[str] | None = None) -> dict[str, int]:
+    """How many responses of stance-taking actors :func:`responses_by_year` leaves out, and why."""
+    counted = state_responses(ds, countries)["counted_as"].value_counts()
+    return {why: int(counted.get(why, 0)) for why in ("unconfirmed", "no date", "no stance")}
+
+
+def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Per country or body: its first and latest confirmed, dated stance, and whether it changed.
+
+    Dates are compared by the first day they may mean; among responses of the same such day the
+    event_id decides. Countries with a single response have the same first and latest stance.
+    """
+    frame = state_responses(ds, countries)
+    frame = _sorted(frame[frame["counted_as"] == "stance"], ["country_name", "event_date_first", "event_id"])
+    grouped = frame.groupby("country_name", sort=True)
+    first, last = grouped.head(1).set_index("country_name"), grouped.tail(1).set_index("country_name")
+    out = pd.DataFrame(
+        {
+            "responses": grouped.size(),
+            "first_date": first["event_date"],
+            "first_stance": first["stance_label"],
+            "latest_date": last["event_date"],
+            "latest_stance": last["stance_label"],
+            "source_id": first["source_id"].astype(str) + "; " + last["source_id"].astype(str),
+        }
+    ).reset_index()
+    out["source_id"] = out["source_id"].map(lambda s: "; ".join(sorted(set(s.split("; ")))))
+    out["is_changed"] = out["first_stance"] != out["latest_stance"]
+    return out
+
+
+def stance_shift(ds: Dataset, countries: list[str] | None = None) -> list[dict[str, object]]:
+    """Responses with a stance in the invasion's year and in the years after, per stance.
+
+    One entry per period that has responses: ``years`` (as text), ``responses``, one count per
+    stance of the vocabulary, and ``closed``: restrictive and hostile together.
+    """
+    counts = responses_by_year(ds, countries)
+    first_year = INVASION_DATE.year
+    out = []
+    for period in (counts[counts["year"] <= first_year], counts[counts["year"] > first_year]):
+        if period.empty:
+            continue
+        lo, hi = int(period["year"].min()), int(period["year"].max())
+        per_stance = period.groupby("stance_label")["responses"].sum()
+        entry: dict[str, object] = {
+            "years": str(lo) if lo == hi else f"{lo} to {hi}",
+            "responses": int(period["responses"].sum()),
+        }
+        entry.update({s: int(per_stance.get(s, 0)) for s in vocabulary(ds, "events", "stance")})
+        entry["closed"] = int(per_stance.get("restrictive", 0) + per_stance.get("hostile", 0))
+        out.append(entry)
+    return out
+
+
+#: Measures read against another measure's figures for the same period: a share of all immigrants
+#: implies a count of immigrants, so it is compared with the counts.
+RELATED_MEASURES = {"share_of_immigrants": "immigrated_official"}
+
+
+def conflicting_estimates(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
+    """Estimates of the same country, measure and period from different sources, all kept.
+
+    The period runs from the first day of ``period_start_date`` (or of ``as_of_date`` where no start
+    is given) to the last day of ``as_of_date``, so partial dates are compared as the spans they
+    cover. A measure of :data:`RELATED_MEASURES` counts as the measure it is read against.
+    """
+    frame = ds.estimates[ds.estimates["country_code"].notna()]
+    if countries is not None:
+        frame = frame[frame["country_code"].isin(countries)]
+    family = frame["measure"].astype(str).replace(RELATED_MEASURES)
+    start = frame["period_start_date_first"].fillna(frame["as_of_date_first"])
+    parts = [frame["country_code"], family, start, frame["as_of_date_last"]]
+    keyed = pd.Series("", index=frame.index)
+    for part in parts:
+        keyed = keyed + "|" + part.astype(object).fillna("").astype(str)
+    sources_per_key = frame.groupby(keyed)["source_id"].nunique()
+    out = frame[keyed.map(sources_per_key).gt(1) & frame["as_of_date_last"].notna()].copy()
+    out["family"] = family.loc[out.index]
+    out = _with_publisher(with_country_name(out, ds), ds)
+    return _sorted(out, ["country_name", "family", "as_of_date_first", "measure", "estimate_id"]).drop(columns="family")
 
 
 def destination_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:

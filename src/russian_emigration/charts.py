@@ -528,6 +528,41 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
     return Chart(fig, alt=alt, data=data, sources=sources)
 
 
+def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
+    """Stacked bars, one per year, split by stance with the fixed :data:`STANCE_COLORS`.
+
+    ``counts`` is ``analysis.responses_by_year``: one row per year and stance with ``responses``.
+    """
+    if counts.empty:
+        return Note(empty)
+    from matplotlib.ticker import MaxNLocator
+
+    table = counts.pivot_table(index="year", columns="stance_label", values="responses", aggfunc="sum", fill_value=0)
+    years = list(range(int(table.index.min()), int(table.index.max()) + 1))
+    table = table.reindex(years, fill_value=0)
+    sources = _sources(ds, counts.assign(source_id=counts["source_id"].str.split("; ")).explode("source_id"))
+    lines = source_footnote(sources).count("\n") + 3  # the footnote, the note and the axis label
+    fig, ax = _figure(9, 3.0 + 0.17 * lines)
+    bottom = pd.Series(0, index=table.index)
+    for stance in [s for s in STANCE_COLORS if s in table.columns]:
+        ax.bar([str(y) for y in years], table[stance], bottom=bottom, color=STANCE_COLORS[stance], label=stance)
+        bottom = bottom + table[stance]
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, float(bottom.max()) * 1.1)
+    ax.grid(axis="x", visible=False)
+    ax.legend(title="stance toward emigrants", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    finish(fig, ax, title=title, xlabel="year of the response", ylabel="responses", sources=sources, note=note)
+    parts = [
+        f"{y}: "
+        + ", ".join(f"{int(table.loc[y, s])} {s}" for s in STANCE_COLORS if s in table.columns and table.loc[y, s])
+        for y in years
+        if bottom[y]
+    ]
+    alt = f"{title}. " + "; ".join(parts) + "."
+    data = _drawn(counts, ["year", "stance_label", "responses", "countries", "source_id"])
+    return Chart(fig, alt=alt, data=data, sources=sources)
+
+
 # ---------------------------------------------------------------- shares per row
 def dot_rows(
     ds: Dataset,

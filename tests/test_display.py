@@ -89,6 +89,15 @@ def test_nullable_integer_and_boolean_columns_read_as_numbers_and_yes_no() -> No
     assert ">yes<" in html and "True" not in html
 
 
+def test_each_of_several_source_ids_in_a_cell_links_to_its_own_entry() -> None:
+    frame = pd.DataFrame({"source_id": ["babel-estonia-voting; tass-baltic-poland-ban"]})
+    html = table(frame, ["source_id"], name="joined")._repr_html_()
+    assert (
+        '<a href="sources.html#babel-estonia-voting">babel-estonia-voting</a>; '
+        '<a href="sources.html#tass-baltic-poland-ban">tass-baltic-poland-ban</a>'
+    ) in html
+
+
 def test_an_empty_table_is_a_sentence() -> None:
     shown = table(pd.DataFrame({"a": []}), ["a"], empty="The data records no response of Armenia.")
     assert shown._repr_mimebundle_() == {

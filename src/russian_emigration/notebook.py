@@ -183,10 +183,9 @@ def source_link(source_id: str) -> str:
 
 
 def _cell_html(value: Any, column: str) -> str:
-    if column == "source_id" or column.endswith("_source_id"):
-        return source_link(value) if isinstance(value, str) and value else ""
-    if column == "source_ids":
-        return "; ".join(source_link(v) for v in str(value).split("; ") if v) if isinstance(value, str) else ""
+    if column in ("source_id", "source_ids") or column.endswith("_source_id"):
+        # One id, or several joined by "; " (a row that sums up rows): each its own link.
+        return "; ".join(source_link(v) for v in value.split("; ") if v) if isinstance(value, str) else ""
     if column == "url" and isinstance(value, str) and _URL.match(value):
         return f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
     return html.escape(format_value(value, column))

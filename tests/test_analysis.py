@@ -10,7 +10,7 @@ import pytest
 
 from russian_emigration import analysis as an
 from russian_emigration import load_dataset
-from russian_emigration.charts import finish, source_footnote
+from russian_emigration.charts import MAX_SOURCES_IN_IMAGE, finish, source_footnote
 from russian_emigration.constants import NOT_STATED
 from russian_emigration.notebook import setup_notebook, table
 
@@ -188,6 +188,8 @@ def test_footnote_and_finish_name_every_source(ds) -> None:
     assert ax.get_title(loc=matplotlib.rcParams["axes.titlelocation"]) == "T" and ax.get_xlabel() == "x (unit)"
     assert any("Sources:" in t.get_text() for t in fig.texts)
     plt.close(fig)
+    many = ds.sources.head(MAX_SOURCES_IN_IMAGE + 1)
+    assert source_footnote(many).startswith(f"Sources: {MAX_SOURCES_IN_IMAGE + 1} publications, each named and linked")
 
 
 def test_setup_and_table_helpers(ds) -> None:

@@ -194,8 +194,21 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+#: Up to this many sources are named inside a chart's image; more would be unreadably small there.
+MAX_SOURCES_IN_IMAGE = 8
+
+
 def source_footnote(sources: pd.DataFrame, width: int = 150) -> str:
-    """The footnote drawn in the image: 'Sources: publisher [source_id]; ...'."""
+    """The footnote drawn in the image: 'Sources: publisher [source_id]; ...'.
+
+    A chart with more than ``MAX_SOURCES_IN_IMAGE`` sources says how many there are instead: the
+    linked list printed under every chart names them all.
+    """
+    if len(sources) > MAX_SOURCES_IN_IMAGE:
+        return (
+            f"Sources: {len(sources)} publications, each named and linked under this chart "
+            "and in 'Caveats and sources'."
+        )
     entries = [f"{row.publisher} [{row.source_id}]" for row in sources.sort_values("source_id").itertuples()]
     return textwrap.fill("Sources: " + "; ".join(entries) + ". Full references in 'Caveats and sources'.", width)
 

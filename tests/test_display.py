@@ -163,3 +163,24 @@ def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     )
     result = re.search(r'data-result="([^"]*)"', done.stdout).group(1).split("|")
     assert result == sorted(result, key=lambda v: int(v.replace(",", ""))) and len(result) == 11
+
+
+def test_computed_shares_show_one_decimal_on_every_row() -> None:
+    from russian_emigration.layouts import TABLES
+
+    columns = sorted(set(TABLES["exit-poll-by-country"]) | set(TABLES["exit-poll-by-station"]))
+    frame = pd.DataFrame({c: [59.0, 30.6634] if c.endswith("_pct") else ["a", "b"] for c in columns})
+    csv = table(frame, "exit-poll-by-country").csv_frame()
+    assert list(csv["Putin %"]) == ["59.0", "30.7"]
+    html = table(frame, "exit-poll-by-country")._repr_html_()
+    assert ">59.0<" in html and ">30.7<" in html
+    assert table(frame, "exit-poll-by-station").csv_frame()["Putin %"].iloc[0] == "59", "published shares stay as given"
+
+
+def test_chart_file_names_are_cut_at_a_word_boundary() -> None:
+    from russian_emigration.charts import file_stem
+
+    stem = file_stem("Push factors and estimates of how many had left Russia, as estimated by many sources")
+    assert len(stem) <= 60 and stem.endswith("left-russia-as"), stem
+    assert file_stem("Short title") == "short-title"
+    assert file_stem("") == "chart"

@@ -121,3 +121,10 @@ def test_the_runner_checks_the_same_way_before_any_kernel(tmp_path: Path) -> Non
         validate(DS, strict=False, **params)
     values = {k: v for params in typed.values() for k, v in params.items()}
     assert values["countries"] == ["GEO", "KAZ"]
+
+
+def test_the_domain_error_shows_a_label_that_differs_from_its_code() -> None:
+    with pytest.raises(ParameterError) as caught:
+        validate(DS, domain="sport")
+    example = str(caught.value).split("its label, e.g. ")[1].split(")")[0].strip("'")
+    assert " " in example and example.replace(" ", "_") in DS.emigrants["domain"].astype(str).unique(), example

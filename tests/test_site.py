@@ -353,3 +353,44 @@ def test_planted_payloads_stay_text_on_the_notebook_pages(xss_site: dict[str, An
 
 def test_png_fixture_decodes() -> None:
     assert base64.b64decode(browser_check.PNG_1PX.split(",", 1)[1]).startswith(b"\x89PNG")
+
+
+def test_findings_follow_the_parameters_and_never_vanish() -> None:
+    from russian_emigration.site import findings
+
+    ds = load_dataset()
+    label = dict(findings(ds, {"02_notable_emigrants.ipynb": {"domain": "stage and screen"}}))
+    actors = int((ds.emigrants["domain"] == "stage_and_screen").sum())
+    assert actors > 1
+    assert label["02_notable_emigrants"] == f"The sources name {actors} notable emigrants in stage and screen."
+    one = ds.emigrants["domain"].value_counts()
+    single = one[one == 1]
+    if len(single):
+        sentence = dict(findings(ds, {"02_notable_emigrants.ipynb": {"domain": single.index[0]}}))
+        assert "1 notable emigrant in " in sentence["02_notable_emigrants"], sentence
+    nothing = dict(
+        findings(
+            ds,
+            {
+                "01_causes.ipynb": {"start_date": "1990", "end_date": "1991"},
+                "03_destination_responses.ipynb": {"countries": ["JPN"]},
+            },
+        )
+    )
+    assert len(nothing) == 4
+    assert nothing["01_causes"] == (
+        "The data records no estimate of how many left Russia since the invasion dated "
+        "from 01 January 1990 to 31 December 1991."
+    )
+    assert nothing["03_destination_responses"] == (
+        "The data records no response of states and institutions to the emigrants for the selected countries (Japan)."
+    )
+    window = dict(findings(ds, {}))["01_causes"]
+    assert "dated from 01 January 2022 to 31 December 2024" in window, "the default window of notebook 01"
+
+
+def test_the_parameter_box_says_what_none_means() -> None:
+    build = Build(load_dataset(), data_dir(), {}, {})
+    box = parameter_box(REPO / "notebooks" / "03_destination_responses.ipynb", build)
+    values = re.findall(r"<strong>(.*?)</strong>", box)
+    assert "all countries" in values and "None" not in values, values

@@ -126,13 +126,25 @@ class Note(Prose):
         super().__init__("{sentence}", sentence=sentence)
 
 
+def file_stem(title: str, limit: int = 60) -> str:
+    """A file name stem from ``title``: lower-case words joined by '-', cut at a word boundary within ``limit``."""
+    words = re.sub(r"[^a-z0-9]+", " ", title.lower()).split()
+    stem = ""
+    for word in words:
+        longer = f"{stem}-{word}" if stem else word
+        if len(longer) > limit:
+            break
+        stem = longer
+    return stem or (words[0][:limit] if words else "chart")
+
+
 class Chart:
     """A drawn figure with its alt text, the rows it draws (for the CSV) and its sources."""
 
     def __init__(self, fig: Figure, *, alt: str, data: pd.DataFrame, sources: pd.DataFrame, name: str = "") -> None:
         self.fig, self.alt, self.data, self.sources = fig, alt, data, sources
         title = fig.axes[0].get_title(loc="left") or fig.axes[0].get_title() if fig.axes else ""
-        self.name = name or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "chart"
+        self.name = name or file_stem(title)
 
     def png(self) -> bytes:
         """The figure as a PNG at :data:`DPI`, without a timestamp or software stamp."""

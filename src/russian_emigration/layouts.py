@@ -211,3 +211,9 @@ TABLES: dict[str, dict[str, str]] = {
         "places": "places",
     },
 }
+
+#: Columns a layout shows with a fixed number of decimals: shares computed here (respondent-weighted
+#: means), not published figures, so every row shows the same precision.
+DECIMALS: dict[str, dict[str, int]] = {
+    "exit-poll-by-country": {"putin_pct": 1, "davankov_pct": 1, "spoiled_pct": 1, "declined_pct": 1},
+}

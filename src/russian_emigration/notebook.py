@@ -140,16 +140,21 @@ def listing(items: list[str], conjunction: str = "and") -> str:
 
 
 # ---------------------------------------------------------------- values for people
-def format_value(value: Any, column: str = "") -> str:
-    """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes."""
+def format_value(value: Any, column: str = "", decimals: int | None = None) -> str:
+    """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes.
+
+    With ``decimals``, a number always shows exactly that many decimals (a computed share: 59.0, 30.7).
+    """
     if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
         return ""
     if isinstance(value, list | tuple):
-        return "; ".join(format_value(v, column) for v in value)
+        return "; ".join(format_value(v, column, decimals) for v in value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if _is_number(value) and decimals is not None:
+        return f"{float(value):,.{decimals}f}"
     if _is_number(value):
         if float(value).is_integer():
             return f"{int(value)}" if column.endswith("_id") else f"{int(value):,}"
@@ -182,20 +187,30 @@ def source_link(source_id: str) -> str:
     return f'<a href="{SOURCES_PAGE}#{sid}">{sid}</a>'
 
 
-def _cell_html(value: Any, column: str) -> str:
+def _cell_html(value: Any, column: str, decimals: int | None = None) -> str:
     if column in ("source_id", "source_ids") or column.endswith("_source_id"):
         # One id, or several joined by "; " (a row that sums up rows): each its own link.
         return "; ".join(source_link(v) for v in value.split("; ") if v) if isinstance(value, str) else ""
     if column == "url" and isinstance(value, str) and _URL.match(value):
         return f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
-    return html.escape(format_value(value, column))
+    return html.escape(format_value(value, column, decimals))
 
 
 class Table:
     """A table for people: escaped HTML (links, labels, no truncation), a CSV download, a plain-text twin."""
 
-    def __init__(self, frame: pd.DataFrame, columns: Mapping[str, str], *, name: str, empty: str, source: str = ""):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        columns: Mapping[str, str],
+        *,
+        name: str,
+        empty: str,
+        source: str = "",
+        decimals: Mapping[str, int] | None = None,
+    ):
         self.frame = frame[list(columns)].reset_index(drop=True)
+        self.decimals = dict(decimals or {})
         self.columns = dict(columns)
         self.name = name
         self.empty = empty
@@ -204,7 +219,10 @@ class Table:
     def csv_frame(self) -> pd.DataFrame:
         """Exactly the rows shown, headed as shown, with a source column."""
         out = pd.DataFrame(
-            {title: [format_value(v, raw) for v in self.frame[raw]] for raw, title in self.columns.items()}
+            {
+                title: [format_value(v, raw, self.decimals.get(raw)) for v in self.frame[raw]]
+                for raw, title in self.columns.items()
+            }
         )
         if "source_id" not in self.columns and "source_ids" not in self.columns:
             out["source"] = self.source
@@ -229,7 +247,7 @@ class Table:
                 style = "text-align:left;white-space:nowrap" if _nowrap(raw) else "text-align:left"
                 numeric = _is_number(value) and not raw.endswith("_id")
                 style = "text-align:right;white-space:nowrap" if numeric else style
-                cells.append(f'<td style="{style}">{_cell_html(value, raw)}</td>')
+                cells.append(f'<td style="{style}">{_cell_html(value, raw, self.decimals.get(raw))}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return (
             f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
@@ -261,10 +279,18 @@ def table(
     the CSV download), a mapping of column to heading, or a list of columns. ``source`` fills the
     CSV's source column when the rows carry no ``source_id``.
     """
-    from russian_emigration.layouts import TABLES
+    from russian_emigration.layouts import DECIMALS, TABLES
 
+    decimals = DECIMALS.get(columns, {}) if isinstance(columns, str) else {}
     if isinstance(columns, str):
         name, mapping = name or columns, TABLES[columns]
     else:
         mapping = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
-    return Table(frame, mapping, name=name or "table", empty=empty or "No rows match this selection.", source=source)
+    return Table(
+        frame,
+        mapping,
+        name=name or "table",
+        empty=empty or "No rows match this selection.",
+        source=source,
+        decimals=decimals,
+    )

@@ -124,7 +124,7 @@ def check_domain(name: str, value: Any, codes: Sequence[str]) -> str | None:
         return by_label[value.strip().lower()]
     raise ParameterError(
         f"{name}={value!r} is not valid; use one of {_listing(codes)} (or its label, e.g. "
-        f"{next(iter(by_label))!r}) or None"
+        f"{next((label for label, code in by_label.items() if label != code), next(iter(by_label), ''))!r}) or None"
     )
 
 

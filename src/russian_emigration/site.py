@@ -264,9 +264,9 @@ def parameter_box(path: Path, build: SiteBuild) -> str:
         if name == "data_dir":
             value, origin = _data_folder_label(build), "given" if name in given else "default"
         elif name in given:
-            value, origin = _value_text(given[name]), "given"
+            value, origin = _value_text(given[name], name), "given"
         else:
-            value, origin = _default_text(p.default), "default"
+            value, origin = _default_text(p.default, name), "default"
         rows.append(
             f"<li><code>{_esc(name)}</code> = <strong>{_esc(value)}</strong>"
             f' <span class="origin">({origin})</span>: <span class="help">{_esc(p.help)}</span></li>'
@@ -277,19 +277,25 @@ def parameter_box(path: Path, build: SiteBuild) -> str:
     )
 
 
-def _value_text(value: Any) -> str:
-    """A parameter value as a reader reads it: lists joined with commas, None as 'None'."""
+#: What None means for a parameter, as the parameter box shows it.
+NONE_MEANS = {"countries": "all countries", "domain": "all domains", "data_dir": "the bundled data package"}
+
+
+def _value_text(value: Any, name: str = "") -> str:
+    """A parameter value as a reader reads it: lists joined with commas, None as what it means."""
+    if value is None:
+        return NONE_MEANS.get(name, "none")
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
     return str(value)
 
 
-def _default_text(default: str) -> str:
+def _default_text(default: str, name: str = "") -> str:
     """A default as papermill reads it from the source ('"GEO"'), shown as its value (GEO)."""
     import ast
 
     try:
-        return _value_text(ast.literal_eval(default))
+        return _value_text(ast.literal_eval(default), name)
     except (ValueError, SyntaxError):
         return default
 
@@ -457,61 +463,113 @@ def findings_html(build: SiteBuild, pages: Sequence[Page]) -> str:
 
 
 def findings(ds: Any, notebook_parameters: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """One headline sentence per analysis, as (notebook stem, sentence), computed from the data."""
+    """One headline sentence per analysis, as (notebook stem, sentence), computed from the data.
+
+    Each finding uses its notebook's parameters (defaults where not given), validated as the notebook
+    validates them; a selection that yields nothing gives a sentence saying so, never no finding.
+    """
+    from russian_emigration import params
+
+    def given(stem: str) -> dict[str, Any]:
+        values = {**_notebook_defaults(stem), **notebook_parameters.get(f"{stem}.ipynb", {})}
+        values.pop("data_dir", None)
+        return params.validate(ds, strict=False, **values)
+
+    return [
+        ("01_causes", _estimates_finding(ds, given("01_causes"))),
+        ("02_notable_emigrants", _emigrants_finding(ds, given("02_notable_emigrants").get("domain"))),
+        ("03_destination_responses", _responses_finding(ds, given("03_destination_responses").get("countries"))),
+        ("04_vote_results", _vote_finding(ds, given("04_vote_results").get("min_respondents", 0))),
+    ]
+
+
+def _notebook_defaults(stem: str) -> dict[str, Any]:
+    """The default values a packaged notebook declares (none when the notebook is not found)."""
+    import ast
+
+    from russian_emigration.report import notebook_parameters, notebooks_dir
+
+    path = notebooks_dir() / f"{stem}.ipynb"
+    if not path.is_file():
+        return {}
+    out = {}
+    for name, p in notebook_parameters(path).items():
+        try:
+            out[name] = ast.literal_eval(p.default)
+        except (ValueError, SyntaxError):
+            continue
+    return out
+
+
+def _estimates_finding(ds: Any, p: Mapping[str, Any]) -> str:
+    """The spread of the estimates of the total since the invasion, within 01's timeline window."""
     from russian_emigration import analysis as an
 
-    def given(stem: str) -> Mapping[str, Any]:
-        return notebook_parameters.get(f"{stem}.ipynb", {})
+    start, end = p.get("start_date"), p.get("end_date")
+    window = f" from {start:%d %B %Y} to {end:%d %B %Y}" if start is not None and end is not None else ""
+    estimates = an.outflow_estimates(ds, start, end)
+    totals = estimates[estimates["counted_from"] == "invasion"]
+    if totals.empty:
+        return f"The data records no estimate of how many left Russia since the invasion dated{window or ' at all'}."
+    spread = an.estimate_spread(totals)
+    sources = totals["source_id"].nunique()
+    return (
+        f"Published estimates of how many people left Russia since the invasion, dated{window}, run from "
+        f"{spread['lowest']:,.0f} (as of {spread['lowest_as_of']}) to {spread['highest']:,.0f} "
+        f"(as of {spread['highest_as_of']}), across {sources} source{'' if sources == 1 else 's'}."
+    )
 
-    out = []
-    everything = an.all_outflow_estimates(ds)
-    totals = everything[everything["counted_from"] == "invasion"]
-    if len(totals):
-        spread = an.estimate_spread(totals)
-        out.append(
-            (
-                "01_causes",
-                f"Published estimates of how many people left Russia since the invasion run from "
-                f"{spread['lowest']:,.0f} (as of {spread['lowest_as_of']}) to {spread['highest']:,.0f} "
-                f"(as of {spread['highest_as_of']}), across {totals['source_id'].nunique()} sources.",
-            )
-        )
-    domain = given("02_notable_emigrants").get("domain")
+
+def _emigrants_finding(ds: Any, domain: str | None) -> str:
+    """How many notable emigrants the sources name (in one domain when chosen)."""
+    from russian_emigration import analysis as an
+    from russian_emigration.labels import code_label
+
     people = an.emigrants(ds, domain)
-    if len(people):
-        counts = people["domain"].astype(str).value_counts()
-        top = str(counts.index[0]).replace("_", " ")
-        out.append(
-            (
-                "02_notable_emigrants",
-                f"The sources name {len(people)} notable emigrants"
-                + (f" in {str(domain).replace('_', ' ')}" if domain else "")
-                + f"; the largest domain is {top} ({counts.iloc[0]}).",
-            )
-        )
-    countries = given("03_destination_responses").get("countries")
+    where = f" in {code_label('domain', domain)}" if domain else ""
+    if people.empty:
+        return f"The sources name no notable emigrant{where}."
+    noun = "notable emigrant" if len(people) == 1 else "notable emigrants"
+    if domain:
+        return f"The sources name {len(people)} {noun}{where}."
+    counts = people["domain"].astype(str).value_counts()
+    return (
+        f"The sources name {len(people)} {noun}; the largest domain is "
+        f"{code_label('domain', str(counts.index[0]))} ({counts.iloc[0]})."
+    )
+
+
+def _responses_finding(ds: Any, countries: list[str] | None) -> str:
+    """How many responses of states and institutions, by stance (for the selected countries when set)."""
+    from russian_emigration import analysis as an
+
     chosen = an.responses(ds, countries)
-    if len(chosen):
-        stances = chosen["stance_label"].value_counts()
-        listed = ", ".join(f"{n} {stance}" for stance, n in stances.items())
-        out.append(
-            (
-                "03_destination_responses",
-                f"The data records {len(chosen)} responses of states and institutions to the emigrants: {listed}.",
-            )
+    names = an.country_names(ds)
+    scope = "" if countries is None else " for the selected countries (" + ", ".join(names[c] for c in countries) + ")"
+    if chosen.empty:
+        return f"The data records no response of states and institutions to the emigrants{scope}."
+    stances = chosen["stance_label"].value_counts()
+    listed = ", ".join(f"{n} {stance}" for stance, n in stances.items())
+    noun = "response" if len(chosen) == 1 else "responses"
+    return f"The data records {len(chosen)} {noun} of states and institutions to the emigrants{scope}: {listed}."
+
+
+def _vote_finding(ds: Any, min_respondents: int) -> str:
+    """How Putin's official share abroad compares with the Vote Abroad exit poll."""
+    from russian_emigration import analysis as an
+
+    compared = an.official_vs_exit_poll(ds, int(min_respondents))
+    if compared.empty:
+        return (
+            f"No place has both an official result and an exit-poll station with at least {min_respondents} "
+            "respondents, so the official share abroad cannot be compared with the Vote Abroad exit poll."
         )
-    compared = an.official_vs_exit_poll(ds, int(given("04_vote_results").get("min_respondents", 0)))
-    if len(compared):
-        higher = int((compared["gap_pts"] > 0).sum())
-        out.append(
-            (
-                "04_vote_results",
-                f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in "
-                f"{higher} of {len(compared)} comparisons; "
-                f"the median gap is {compared['gap_pts'].median():.1f} points.",
-            )
-        )
-    return out
+    higher = int((compared["gap_pts"] > 0).sum())
+    return (
+        f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in "
+        f"{higher} of {len(compared)} comparison{'' if len(compared) == 1 else 's'}; "
+        f"the median gap is {compared['gap_pts'].median():.1f} points."
+    )
 
 
 def analyses_html(pages: Sequence[Page]) -> str:

@@ -188,7 +188,25 @@ def test_one_domain_counts_agree_in_number() -> None:
 def test_the_settled_chart_for_countries_without_figures_is_a_sentence() -> None:
     shown = run_cells("03_destination_responses", countries=["FIN", "EST", "LVA", "LTU", "POL"], focus_country="FIN")
     texts = [s.text for s in shown if isinstance(s, Prose)]
-    assert "No settlement estimate in the data covers Estonia, Finland, Latvia, Lithuania or Poland." in texts
+    sentence = "No settlement estimate in the data covers Estonia, Finland, Latvia, Lithuania or Poland."
+    assert sentence in texts
+    said = texts + [t.empty for t in shown if isinstance(t, Table) and not len(t)]
+    assert said.count(sentence) == 1, "the chart says it; the table below does not repeat it"
+
+
+def test_a_focus_country_outside_the_selection_is_said_at_the_top() -> None:
+    shown = run_cells("03_destination_responses", only=("no_such_cell",), countries=["KAZ"], focus_country="GEO")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert "Profiled in depth: Georgia, which is not among the selected countries." in texts[0]
+    shown = run_cells("03_destination_responses", only=("no_such_cell",), countries=["KAZ", "GEO"], focus_country="GEO")
+    assert [s.text for s in shown if isinstance(s, Prose)][0].endswith("Profiled in depth: Georgia.")
+
+
+def test_the_stance_turns_table_lists_what_its_sentence_counts() -> None:
+    shown = run_cells("03_destination_responses", only=("stance_turns",))
+    (sentence,) = [s.text for s in shown if isinstance(s, Prose) and s.text.startswith("Of the ")]
+    (turns,) = [t for t in shown if isinstance(t, Table) and t.name == "stance-turns"]
+    assert sentence.startswith(f"Of the {len(turns)} countries or bodies with more than one such response"), sentence
 
 
 WITHOUT_RESPONSES = sorted(set(FOCUS) - set(an.responses(DS)["country_code"].dropna()))
@@ -242,3 +260,14 @@ def test_the_turn_section_counts_what_it_says_and_says_when_there_is_nothing() -
     assert "The data records no established, dated response with a stance of Japan." in texts
     assert not [s for s in empty if isinstance(s, Chart)]
     assert all(not len(t) for t in empty if isinstance(t, Table) and t.name != "undated-responses")
+
+
+@pytest.mark.parametrize(
+    ("group_by", "said", "not_said"),
+    [("station", "unweighted", "weighted means"), ("country", "respondent-weighted", "unweighted")],
+)
+def test_the_exit_poll_note_is_true_for_each_grouping(group_by: str, said: str, not_said: str) -> None:
+    shown = run_cells("04_vote_results", only=("station_results", "an.results("), group_by=group_by)
+    (chart,) = [s for s in shown if isinstance(s, Chart)]
+    drawn = " ".join(t.get_text() for t in chart.fig.texts).replace("\n", " ")
+    assert said in drawn and not_said not in drawn, drawn

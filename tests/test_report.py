@@ -183,3 +183,11 @@ def test_cli_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch, capsys: py
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "papermill" else real(name, *a))
     assert main(["report"]) == 2
     assert "pip install 'russian-emigration[report]'" in capsys.readouterr().err
+
+
+def test_site_builds_and_the_loader_share_the_warning_filters_lock() -> None:
+    """The loader turns warnings into errors while it checks a pattern; a Sphinx build in another
+    thread must never run under those filters (CI once saw Sphinx's own deprecation warning raised)."""
+    from russian_emigration import descriptor, site
+
+    assert site._SPHINX_LOCK is descriptor.WARNING_FILTERS_LOCK

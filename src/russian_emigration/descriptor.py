@@ -10,6 +10,7 @@ import json
 import math
 import re
 import stat
+import threading
 import warnings
 from collections import Counter
 from datetime import date, datetime
@@ -294,6 +295,12 @@ def _constraint_problems(constraints: dict[str, Any], ftype: str) -> list[str]:
     return problems
 
 
+#: Warning filters are process-wide: code that changes them (here, and a Sphinx build, whose
+#: deprecation warnings would otherwise become errors) holds this lock, so concurrent report
+#: builds in one process never see each other's filters.
+WARNING_FILTERS_LOCK = threading.RLock()
+
+
 def pattern_problems(pattern: Any) -> list[str]:
     """Whether ``pattern`` compiles as the loader will use it (``regex`` module, ASCII classes)."""
     import regex
@@ -301,7 +308,7 @@ def pattern_problems(pattern: Any) -> list[str]:
     if not isinstance(pattern, str) or not pattern:
         return ["constraint 'pattern' must be a non-empty string"]
     try:
-        with warnings.catch_warnings():
+        with WARNING_FILTERS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error")
             regex.compile(pattern, regex.ASCII | regex.VERSION0)
             re.compile(pattern)  # Frictionless reads it with re: both must accept it

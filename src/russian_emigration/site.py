@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from russian_emigration.descriptor import WARNING_FILTERS_LOCK
 
 #: Title of the site, in the browser tab and the navigation bar.
 SITE_TITLE = "Russian emigration since 2022"
@@ -419,8 +420,9 @@ def sphinx_config() -> dict[str, Any]:
     }
 
 
-#: Sphinx and docutils keep process-wide state: one site build at a time per process.
-_SPHINX_LOCK = threading.Lock()
+#: Sphinx and docutils keep process-wide state (registries, warning filters): one site build at a
+#: time per process, never while the loader changes the warning filters.
+_SPHINX_LOCK = WARNING_FILTERS_LOCK
 
 
 def _run_sphinx(src: Path, out: Path, doctrees: Path) -> None:

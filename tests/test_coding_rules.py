@@ -26,7 +26,10 @@ STANCE_ACTORS = {"state", "governing_party", "international_body"}
 BORDER_MEASURES = {"border_exits", "border_entries", "left_destination", "net_border_entries"}
 #: Qualifiers of a published figure and the bound each gives (Bound rule), checked in this order.
 QUALIFIERS = [
-    ("range", r"\bbetween\b|\d\s*(-|–|to)\s*\d|\bless than\b.*\bmore than\b|\bmore than\b.*\bless than\b"),
+    (
+        "range",
+        r"\bbetween\b|\d\s*(-|–|to)\s*\d|\b(less|fewer) than\b.*\bmore than\b|\bmore than\b.*\b(less|fewer) than\b",
+    ),
     ("at_least", r"\bmore than\b|\bover\b|\bat least\b|\bjust over\b|\bin excess of\b"),
     ("at_most", r"\bup to\b|\bas many as\b|\bat most\b"),
     (
@@ -146,6 +149,7 @@ def test_bound_follows_the_published_qualifier(ds) -> None:
         ("as many as 200,000", "at_most"),
         ("between 820,000 and 920,000", "range"),
         ("more than 50 but less than 70,000", "range"),
+        ("more than 50,000 but fewer than 70,000", "range"),
     ],
 )
 def test_the_bound_rule_itself(published: str, bound: str) -> None:

@@ -62,30 +62,25 @@ def test_a_partial_date_window_and_a_domain_label(tmp_path: Path) -> None:
     assert "Domain: stage and screen." in text
 
 
-def test_the_runner_takes_the_same_forms(tmp_path: Path) -> None:
-    out = tmp_path / "report"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "russian_emigration",
-            "report",
-            "--output-dir",
-            str(out),
-            "-p",
-            "countries",
-            "GEO,KAZ",
-            "-p",
-            "domain",
-            "stage and screen",
-            "-p",
-            "start_date",
-            "2022-09",
-        ],
+def runner(tmp_path: Path, out: Path, *parameters: str) -> subprocess.CompletedProcess[str]:
+    """``python -m russian_emigration report`` with ``-p`` pairs, on a cache of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "russian_emigration", "report", "--output-dir", str(out), *parameters],
         capture_output=True,
         text=True,
         timeout=900,
         env={**os.environ, "RUSSIAN_EMIGRATION_CACHE": str(tmp_path / "cache")},  # not the other tests' cache
+    )
+
+
+def test_the_runner_takes_the_same_forms(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    done = runner(
+        tmp_path,
+        out,
+        *("-p", "countries", "GEO,KAZ"),
+        *("-p", "domain", "stage and screen"),
+        *("-p", "start_date", "2022-09"),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     executed = {p.stem: shown_text(nbformat.read(p, as_version=4)) for p in (out / "notebooks").glob("*.ipynb")}
@@ -95,22 +90,7 @@ def test_the_runner_takes_the_same_forms(tmp_path: Path) -> None:
 
 
 def test_a_bad_value_from_the_command_line_is_a_clean_error(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "russian_emigration",
-            "report",
-            "--output-dir",
-            str(tmp_path / "r"),
-            "-p",
-            "countries",
-            "GEO;KAZ",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = runner(tmp_path, tmp_path / "r", "-p", "countries", "GEO;KAZ")
     assert done.returncode != 0
     assert "countries" in done.stderr and "'GEO;KAZ'" in done.stderr and "known codes: ARE" in done.stderr
     assert "Traceback" not in done.stderr

@@ -1,11 +1,14 @@
-"""Shared fixtures: a private copy of the data package, a notebook cache per run, and the two report
-builds the notebook and report tests share (each built once per run, on one xdist worker)."""
+"""Shared fixtures: the bundled data loaded once per process, a private copy of the data package, a
+notebook cache per run, and the two report builds the notebook and report tests share (each built once
+per run, on one xdist worker)."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
 import fcntl
+import functools
 import io
 import json
 import os
@@ -13,10 +16,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from russian_emigration import data_dir
+
+if TYPE_CHECKING:
+    from russian_emigration.dataset import Dataset
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -44,6 +51,15 @@ def _private_notebook_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         os.environ.pop("RUSSIAN_EMIGRATION_CACHE", None)
     else:
         os.environ["RUSSIAN_EMIGRATION_CACHE"] = before
+
+
+@functools.cache
+def bundled_dataset() -> Dataset:
+    """The bundled data package, loaded once per process: read it, never change it (tests that change a
+    table or the descriptor load their own copy)."""
+    from russian_emigration import load_dataset
+
+    return load_dataset()
 
 
 def copy_data(target: Path) -> Path:
@@ -86,8 +102,8 @@ class Build:
 def shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str) -> Iterator[tuple[Path, bool]]:
     """A folder for one build per test run, shared by the xdist workers: yields (folder, already built).
 
-    xdist's loadgroup cannot keep tests on one worker under pytest 9, so the first worker that
-    needs a build makes it, under a lock, and the others read it.
+    The tests that use a build share an xdist group (see pytest_collection_modifyitems), so one worker
+    normally makes it; the lock keeps it to one build when a test outside the group asks for it too.
     """
     root = factory.getbasetemp() if worker_id == "master" else factory.getbasetemp().parent
     folder = root / f"shared-{name}"
@@ -108,32 +124,101 @@ def _build(folder: Path, done: bool, make: Callable[[Callable[[str], None]], Pat
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
-    """The report with default parameters, built once per test run."""
+    """The report with default parameters, built once per test run: the one full build of the suite."""
     from russian_emigration.report import build_report
 
     with shared_build(tmp_path_factory, worker_id, "default") as (folder, done):
         return _build(folder, done, lambda progress: build_report(folder / "report", progress=progress))
 
 
+def renamed_data(target: Path) -> Path:
+    """A copy of the data package in which the first musician is renamed to :data:`RENAMED`."""
+    data = copy_data(target)
+    rows = list(csv.DictReader(io.StringIO((data / "emigrants.csv").read_text(encoding="utf-8"))))
+    first_musician = next(i for i, row in enumerate(rows, start=1) if row["domain"] == "music")
+    set_cell(data / "emigrants.csv", first_musician, "name", RENAMED)
+    return data
+
+
+#: What each skeleton notebook prints after the parameters (see :func:`skeleton_notebook`).
+RECEIVED, EMIGRANTS = "received ", "emigrants "
+
+
+def skeleton_notebook(path: Path, folder: Path) -> Path:
+    """``path`` cut down to what a parameter passes through on its way into a kernel: the title, the real
+    parameters cell, a cell printing the values the kernel received (after papermill's injected cell),
+    the real set-up cell (it loads the data from ``data_dir`` and validates every parameter), and a cell
+    printing the emigrants' names the kernel read. Same file name, so the runner plans it the same way."""
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    parameters = code[0]
+    setup = next(c for c in code[1:] if "validate(" in c.source)
+    names = [node.target.id for node in ast.parse(parameters.source).body if isinstance(node, ast.AnnAssign)]
+    values = ", ".join(f"{name!r}: {name}" for name in names)
+    received = new_code_cell(f"import json\n\nprint({RECEIVED!r} + json.dumps({{{values}}}))")
+    emigrants = new_code_cell(f"print({EMIGRANTS!r} + json.dumps(sorted(ds.emigrants['name'])))")
+    nb.cells = [nb.cells[0], parameters, received, setup, emigrants]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / path.name)
+    return folder / path.name
+
+
 @pytest.fixture(scope="session")
 def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
-    """The report with a non-default value for every parameter, on a data copy in which the first
-    musician is renamed; built once per test run."""
-    from russian_emigration.report import build_report
+    """The runner with a non-default value for every parameter and ``--data-dir`` a copy in which the
+    first musician is renamed, on skeleton notebooks (:func:`skeleton_notebook`): the values' way from
+    the runner through papermill into each kernel. What the real notebooks show for these values is
+    checked in-process (tests/test_notebooks.py); built once per test run."""
+    from russian_emigration.execute import notebook_paths
+    from russian_emigration.report import build_report, notebooks_dir
 
     def make(progress: Callable[[str], None]) -> Path:
-        data = copy_data(folder / "data")
-        rows = list(csv.DictReader(io.StringIO((data / "emigrants.csv").read_text(encoding="utf-8"))))
-        first_musician = next(i for i, row in enumerate(rows, start=1) if row["domain"] == "music")
-        set_cell(data / "emigrants.csv", first_musician, "name", RENAMED)
-        return build_report(folder / "report", OTHER_VALUES, data_dir=data, progress=progress)
+        data = renamed_data(folder / "data")
+        skeletons = [skeleton_notebook(p, folder / "skeletons") for p in notebook_paths(notebooks_dir())]
+        return build_report(folder / "report", OTHER_VALUES, data_dir=data, notebooks=skeletons, progress=progress)
 
     with shared_build(tmp_path_factory, worker_id, "parameters") as (folder, done):
         return _build(folder, done, make)
 
 
+#: xdist groups: the tests in one group run on one worker, in order (--dist loadgroup). A notebook's
+#: nbval cells share a kernel; a module's expensive module-scoped fixture is built once.
+GROUPS = {
+    "tests/test_site.py": "site",
+    "tests/test_report.py::test_committed_notebooks_are_exactly_what_the_report_executes": "default-build",
+    "tests/test_report.py::test_full_report_links_pages_and_fetches_nothing": "default-build",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them."""
+    """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them. Each notebook
+    is one xdist group, and so are the tests listed in GROUPS.
+
+    tryfirst: xdist reads the ``xdist_group`` marks in its own hook of the same name, so they must be
+    there before it runs.
+    """
     for item in items:
-        if item.nodeid.split("::")[0].endswith(".ipynb"):
+        file = item.nodeid.split("::")[0]
+        if file.endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group(Path(file).stem))
+        group = GROUPS.get(item.nodeid.split("[")[0]) or GROUPS.get(file)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture
+def no_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner without its Sphinx render, for tests of its mechanics (the cache, staging folders,
+    leftovers), which the site adds nothing to: the index lists the executed notebooks instead. The
+    site itself is tested on the default build and in tests/test_site.py."""
+    from russian_emigration import report
+
+    def render(executed: list[Path], staging: Path, build: Any, cache: Path | None = None) -> None:
+        (staging / "index.html").write_text("\n".join(p.name for p in executed) + "\n", encoding="utf-8")
+
+    monkeypatch.setattr(report, "render", render)

@@ -1,22 +1,28 @@
-"""The notebooks: structure, stored outputs, parameters, and one build with other values for all of them.
+"""The notebooks: structure, stored outputs, parameters, and other values for all of them.
 
-The committed outputs are checked byte for byte against a fresh build in tests/test_report.py.
+The committed outputs are checked byte for byte against a fresh build in tests/test_report.py. Other
+values: one runner build on skeleton notebooks carries them into kernels (the parameter_build
+fixture); what the notebooks show for them is checked by running their code in this process.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 
-from russian_emigration import load_dataset
 from russian_emigration.params import ParameterError, validate
-from tests.conftest import RENAMED, Build
+from russian_emigration.report import plan
+from tests.conftest import EMIGRANTS, OTHER_VALUES, RECEIVED, RENAMED, Build, bundled_dataset, renamed_data
+from tests.notebook_exec import run_cells
+from tests.notebook_exec import shown_text as text_of
 from tests.notebook_helpers import NOTEBOOKS, executed, images, shown_text
 
-DS = load_dataset()
+DS = bundled_dataset()
 
 
 def test_four_numbered_notebooks() -> None:
@@ -87,42 +93,74 @@ def test_every_notebook_checks_its_parameters_before_using_them() -> None:
             assert expected in setup.source, f"{path.name}: {name} is not validated"
 
 
-def other(build: Build, stem: str) -> str:
-    return shown_text(executed(build.index, f"{stem}.ipynb"))
+def other_values(data: Path) -> dict[str, dict[str, Any]]:
+    """The typed values of :data:`OTHER_VALUES` with ``data`` as data_dir, per notebook, as the runner plans them."""
+    return {path.stem: values for path, values in plan({**OTHER_VALUES, "data_dir": str(data)}, NOTEBOOKS).items()}
 
 
 @pytest.mark.slow
-def test_causes_with_a_narrower_timeline(parameter_build: Build) -> None:
-    text = other(parameter_build, "01_causes")
+def test_each_kernel_gets_the_typed_values_and_reads_the_data_copy(parameter_build: Build) -> None:
+    """The runner's values reach every notebook's kernel through papermill, typed, and the kernel validates
+    them and reads the data copy given with --data-dir (the skeleton notebooks print what they got)."""
+    data = parameter_build.index.parent.parent / "data"
+    expected = {
+        "01_causes": "Timeline: 01 September 2022 to 31 December 2022.",
+        "02_notable_emigrants": "Domain: music.",
+        "03_destination_responses": "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan.",
+        "04_vote_results": "Stations with at least 1000 respondents, grouped by country.",
+    }
+    typed = other_values(data.resolve())
+    assert sorted(typed) == sorted(expected)
+    for stem, values in typed.items():
+        nb = executed(parameter_build.index, f"{stem}.ipynb")
+        printed = {
+            line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if o.get("name") == "stdout"
+            for line in o["text"].splitlines()
+            if line.startswith((RECEIVED, EMIGRANTS))
+        }
+        assert printed[RECEIVED.strip()] == json.loads(json.dumps(values)), stem
+        assert RENAMED in printed[EMIGRANTS.strip()], f"{stem} did not read the data copy"
+        assert expected[stem] in shown_text(nb), stem
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What each notebook shows for :data:`OTHER_VALUES` on a data copy with a renamed musician (run here)."""
+    data = renamed_data(tmp_path_factory.mktemp("other") / "data")
+    return {stem: text_of(run_cells(stem, **values)) for stem, values in other_values(data).items()}
+
+
+def test_causes_with_a_narrower_timeline(other: dict[str, str]) -> None:
+    text = other["01_causes"]
     assert "Timeline: 01 September 2022 to 31 December 2022" in text
     assert "partial mobilization" in text
     march_law = DS.events.loc[DS.events["event_id"] == "fake-news-law", "summary"].item()
     assert march_law[:60] not in text.split("push factor(s) in the data carry no date")[0]
 
 
-@pytest.mark.slow
-def test_emigrants_for_one_domain_from_another_data_copy(parameter_build: Build) -> None:
-    text = other(parameter_build, "02_notable_emigrants")
+def test_emigrants_for_one_domain_from_another_data_copy(other: dict[str, str]) -> None:
+    text = other["02_notable_emigrants"]
     musicians = DS.emigrants.loc[DS.emigrants["domain"] == "music", "name"]
     politicians = DS.emigrants.loc[DS.emigrants["domain"] == "politics", "name"]
     assert len(musicians) > 1 and len(politicians)
-    assert RENAMED in text, "the notebook read the data copy given with --data-dir"
+    assert RENAMED in text, "the notebook read the data copy given as data_dir"
     assert all(name in text for name in musicians.iloc[1:])
     assert not any(name in text for name in politicians)
     assert f"{len(musicians)} notable emigrants shown" in text
 
 
-@pytest.mark.slow
-def test_responses_for_chosen_countries(parameter_build: Build) -> None:
-    text = other(parameter_build, "03_destination_responses")
+def test_responses_for_chosen_countries(other: dict[str, str]) -> None:
+    text = other["03_destination_responses"]
     assert "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan." in text
     assert "Tokayev" in text and "Kyrgyz" in text
     assert "Zourabichvili" not in text and "Georgian Dream" not in text
 
 
-@pytest.mark.slow
-def test_votes_without_thin_stations_by_country(parameter_build: Build) -> None:
-    text = other(parameter_build, "04_vote_results")
+def test_votes_without_thin_stations_by_country(other: dict[str, str]) -> None:
+    text = other["04_vote_results"]
     stations = DS.vote_abroad_stations
     kept = stations[stations["respondents"] >= 1000]
     thin = stations[stations["respondents"] < 1000]

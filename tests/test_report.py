@@ -83,6 +83,7 @@ def test_strings_reach_the_notebook_as_literals_and_the_index_shows_the_values(t
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_site")
 def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path) -> None:
     good = tiny_notebook(tmp_path / "good")
     out = tmp_path / "out"

@@ -195,6 +195,7 @@ def test_a_signal_stops_the_build_promptly_and_leaves_nothing(tmp_path: Path, si
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_site")
 def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path) -> None:
     process, kernels = start_sleeping_build(tmp_path, count=1)
     process.kill()  # SIGKILL: no handler runs
@@ -227,6 +228,7 @@ def log_notebook(folder: Path, name: str, log: Path, declares: str) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_site")
 def test_a_rebuild_executes_only_the_notebooks_whose_inputs_changed(tmp_path: Path, data_copy: Path) -> None:
     log = tmp_path / "executed.log"
     first = log_notebook(tmp_path / "nbs", "01_a.ipynb", log, declares="value")

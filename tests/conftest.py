@@ -102,8 +102,8 @@ class Build:
 def shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str) -> Iterator[tuple[Path, bool]]:
     """A folder for one build per test run, shared by the xdist workers: yields (folder, already built).
 
-    The tests that use a build share an xdist group (see pytest_collection_modifyitems), so one worker
-    normally makes it; the lock keeps it to one build when a test outside the group asks for it too.
+    The tests that use the default build share an xdist group (see GROUPS), so one worker normally
+    makes it; the lock keeps it to one build when a test on the other worker asks for it too.
     """
     root = factory.getbasetemp() if worker_id == "master" else factory.getbasetemp().parent
     folder = root / f"shared-{name}"
@@ -184,8 +184,8 @@ def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
         return _build(folder, done, make)
 
 
-#: xdist groups: the tests in one group run on one worker, in order (--dist loadgroup). A notebook's
-#: nbval cells share a kernel; a module's expensive module-scoped fixture is built once.
+#: Tests that run on one worker, in order (besides each notebook's nbval cells): they share an
+#: expensive fixture, built once that way. Keys are files or test names (parameters left out).
 GROUPS = {
     "tests/test_site.py": "site",
     "tests/test_report.py::test_committed_notebooks_are_exactly_what_the_report_executes": "default-build",
@@ -193,22 +193,41 @@ GROUPS = {
 }
 
 
+def group_of(nodeid: str) -> str:
+    """The xdist work unit of a test: its notebook for an nbval cell, its group in GROUPS, or itself."""
+    file = nodeid.split("::")[0]
+    if file.endswith(".ipynb"):
+        return file
+    return GROUPS.get(nodeid.split("[")[0]) or GROUPS.get(file) or nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with the groups of :func:`group_of`.
+
+    xdist's own loadgroup reads ``xdist_group`` marks by renaming ``item._nodeid`` on the workers,
+    which pytest 9 no longer reads (a node id is built from ``item._id``), so every test became its
+    own unit and a notebook's cells ran on both workers. This scheduler groups by node id on the
+    controller instead.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return GroupScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them. Each notebook
-    is one xdist group, and so are the tests listed in GROUPS.
-
-    tryfirst: xdist reads the ``xdist_group`` marks in its own hook of the same name, so they must be
-    there before it runs.
-    """
+    """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them. The slow tests
+    run first (a stable sort keeps a notebook's cells in order), so that no long test starts last."""
     for item in items:
-        file = item.nodeid.split("::")[0]
-        if file.endswith(".ipynb"):
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group(Path(file).stem))
-        group = GROUPS.get(item.nodeid.split("[")[0]) or GROUPS.get(file)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture

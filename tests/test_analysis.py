@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from russian_emigration import analysis as an
-from russian_emigration import load_dataset
 from russian_emigration.charts import MAX_SOURCES_IN_IMAGE, finish, source_footnote
 from russian_emigration.constants import NOT_STATED
 from russian_emigration.notebook import setup_notebook, table
+from tests.conftest import bundled_dataset
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return load_dataset()
+    return bundled_dataset()
 
 
 def test_overlapping_uses_the_whole_span_of_a_partial_date() -> None:

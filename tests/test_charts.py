@@ -13,12 +13,12 @@ import pytest
 
 from russian_emigration import analysis as an
 from russian_emigration import charts as ch
-from russian_emigration import load_dataset
 from russian_emigration.constants import NOT_STATED
 from russian_emigration.labels import CODE_COLUMNS, LABELS, code_label
+from tests.conftest import bundled_dataset
 from tests.notebook_exec import run_cells
 
-DS = load_dataset()
+DS = bundled_dataset()
 
 
 def _vocabularies() -> dict[tuple[str, str], list[str]]:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from russian_emigration import data_dir, load_dataset
-from tests.conftest import SHARED
+from russian_emigration import data_dir
+from tests.conftest import SHARED, bundled_dataset
 
 DESCRIPTOR = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
 FACTS_FILE = SHARED / "sources" / "facts.csv"
@@ -41,7 +41,7 @@ QUALIFIERS = [
 
 @pytest.fixture(scope="module")
 def ds():
-    return load_dataset()
+    return bundled_dataset()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from russian_emigration import data_dir, load_dataset
 from russian_emigration.constants import SEED_SOURCE_ID
-from tests.conftest import SHARED
+from tests.conftest import SHARED, bundled_dataset
 
 DATA = data_dir()
 DESCRIPTOR = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
@@ -21,7 +21,7 @@ SEED = sorted((SHARED / "seed").glob("*.txt")) if (SHARED / "seed").is_dir() els
 
 @pytest.fixture(scope="module")
 def ds():
-    return load_dataset()
+    return bundled_dataset()
 
 
 def fact_tables(ds) -> dict[str, pd.DataFrame]:

@@ -11,11 +11,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from russian_emigration import load_dataset
 from russian_emigration.notebook import escape_markdown, prose, table
+from tests.conftest import bundled_dataset
 from tests.notebook_helpers import NOTEBOOKS
 
-DS = load_dataset()
+DS = bundled_dataset()
 PAYLOADS = [
     "<script>alert(1)</script>",
     '<img src="x" onerror="alert(1)">',

@@ -24,9 +24,10 @@ from russian_emigration import load_dataset
 from russian_emigration.charts import Chart, Note, labels_overlap
 from russian_emigration.notebook import Prose, Table
 from russian_emigration.params import ParameterError, _profiled_countries, validate
+from tests.conftest import bundled_dataset
 from tests.notebook_exec import run_cells
 
-DS = load_dataset()
+DS = bundled_dataset()
 FOCUS = _profiled_countries(DS)
 RECORDED = set(DS.events["country_code"].dropna()) | set(DS.estimates["country_code"].dropna())
 UNRECORDED = sorted(set(DS.countries["country_code"]) - RECORDED)
@@ -73,7 +74,7 @@ HOURS = re.compile(r"\d{1,2}:\d{2}|^\d{2}-\d{2} \d{2}$")
 
 @cache
 def _dataset(path: Any = None) -> Any:
-    return load_dataset(path)
+    return bundled_dataset() if path is None else load_dataset(path)
 
 
 def _ids(case: tuple[str, dict[str, Any]]) -> str:

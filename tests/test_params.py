@@ -9,8 +9,9 @@ import pytest
 
 from russian_emigration import load_dataset
 from russian_emigration.params import ParameterError, parse_list, validate
+from tests.conftest import bundled_dataset
 
-DS = load_dataset()
+DS = bundled_dataset()
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import pytest
 
 from russian_emigration import data_dir, load_dataset
 from russian_emigration.site import build_site, parameter_box, sources_html, stamp_html
-from tests.conftest import set_cell
+from tests.conftest import bundled_dataset, set_cell
 from tests.notebook_helpers import NOTEBOOKS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "notebooks").mkdir()
     executed = [Path(shutil.copy(nb, out / "notebooks" / nb.name)) for nb in NOTEBOOKS]
     before = digest(NOTEBOOKS)
-    ds = load_dataset()
+    ds = bundled_dataset()
     build = Build(ds, data_dir(), {"min_respondents": "0"}, {"04_vote_results.ipynb": {"min_respondents": 0}})
     build_site(executed, out, build)
     assert digest(NOTEBOOKS) == before, "the site builder changed notebooks/"
@@ -114,7 +114,7 @@ def test_landing_page_has_findings_stamp_and_data_links(site: Path) -> None:
     assert findings.count("<li>") == len(NOTEBOOKS)
     for nb_path in NOTEBOOKS:
         assert f'href="{nb_path.stem}.html"' in findings
-    ds = load_dataset()
+    ds = bundled_dataset()
     assert f"{len(ds.emigrants)} notable emigrants" in findings, "the finding is computed from the data"
     assert ds.descriptor["version"] in index and "git commit" in index and "min_respondents = 0" in index
     for name in ["datapackage.json", "README.md", *(r["path"] for r in ds.descriptor["resources"])]:
@@ -125,7 +125,7 @@ def test_landing_page_has_findings_stamp_and_data_links(site: Path) -> None:
 
 def test_sources_page_lists_every_source_with_its_full_url(site: Path) -> None:
     page = text(site / "sources.html")
-    sources = load_dataset().sources
+    sources = bundled_dataset().sources
     for row in sources.itertuples():
         assert f'<tr id="{html.escape(row.source_id)}">' in page
         url = html.escape(row.url, quote=True)
@@ -159,7 +159,7 @@ def test_a_rebuild_with_nothing_changed_reuses_the_rendered_site(
     for nb in NOTEBOOKS[:2]:
         (tmp_path / "notebooks").mkdir(exist_ok=True)
         executed.append(Path(shutil.copy(nb, tmp_path / "notebooks" / nb.name)))
-    build = Build(load_dataset(), data_dir(), {}, {})
+    build = Build(bundled_dataset(), data_dir(), {}, {})
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     first = build_site(executed, tmp_path / "a", build, cache)
     assert "sphinx" in first and len(list(cache.iterdir())) == 1
@@ -170,7 +170,7 @@ def test_a_rebuild_with_nothing_changed_reuses_the_rendered_site(
     assert "2023-11-14 22:13 UTC" in a and "2027-01-15 08:00 UTC" in b, "the build date is this build's"
     assert a.replace("2023-11-14 22:13 UTC", "") == b.replace("2027-01-15 08:00 UTC", "")
     assert text(tmp_path / "a" / "01_causes.html") == text(tmp_path / "b" / "01_causes.html")
-    changed = Build(load_dataset(), data_dir(), {"start_date": "2022-02-01"}, {"01_causes.ipynb": {}})
+    changed = Build(bundled_dataset(), data_dir(), {"start_date": "2022-02-01"}, {"01_causes.ipynb": {}})
     assert "sphinx" in build_site(executed, tmp_path / "c", changed, cache), "another parameter renders afresh"
     assert len(list(cache.iterdir())) == 2
 
@@ -196,7 +196,7 @@ def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     }
         nbformat.write(nb, out / "notebooks" / path.name)
         executed.append(out / "notebooks" / path.name)
-    build_site(executed, out, Build(load_dataset(), data_dir()))
+    build_site(executed, out, Build(bundled_dataset(), data_dir()))
     (out / "chart.csv").write_text(CHART_CSV, encoding="utf-8")
     for page in out.glob("0*.html"):
         markup = re.sub(
@@ -358,7 +358,7 @@ def test_png_fixture_decodes() -> None:
 def test_findings_follow_the_parameters_and_never_vanish() -> None:
     from russian_emigration.site import findings
 
-    ds = load_dataset()
+    ds = bundled_dataset()
     label = dict(findings(ds, {"02_notable_emigrants.ipynb": {"domain": "stage and screen"}}))
     actors = int((ds.emigrants["domain"] == "stage_and_screen").sum())
     assert actors > 1
@@ -390,7 +390,7 @@ def test_findings_follow_the_parameters_and_never_vanish() -> None:
 
 
 def test_the_parameter_box_says_what_none_means() -> None:
-    build = Build(load_dataset(), data_dir(), {}, {})
+    build = Build(bundled_dataset(), data_dir(), {}, {})
     box = parameter_box(REPO / "notebooks" / "03_destination_responses.ipynb", build)
     values = re.findall(r"<strong>(.*?)</strong>", box)
     assert "all countries" in values and "None" not in values, values

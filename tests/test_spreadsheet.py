@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from russian_emigration import DatasetError, data_dir, load_dataset
-from tests.conftest import REPO
+from tests.conftest import REPO, bundled_dataset
 
 FILES = [r["path"] for r in json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
 
@@ -37,7 +37,7 @@ SAVES: dict[str, Callable[[str], bytes]] = {
 
 @pytest.fixture(scope="module")
 def original():
-    return load_dataset()
+    return bundled_dataset()
 
 
 @pytest.mark.parametrize("save", list(SAVES))

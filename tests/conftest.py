@@ -178,7 +178,9 @@ def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
     def make(progress: Callable[[str], None]) -> Path:
         data = renamed_data(folder / "data")
         skeletons = [skeleton_notebook(p, folder / "skeletons") for p in notebook_paths(notebooks_dir())]
-        return build_report(folder / "report", OTHER_VALUES, data_dir=data, notebooks=skeletons, progress=progress)
+        with pytest.MonkeyPatch.context() as patch:
+            _without_site(patch)  # what the site shows for other values is tested in tests/test_site.py
+            return build_report(folder / "report", OTHER_VALUES, data_dir=data, notebooks=skeletons, progress=progress)
 
     with shared_build(tmp_path_factory, worker_id, "parameters") as (folder, done):
         return _build(folder, done, make)
@@ -230,14 +232,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.fixture
-def no_site(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The runner without its Sphinx render, for tests of its mechanics (the cache, staging folders,
-    leftovers), which the site adds nothing to: the index lists the executed notebooks instead. The
-    site itself is tested on the default build and in tests/test_site.py."""
+def _without_site(monkeypatch: pytest.MonkeyPatch) -> None:
     from russian_emigration import report
 
     def render(executed: list[Path], staging: Path, build: Any, cache: Path | None = None) -> None:
         (staging / "index.html").write_text("\n".join(p.name for p in executed) + "\n", encoding="utf-8")
 
     monkeypatch.setattr(report, "render", render)
+
+
+@pytest.fixture
+def no_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner without its Sphinx render, for tests of its mechanics (the cache, staging folders,
+    leftovers), which the site adds nothing to: the index lists the executed notebooks instead. The
+    site itself is tested on the default build and in tests/test_site.py."""
+    _without_site(monkeypatch)

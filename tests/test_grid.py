@@ -135,6 +135,7 @@ def _shared_dataset():
         yield
 
 
+@pytest.mark.slow  # each case runs a notebook's code; together about 20 CPU-seconds
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_every_parameter_value_gives_an_honest_page(case: tuple[str, dict[str, Any]]) -> None:
     name, params = case

@@ -133,6 +133,7 @@ def other(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {stem: text_of(run_cells(stem, **values)) for stem, values in other_values(data).items()}
 
 
+@pytest.mark.slow  # the `other` fixture runs the four notebooks' code
 def test_causes_with_a_narrower_timeline(other: dict[str, str]) -> None:
     text = other["01_causes"]
     assert "Timeline: 01 September 2022 to 31 December 2022" in text
@@ -141,6 +142,7 @@ def test_causes_with_a_narrower_timeline(other: dict[str, str]) -> None:
     assert march_law[:60] not in text.split("push factor(s) in the data carry no date")[0]
 
 
+@pytest.mark.slow  # the `other` fixture runs the four notebooks' code
 def test_emigrants_for_one_domain_from_another_data_copy(other: dict[str, str]) -> None:
     text = other["02_notable_emigrants"]
     musicians = DS.emigrants.loc[DS.emigrants["domain"] == "music", "name"]
@@ -152,6 +154,7 @@ def test_emigrants_for_one_domain_from_another_data_copy(other: dict[str, str]) 
     assert f"{len(musicians)} notable emigrants shown" in text
 
 
+@pytest.mark.slow  # the `other` fixture runs the four notebooks' code
 def test_responses_for_chosen_countries(other: dict[str, str]) -> None:
     text = other["03_destination_responses"]
     assert "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan." in text
@@ -159,6 +162,7 @@ def test_responses_for_chosen_countries(other: dict[str, str]) -> None:
     assert "Zourabichvili" not in text and "Georgian Dream" not in text
 
 
+@pytest.mark.slow  # the `other` fixture runs the four notebooks' code
 def test_votes_without_thin_stations_by_country(other: dict[str, str]) -> None:
     text = other["04_vote_results"]
     stations = DS.vote_abroad_stations

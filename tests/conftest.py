@@ -125,10 +125,17 @@ def _build(folder: Path, done: bool, make: Callable[[Callable[[str], None]], Pat
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
     """The report with default parameters, built once per test run: the one full build of the suite."""
-    from russian_emigration.report import build_report
+    from russian_emigration.execute import notebook_paths
+    from russian_emigration.report import build_report, notebooks_dir
+
+    def make(progress: Callable[[str], None]) -> Path:
+        before = {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
+        index = build_report(folder / "report", progress=progress)
+        assert {p: p.read_bytes() for p in before} == before, "the report build changed notebooks/"
+        return index
 
     with shared_build(tmp_path_factory, worker_id, "default") as (folder, done):
-        return _build(folder, done, lambda progress: build_report(folder / "report", progress=progress))
+        return _build(folder, done, make)
 
 
 def renamed_data(target: Path) -> Path:
@@ -189,7 +196,7 @@ def parameter_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
 #: Tests that run on one worker, in order (besides each notebook's nbval cells): they share an
 #: expensive fixture, built once that way. Keys are files or test names (parameters left out).
 GROUPS = {
-    "tests/test_site.py": "site",
+    "tests/test_site.py": "default-build",
     "tests/test_report.py::test_committed_notebooks_are_exactly_what_the_report_executes": "default-build",
     "tests/test_report.py::test_full_report_links_pages_and_fetches_nothing": "default-build",
 }

@@ -1,14 +1,13 @@
 """The report site: pages, landing page, Sources page, copied data, escaping, and the browser checks.
 
-Most tests render the committed (already executed) notebooks with the site builder, so no kernel
-runs. The browser tests need Playwright and Debian's Chromium (``make browser-check`` installs both);
+Most tests read the site of the suite's one default report build (its notebooks are the committed
+ones, byte for byte); the others render committed notebooks with the site builder, so no kernel runs. The browser tests need Playwright and Debian's Chromium (``make browser-check`` installs both);
 without them they are skipped, unless REQUIRE_BROWSER=1, which turns the skip into a failure.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import importlib.util
 import json
@@ -25,6 +24,7 @@ import pytest
 
 from russian_emigration import data_dir, load_dataset
 from russian_emigration.site import build_site, parameter_box, sources_html, stamp_html
+from tests.conftest import Build as ReportBuild
 from tests.conftest import bundled_dataset, set_cell
 from tests.notebook_helpers import NOTEBOOKS
 
@@ -58,22 +58,11 @@ def needs_browser() -> None:
         pytest.skip(message)
 
 
-def digest(paths: list[Path]) -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site rendered from copies of the committed notebooks (no kernel runs)."""
-    out = tmp_path_factory.mktemp("site")
-    (out / "notebooks").mkdir()
-    executed = [Path(shutil.copy(nb, out / "notebooks" / nb.name)) for nb in NOTEBOOKS]
-    before = digest(NOTEBOOKS)
-    ds = bundled_dataset()
-    build = Build(ds, data_dir(), {"min_respondents": "0"}, {"04_vote_results.ipynb": {"min_respondents": 0}})
-    build_site(executed, out, build)
-    assert digest(NOTEBOOKS) == before, "the site builder changed notebooks/"
-    return out
+def site(default_build: ReportBuild) -> Path:
+    """The site of the suite's one default report build (whose notebooks are the committed ones, byte
+    for byte: tests/test_report.py)."""
+    return default_build.index.parent
 
 
 def text(path: Path) -> str:
@@ -116,7 +105,7 @@ def test_landing_page_has_findings_stamp_and_data_links(site: Path) -> None:
         assert f'href="{nb_path.stem}.html"' in findings
     ds = bundled_dataset()
     assert f"{len(ds.emigrants)} notable emigrants" in findings, "the finding is computed from the data"
-    assert ds.descriptor["version"] in index and "git commit" in index and "min_respondents = 0" in index
+    assert ds.descriptor["version"] in index and "git commit" in index and "none given (defaults)" in index
     for name in ["datapackage.json", "README.md", *(r["path"] for r in ds.descriptor["resources"])]:
         assert f'href="data/{name}"' in index and (site / "data" / name).is_file(), name
     for name in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"):

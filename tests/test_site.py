@@ -1,7 +1,8 @@
 """The report site: pages, landing page, Sources page, copied data, escaping, and the browser checks.
 
 Most tests read the site of the suite's one default report build (its notebooks are the committed
-ones, byte for byte); the others render committed notebooks with the site builder, so no kernel runs. The browser tests need Playwright and Debian's Chromium (``make browser-check`` installs both);
+ones, byte for byte); the others render committed notebooks with the site builder, so no kernel runs.
+The browser tests need Playwright and Debian's Chromium (``make browser-check`` installs both);
 without them they are skipped, unless REQUIRE_BROWSER=1, which turns the skip into a failure.
 """
 

@@ -199,6 +199,11 @@ GROUPS = {
     "tests/test_site.py": "default-build",
     "tests/test_report.py::test_committed_notebooks_are_exactly_what_the_report_executes": "default-build",
     "tests/test_report.py::test_full_report_links_pages_and_fetches_nothing": "default-build",
+    # The four share the `other` fixture, which runs the four notebooks' code.
+    "tests/test_notebooks.py::test_causes_with_a_narrower_timeline": "other-values",
+    "tests/test_notebooks.py::test_emigrants_for_one_domain_from_another_data_copy": "other-values",
+    "tests/test_notebooks.py::test_responses_for_chosen_countries": "other-values",
+    "tests/test_notebooks.py::test_votes_without_thin_stations_by_country": "other-values",
 }
 
 

@@ -62,3 +62,17 @@ def test_makefile_help_lists_every_target() -> None:
 
 def test_ci_calls_make_test() -> None:
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_xdist_groups_name_existing_tests_and_keep_each_notebook_together() -> None:
+    """A renamed test would silently leave its group (and rebuild a shared fixture on each worker)."""
+    from tests.conftest import GROUPS, group_of
+
+    for key in GROUPS:
+        file, _, name = key.partition("::")
+        assert (REPO / file).is_file(), key
+        assert not name or f"def {name}(" in (REPO / file).read_text(encoding="utf-8"), key
+    assert group_of("notebooks/01_causes.ipynb::Cell 0") == group_of("notebooks/01_causes.ipynb::Cell 5")
+    assert group_of("notebooks/01_causes.ipynb::Cell 0") != group_of("notebooks/02_notable_emigrants.ipynb::Cell 0")
+    assert group_of("tests/test_site.py::test_png_fixture_decodes") == "default-build"
+    assert group_of("tests/test_data.py::test_x[a]") == "tests/test_data.py::test_x[a]"

@@ -29,6 +29,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from russian_emigration.cache import cache_dir
 from russian_emigration.execute import ExecutionError, execute_all, notebook_paths
 from russian_emigration.params import ParameterError
 
@@ -72,8 +73,24 @@ def checkout_notebooks_dir() -> Path | None:
     return None
 
 
+#: Parameters already read, by notebook content: papermill parses each notebook once per process.
+_DECLARED: dict[bytes, dict[str, NotebookParameter]] = {}
+_DECLARED_LOCK = threading.Lock()
+
+
 def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
-    """The parameters a notebook declares, read with papermill's inspector."""
+    """The parameters a notebook declares, read with papermill's inspector (once per notebook content)."""
+    key = hashlib.sha256(Path(path).read_bytes()).digest()
+    with _DECLARED_LOCK:
+        known = _DECLARED.get(key)
+    if known is None:
+        known = _inspect(path)
+        with _DECLARED_LOCK:
+            _DECLARED[key] = known
+    return dict(known)
+
+
+def _inspect(path: Path) -> dict[str, NotebookParameter]:
     import papermill
 
     found = papermill.inspect_notebook(str(path))
@@ -324,15 +341,6 @@ def _swap_into_place(staging: Path, final: Path) -> None:
 
 
 # --- The cache of executed notebooks ------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """Where executed notebooks are cached: $RUSSIAN_EMIGRATION_CACHE, else $XDG_CACHE_HOME or ~/.cache."""
-    explicit = os.environ.get("RUSSIAN_EMIGRATION_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "russian-emigration" / "notebooks"
 
 
 def cache_key(notebook: Path, parameters: Mapping[str, Any], build: BuildInfo) -> str:

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import set_cell
+from conftest import copy_data, set_cell
 
-from russian_emigration import DatasetError, load_dataset
+from russian_emigration import DatasetError, load_dataset, loader
 from russian_emigration import cache as store
-from russian_emigration import loader
 
 
 @pytest.fixture(autouse=True)
@@ -126,13 +125,12 @@ def test_an_entry_under_another_key_is_not_trusted(data_copy: Path, own_cache: P
     set_cell(data_copy / "events.csv", 1, "actor", "Someone Else")
     load_dataset(data_copy)
     (entry,) = entries(own_cache)
-    from conftest import copy_data
-
     fresh = copy_data(other / "data")
+    descriptor = load_dataset(fresh, cache=False).descriptor
     key = store.dataset_key(
         fresh / "datapackage.json",
-        [(r["name"], fresh / r["path"]) for r in load_dataset(fresh, cache=False).descriptor["resources"]],
-        loader.newest_allowed_date(load_dataset(fresh, cache=False).descriptor, date.today()),
+        [(r["name"], fresh / r["path"]) for r in descriptor["resources"]],
+        loader.newest_allowed_date(descriptor, date.today()),
     )
     assert key is not None and key != entry.stem
     entry.replace(own_cache / f"{key}.pickle")  # the edited package's tables under the original's key
@@ -157,15 +155,16 @@ def test_a_hit_does_not_import_the_validator(data_copy: Path) -> None:
     import subprocess
 
     load_dataset(data_copy)
-    code = f"import sys; from russian_emigration import load_dataset; load_dataset({str(data_copy)!r}); print('pandera' in sys.modules)"
+    code = (
+        "import sys; from russian_emigration import load_dataset; "
+        f"load_dataset({str(data_copy)!r}); print('pandera' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_only_the_newest_entries_are_kept(tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "DATASET_ENTRIES", 2)
-    from conftest import copy_data
-
     for i in range(3):
         folder = copy_data(tmp_path / f"copy{i}" / "data")
         set_cell(folder / "events.csv", 1, "actor", f"Actor {i}")

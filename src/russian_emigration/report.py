@@ -35,6 +35,7 @@ from russian_emigration.params import ParameterError
 
 if TYPE_CHECKING:
     from russian_emigration.loader import Dataset
+    from russian_emigration.site import Warmup
 
 #: A file the runner leaves in every report folder; a non-empty folder without it is never replaced.
 MARKER = ".russian-emigration-report"
@@ -213,8 +214,8 @@ def build_report(
         staging, lock = _make_staging(final)
         try:
             _remove_leftovers(final)
-            executed = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
-            render(executed, staging, build, cache_dir() / "sites" if cache else None)
+            executed, warmup = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
+            render(executed, staging, build, cache_dir() / "sites" if cache else None, warmup)
             (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
             _swap_into_place(staging, final)
         except BaseException:
@@ -376,8 +377,12 @@ def _execute_cached(
     progress: Callable[[str], None],
     workers: int | None,
     cache: Path | None,
-) -> list[Path]:
-    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now."""
+) -> tuple[list[Path], Warmup | None]:
+    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now.
+
+    While notebooks run, the site's preparation (see :class:`russian_emigration.site.Warmup`)
+    runs beside them and is returned for :func:`render`; None when nothing was executed.
+    """
     import nbformat
 
     keys = {path: cache_key(path, params, build) for path, params in typed.items()}
@@ -388,14 +393,18 @@ def _execute_cached(
             progress(f"{path.stem}: unchanged, taken from the cache")
         else:
             todo[path] = params
+    warmup = None
     if todo:
+        from russian_emigration.site import Warmup
+
         progress(f"Running {len(todo)} notebook(s)...")
+        warmup = Warmup(build)
     for path, nb in execute_all(todo, progress, workers).items():
         target = staging / "notebooks" / path.name
         nbformat.write(nb, target)
         if cache is not None:
             _store(cache, keys[path], target, progress)
-    return [staging / "notebooks" / path.name for path in typed]
+    return [staging / "notebooks" / path.name for path in typed], warmup
 
 
 def _copy_from_cache(hit: Path, target: Path) -> bool:
@@ -424,7 +433,9 @@ def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None
 # --- Rendering: executed notebooks in, a static site out -----------------------------------------
 
 
-def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None) -> None:
+def render(
+    executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None, warmup: Warmup | None = None
+) -> None:
     """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
 
     The one rendering step of the report: ``executed`` are the executed notebooks (in
@@ -434,6 +445,6 @@ def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Pat
     from russian_emigration.site import SiteError, build_site
 
     try:
-        build_site(executed, staging, build, cache)
+        build_site(executed, staging, build, cache, warmup)
     except SiteError as exc:
         raise ReportError(str(exc)) from None

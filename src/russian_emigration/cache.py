@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -140,3 +141,29 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:  # removed by another process meanwhile
         return 0.0
+
+
+def read_json(kind: str, key: str) -> Any:
+    """The JSON value stored under ``kind/key``, or None when missing or unreadable."""
+    try:
+        return json.loads((cache_dir() / kind / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(kind: str, key: str, value: Any, keep: int = 64) -> None:
+    """Store a JSON value under ``kind/key`` (atomically), keeping the ``keep`` newest entries of ``kind``.
+
+    A cache that cannot be written is no error: nothing is stored.
+    """
+    folder = cache_dir() / kind
+    partial = folder / f".{key}.{uuid.uuid4().hex}.partial"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(value), encoding="utf-8")
+        partial.replace(folder / f"{key}.json")
+        for stale in sorted(folder.glob("*.json"), key=_mtime, reverse=True)[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -75,20 +76,48 @@ def checkout_notebooks_dir() -> Path | None:
 
 
 #: Parameters already read, by notebook content: papermill parses each notebook once per process.
-_DECLARED: dict[bytes, dict[str, NotebookParameter]] = {}
+_DECLARED: dict[str, dict[str, NotebookParameter]] = {}
 _DECLARED_LOCK = threading.Lock()
 
 
 def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
-    """The parameters a notebook declares, read with papermill's inspector (once per notebook content)."""
-    key = hashlib.sha256(Path(path).read_bytes()).digest()
+    """The parameters a notebook declares, read with papermill's inspector.
+
+    Each notebook content is inspected once: the answer is kept in this process and in the cache
+    folder (keyed by the notebook's bytes and papermill's version), so a build whose notebooks are
+    all cached never imports papermill. A cache entry that is unreadable or malformed is ignored.
+    """
+    from russian_emigration import cache
+
+    digest = hashlib.sha256(Path(path).read_bytes())
+    digest.update(_papermill_version().encode())
+    key = digest.hexdigest()
     with _DECLARED_LOCK:
         known = _DECLARED.get(key)
     if known is None:
-        known = _inspect(path)
+        known = _from_json(cache.read_json("parameters", key))
+        if known is None:
+            known = _inspect(path)
+            cache.write_json("parameters", key, [list(vars(p).values()) for p in known.values()])
         with _DECLARED_LOCK:
             _DECLARED[key] = known
     return dict(known)
+
+
+@functools.cache
+def _papermill_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("papermill")
+
+
+def _from_json(stored: Any) -> dict[str, NotebookParameter] | None:
+    """Parameters from a cache entry: a list of [name, type, default, help] strings; None if malformed."""
+    if not isinstance(stored, list) or not all(
+        isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row) for row in stored
+    ):
+        return None
+    return {row[0]: NotebookParameter(*row) for row in stored}
 
 
 def _inspect(path: Path) -> dict[str, NotebookParameter]:

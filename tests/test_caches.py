@@ -1,5 +1,6 @@
-"""The loader's cache of validated tables: a hit equals a fresh validation, any change revalidates,
-errors are raised on every load, and a broken entry is rebuilt, never trusted."""
+"""The caches that make builds and kernels cheap: the loader's cache of validated tables (a hit
+equals a fresh validation, any change revalidates, errors are raised on every load, a broken entry
+is rebuilt, never trusted) and the cache of the notebooks' declared parameters."""
 
 from __future__ import annotations
 
@@ -170,3 +171,50 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path, own_cache: Path, monke
         set_cell(folder / "events.csv", 1, "actor", f"Actor {i}")
         load_dataset(folder)
     assert len(entries(own_cache)) == 2
+
+
+# --- The notebooks' declared parameters ---------------------------------------------------------
+
+
+def _parameters_in_fresh_process(notebook: Path) -> tuple[str, bool]:
+    import subprocess
+
+    code = (
+        "import sys; from pathlib import Path; from russian_emigration.report import notebook_parameters; "
+        f"print(sorted(map(repr, notebook_parameters(Path({str(notebook)!r})).values()))); "
+        "print('papermill' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    return out[0], out[1] == "True"
+
+
+def test_declared_parameters_are_cached_without_papermill(tmp_path: Path) -> None:
+    import shutil
+
+    from russian_emigration.report import notebook_paths, notebooks_dir
+
+    notebook = Path(shutil.copy(notebook_paths(notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
+    first, imported = _parameters_in_fresh_process(notebook)
+    assert imported and "start_date" in first
+    second, imported = _parameters_in_fresh_process(notebook)
+    assert second == first and not imported, "a cached answer needs no papermill"
+    text = notebook.read_text(encoding="utf-8")
+    notebook.write_text(text.replace('\\"2022-01-01\\"', '\\"2022-02-01\\"', 1), encoding="utf-8")
+    changed, imported = _parameters_in_fresh_process(notebook)
+    assert imported and "2022-02-01" in changed and "2022-01-01" not in changed, "an edited notebook is read again"
+
+
+@pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '[["start_date", "str"]]', "{}"])
+def test_a_malformed_parameters_entry_is_read_again(tmp_path: Path, own_cache: Path, garbage: str) -> None:
+    import shutil
+
+    from russian_emigration import report
+
+    notebook = Path(shutil.copy(report.notebook_paths(report.notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
+    expected = report._inspect(notebook)
+    report._DECLARED.clear()
+    report.notebook_parameters(notebook)
+    (entry,) = (own_cache.parent / "parameters").glob("*.json")
+    entry.write_text(garbage, encoding="utf-8")
+    report._DECLARED.clear()
+    assert report.notebook_parameters(notebook) == expected

@@ -129,7 +129,7 @@ def test_an_entry_under_another_key_is_not_trusted(data_copy: Path, own_cache: P
     fresh = copy_data(other / "data")
     descriptor = load_dataset(fresh, cache=False).descriptor
     key = store.dataset_key(
-        fresh / "datapackage.json",
+        descriptor,
         [(r["name"], fresh / r["path"]) for r in descriptor["resources"]],
         loader.newest_allowed_date(descriptor, date.today()),
     )

@@ -57,9 +57,10 @@ def _code_digest() -> str:
     return _CODE_DIGEST[0]
 
 
-def dataset_key(descriptor: Path, resources: Sequence[tuple[str, Path]], newest: date) -> str | None:
-    """The cache key of a data package: the descriptor's and every resource file's bytes, the date bound,
-    this package's code and the versions of pandas, numpy and Python.
+def dataset_key(descriptor: dict[str, Any], resources: Sequence[tuple[str, Path]], newest: date) -> str | None:
+    """The cache key of a data package: the parsed descriptor (the one the tables are validated
+    against), every resource file's bytes, the date bound, this package's code and the versions of
+    pandas, numpy and Python.
 
     None when a resource file is not a regular file or cannot be read: the loader then reports it.
     """
@@ -70,7 +71,7 @@ def dataset_key(descriptor: Path, resources: Sequence[tuple[str, Path]], newest:
     versions = (_code_digest(), pd.__version__, np.__version__, sys.version, newest.isoformat())
     digest.update(repr(versions).encode() + b"\0")
     try:
-        digest.update(hashlib.sha256(descriptor.read_bytes()).digest())
+        digest.update(hashlib.sha256(json.dumps(descriptor, sort_keys=True, default=repr).encode()).digest())
         for name, path in resources:
             if not path.is_file():  # a folder, a pipe (reading it could block) or a missing file
                 return None

@@ -48,7 +48,7 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     foreign keys included, each with its file, row, column, value and rule.
 
     With ``cache`` (the default), a package that passed validation is kept in the cache folder
-    (``russian_emigration.cache.datasets_dir()``), keyed by the bytes of the descriptor and of
+    (``russian_emigration.cache.datasets_dir()``), keyed by the descriptor's content, the bytes of
     every table file, the date bound, this package's code and the pandas, numpy and Python versions.
     A later load of the same bytes reads the typed tables from there instead of validating again;
     any change to a file revalidates it. Only valid packages are cached, so every problem is still
@@ -63,11 +63,12 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     newest = newest_allowed_date(descriptor, today or date.today())
     targets = [resource_file(base, r, label(descriptor_file)) for r in descriptor["resources"]]
     names = [r["name"] for r in descriptor["resources"]]
-    key = store.dataset_key(descriptor_file, list(zip(names, targets, strict=True)), newest) if cache else None
+    files = list(zip(names, targets, strict=True))
+    key = store.dataset_key(descriptor, files, newest) if cache else None
     tables = store.read_dataset(key, names) if key else None
     if tables is None:
         tables = _validated_tables(descriptor, base, targets, newest)
-        if key:
+        if key and store.dataset_key(descriptor, files, newest) == key:  # no file changed meanwhile
             store.write_dataset(key, tables)
     return Dataset(tables, descriptor, base)
 

@@ -53,7 +53,8 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     A later load of the same bytes reads the typed tables from there instead of validating again;
     any change to a file revalidates it. Only valid packages are cached, so every problem is still
     raised on every load; an unreadable or corrupt entry is ignored and rebuilt. The descriptor is
-    always read and checked.
+    always read and checked. Module settings changed at run time (such as
+    ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
     """
     from russian_emigration import cache as store
 

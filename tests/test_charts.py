@@ -130,6 +130,18 @@ def test_a_month_estimate_counted_from_a_later_day_is_drawn_after_it() -> None:
     assert (pd.to_datetime(drawn["plot_date"]) >= pd.Timestamp(an.mobilization_date(DS))).all()
 
 
+def test_a_chart_is_drawn_once_when_saved(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    chart = ch.plot_estimates(DS, an.outflow_estimates(DS), color_by="counted_from", title="t", ylabel="y", empty="e")
+    draws = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda fig, renderer: draws.append(fig) or real(fig, renderer))
+    first = chart.png()
+    assert len(draws) == 1, "the layout is done before saving: savefig must not draw the figure twice"
+    assert chart.png() == first
+
+
 def test_date_axes_never_show_hours_and_always_a_year() -> None:
     import matplotlib.dates as mdates
 

@@ -240,6 +240,9 @@ def finish(
     bottom = min(0.45, (0.18 + 0.16 * lines) / height)
     fig.text(0.01, 0.01, footnote, fontsize=7, color="#444444", va="bottom", ha="left")
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    # tight_layout leaves a placeholder layout engine, which makes savefig draw the whole figure once
+    # more before drawing it; the layout is applied already, so drop the engine (the image is the same).
+    fig.set_layout_engine(None)
 
 
 def thousands(ax: Axes, axis: str = "y", nbins: int = 6) -> None:

@@ -39,19 +39,46 @@ __all__ = ["Dataset", "data_dir", "load_dataset"]
 Meaning = tuple[str, str, str, Callable[[int], str]]
 
 
-def load_dataset(path: str | Path | None = None, *, today: date | None = None) -> Dataset:
+def load_dataset(path: str | Path | None = None, *, today: date | None = None, cache: bool = True) -> Dataset:
     """Read, type and validate the data package.
 
     ``path`` is a data package folder or its ``datapackage.json``; None means the bundled package.
     Dates may not fall after ``today`` (default: the current date) or, if later, the package's
     ``created`` day. Raises :class:`DatasetError` listing every problem found in every table,
     foreign keys included, each with its file, row, column, value and rule.
+
+    With ``cache`` (the default), a package that passed validation is kept in the cache folder
+    (``russian_emigration.cache.datasets_dir()``), keyed by the descriptor's content, the bytes of
+    every table file, the date bound, this package's code and the pandas, numpy and Python versions.
+    A later load of the same bytes reads the typed tables from there instead of validating again;
+    any change to a file revalidates it. Only valid packages are cached, so every problem is still
+    raised on every load; an unreadable or corrupt entry is ignored and rebuilt. The descriptor is
+    always read and checked. Module settings changed at run time (such as
+    ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
     """
+    from russian_emigration import cache as store
+
     descriptor_file = descriptor_path(data_dir() if path is None else path)
     descriptor = read_descriptor(descriptor_file)
-    base, root = descriptor_file.parent, descriptor_file.parent.name
+    base = descriptor_file.parent
     newest = newest_allowed_date(descriptor, today or date.today())
     targets = [resource_file(base, r, label(descriptor_file)) for r in descriptor["resources"]]
+    names = [r["name"] for r in descriptor["resources"]]
+    files = list(zip(names, targets, strict=True))
+    key = store.dataset_key(descriptor, files, newest) if cache else None
+    tables = store.read_dataset(key, names) if key else None
+    if tables is None:
+        tables = _validated_tables(descriptor, base, targets, newest)
+        if key and store.dataset_key(descriptor, files, newest) == key:  # no file changed meanwhile
+            store.write_dataset(key, tables)
+    return Dataset(tables, descriptor, base)
+
+
+def _validated_tables(
+    descriptor: dict[str, Any], base: Path, targets: list[Path], newest: date
+) -> dict[str, pd.DataFrame]:
+    """Read, type and check every table; raise one DatasetError with every problem, foreign keys included."""
+    root = base.name
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
@@ -65,7 +92,7 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None) -
     problems += _check_foreign_keys(descriptor, tables, raws, root)
     if problems:
         raise DatasetError(problems)
-    return Dataset(tables, descriptor, base)
+    return tables
 
 
 def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -29,11 +30,13 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from russian_emigration.cache import cache_dir
 from russian_emigration.execute import ExecutionError, execute_all, notebook_paths
 from russian_emigration.params import ParameterError
 
 if TYPE_CHECKING:
     from russian_emigration.loader import Dataset
+    from russian_emigration.site import Warmup
 
 #: A file the runner leaves in every report folder; a non-empty folder without it is never replaced.
 MARKER = ".russian-emigration-report"
@@ -72,8 +75,52 @@ def checkout_notebooks_dir() -> Path | None:
     return None
 
 
+#: Parameters already read, by notebook content: papermill parses each notebook once per process.
+_DECLARED: dict[str, dict[str, NotebookParameter]] = {}
+_DECLARED_LOCK = threading.Lock()
+
+
 def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
-    """The parameters a notebook declares, read with papermill's inspector."""
+    """The parameters a notebook declares, read with papermill's inspector.
+
+    Each notebook content is inspected once: the answer is kept in this process and in the cache
+    folder (keyed by the notebook's bytes and papermill's version), so a build whose notebooks are
+    all cached never imports papermill. A cache entry that is unreadable or malformed is ignored.
+    """
+    from russian_emigration import cache
+
+    digest = hashlib.sha256(Path(path).read_bytes())
+    digest.update(_papermill_version().encode())
+    key = digest.hexdigest()
+    with _DECLARED_LOCK:
+        known = _DECLARED.get(key)
+    if known is None:
+        known = _from_json(cache.read_json("parameters", key))
+        if known is None:
+            known = _inspect(path)
+            cache.write_json("parameters", key, [list(vars(p).values()) for p in known.values()])
+        with _DECLARED_LOCK:
+            _DECLARED[key] = known
+    return dict(known)
+
+
+@functools.cache
+def _papermill_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("papermill")
+
+
+def _from_json(stored: Any) -> dict[str, NotebookParameter] | None:
+    """Parameters from a cache entry: a list of [name, type, default, help] strings; None if malformed."""
+    if not isinstance(stored, list) or not all(
+        isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row) for row in stored
+    ):
+        return None
+    return {row[0]: NotebookParameter(*row) for row in stored}
+
+
+def _inspect(path: Path) -> dict[str, NotebookParameter]:
     import papermill
 
     found = papermill.inspect_notebook(str(path))
@@ -196,8 +243,8 @@ def build_report(
         staging, lock = _make_staging(final)
         try:
             _remove_leftovers(final)
-            executed = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
-            render(executed, staging, build, cache_dir() / "sites" if cache else None)
+            executed, warmup = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
+            render(executed, staging, build, cache_dir() / "sites" if cache else None, warmup)
             (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
             _swap_into_place(staging, final)
         except BaseException:
@@ -326,15 +373,6 @@ def _swap_into_place(staging: Path, final: Path) -> None:
 # --- The cache of executed notebooks ------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """Where executed notebooks are cached: $RUSSIAN_EMIGRATION_CACHE, else $XDG_CACHE_HOME or ~/.cache."""
-    explicit = os.environ.get("RUSSIAN_EMIGRATION_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "russian-emigration" / "notebooks"
-
-
 def cache_key(notebook: Path, parameters: Mapping[str, Any], build: BuildInfo) -> str:
     """A digest of what an executed notebook depends on: its content, the data, its parameters, the package."""
     digest = hashlib.sha256()
@@ -368,8 +406,12 @@ def _execute_cached(
     progress: Callable[[str], None],
     workers: int | None,
     cache: Path | None,
-) -> list[Path]:
-    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now."""
+) -> tuple[list[Path], Warmup | None]:
+    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now.
+
+    While notebooks run, the site's preparation (see :class:`russian_emigration.site.Warmup`)
+    runs beside them and is returned for :func:`render`; None when nothing was executed.
+    """
     import nbformat
 
     keys = {path: cache_key(path, params, build) for path, params in typed.items()}
@@ -380,14 +422,18 @@ def _execute_cached(
             progress(f"{path.stem}: unchanged, taken from the cache")
         else:
             todo[path] = params
+    warmup = None
     if todo:
+        from russian_emigration.site import Warmup
+
         progress(f"Running {len(todo)} notebook(s)...")
+        warmup = Warmup(build)
     for path, nb in execute_all(todo, progress, workers).items():
         target = staging / "notebooks" / path.name
         nbformat.write(nb, target)
         if cache is not None:
             _store(cache, keys[path], target, progress)
-    return [staging / "notebooks" / path.name for path in typed]
+    return [staging / "notebooks" / path.name for path in typed], warmup
 
 
 def _copy_from_cache(hit: Path, target: Path) -> bool:
@@ -416,7 +462,9 @@ def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None
 # --- Rendering: executed notebooks in, a static site out -----------------------------------------
 
 
-def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None) -> None:
+def render(
+    executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None, warmup: Warmup | None = None
+) -> None:
     """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
 
     The one rendering step of the report: ``executed`` are the executed notebooks (in
@@ -426,6 +474,6 @@ def render(executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Pat
     from russian_emigration.site import SiteError, build_site
 
     try:
-        build_site(executed, staging, build, cache)
+        build_site(executed, staging, build, cache, warmup)
     except SiteError as exc:
         raise ReportError(str(exc)) from None

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -89,14 +90,62 @@ def about_dir() -> Path:
 
 #: Rendered sites kept in the cache (each a few MB).
 SITE_CACHE_ENTRIES = 2
+#: What rendering imports (about 2 s: Sphinx, MyST-NB and what they load), imported ahead by :class:`Warmup`.
+SITE_MODULES = (
+    "nbformat",
+    "sphinx.application",
+    "sphinx.builders.html",
+    "sphinx.search.en",
+    "myst_nb",
+    "myst_nb.sphinx_ext",
+    "sphinx_book_theme",
+)
 
 
-def build_site(executed: Sequence[Path], out: Path, build: SiteBuild, cache: Path | None = None) -> dict[str, float]:
+class Warmup:
+    """The site work that needs no executed notebook, done in a background thread while notebooks run.
+
+    It imports what rendering needs and computes the main findings, so that both are ready when
+    :func:`build_site` starts. It changes no result: a failure here is ignored, and :func:`build_site`
+    then does the same work itself (and reports any error).
+    """
+
+    def __init__(self, build: SiteBuild) -> None:
+        self.build = build
+        self._findings: list[tuple[str, str]] | None = None
+        self._thread = threading.Thread(target=self._run, name="russian-emigration-site-warmup", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import importlib
+
+        try:
+            self._findings = findings(self.build.dataset, self.build.notebook_parameters)
+            with _SPHINX_LOCK:  # an import may warn while another thread has warnings as errors
+                for name in SITE_MODULES:
+                    importlib.import_module(name)
+        except Exception:  # build_site does it again and reports the error
+            return
+
+    def findings(self) -> list[tuple[str, str]] | None:
+        """The main findings, once the thread has finished (None if it failed)."""
+        self._thread.join()
+        return self._findings
+
+
+def build_site(
+    executed: Sequence[Path],
+    out: Path,
+    build: SiteBuild,
+    cache: Path | None = None,
+    warmup: Warmup | None = None,
+) -> dict[str, float]:
     """Render ``executed`` notebooks and the landing and Sources pages into ``out``; return timings (s).
 
     With ``cache``, a site rendered before from exactly the same inputs (notebooks, data, parameters,
     package, commit) is reused and only its build date is renewed, so a rebuild with nothing
-    changed does not even import Sphinx.
+    changed does not even import Sphinx. ``warmup``, started with the same ``build`` while the
+    notebooks ran, has the findings computed and Sphinx imported already.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -113,7 +162,7 @@ def build_site(executed: Sequence[Path], out: Path, build: SiteBuild, cache: Pat
         src, html_dir = Path(tmp) / "src", Path(tmp) / "html"
         src.mkdir()
         pages = [_prepare_notebook(path, src, build) for path in executed]
-        _write_pages(src, pages, build)
+        _write_pages(src, pages, build, warmup.findings() if warmup is not None else None)
         timings["prepare"] = time.perf_counter() - started
         sphinx_started = time.perf_counter()
         _run_sphinx(src, html_dir, Path(tmp) / "doctrees")
@@ -317,10 +366,15 @@ def _esc(value: Any) -> str:
 # --- Landing and Sources pages ---------------------------------------------------------------------
 
 
-def _write_pages(src: Path, pages: Sequence[Page], build: SiteBuild) -> None:
-    """Write index.md and sources.md (and the HTML fragments they include) into the Sphinx source folder."""
+def _write_pages(
+    src: Path, pages: Sequence[Page], build: SiteBuild, found: Sequence[tuple[str, str]] | None = None
+) -> None:
+    """Write index.md and sources.md (and the HTML fragments they include) into the Sphinx source folder.
+
+    ``found`` are the main findings when already computed (see :class:`Warmup`).
+    """
     ds = build.dataset
-    (src / "_findings.html").write_text(findings_html(build, pages), encoding="utf-8")
+    (src / "_findings.html").write_text(findings_html(build, pages, found), encoding="utf-8")
     (src / "_analyses.html").write_text(analyses_html(pages), encoding="utf-8")
     (src / "_data.html").write_text(data_links_html(ds), encoding="utf-8")
     (src / "_stamp.html").write_text(stamp_html(build), encoding="utf-8")
@@ -454,11 +508,14 @@ def _run_sphinx(src: Path, out: Path, doctrees: Path) -> None:
         raise SiteError(f"the site build failed:\n{warnings.getvalue()}")
 
 
-def findings_html(build: SiteBuild, pages: Sequence[Page]) -> str:
-    """The main findings, each computed from the data with its notebook's parameters and linked to it."""
+def findings_html(build: SiteBuild, pages: Sequence[Page], found: Sequence[tuple[str, str]] | None = None) -> str:
+    """The main findings, each computed from the data with its notebook's parameters and linked to it.
+
+    ``found`` are those findings when already computed for this ``build`` (see :class:`Warmup`).
+    """
     titles = {page.stem: page.title for page in pages}
     items = []
-    for stem, sentence in findings(build.dataset, build.notebook_parameters):
+    for stem, sentence in findings(build.dataset, build.notebook_parameters) if found is None else found:
         if stem in titles:
             items.append(f'<li>{_esc(sentence)} <a href="{_esc(stem)}.html">{_esc(titles[stem])}</a></li>')
     return '<ul class="findings">' + "".join(items) + "</ul>"

@@ -247,7 +247,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _without_site(monkeypatch: pytest.MonkeyPatch) -> None:
     from russian_emigration import report
 
-    def render(executed: list[Path], staging: Path, build: Any, cache: Path | None = None) -> None:
+    def render(executed: list[Path], staging: Path, *_: Any) -> None:
         (staging / "index.html").write_text("\n".join(p.name for p in executed) + "\n", encoding="utf-8")
 
     monkeypatch.setattr(report, "render", render)

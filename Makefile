@@ -70,9 +70,9 @@ $(BROWSER_STAMP): $(STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	@touch $@
 
-browser-check: $(BROWSER_STAMP) ## Build the report site and check it in headless Chromium (Debian package, no browser download), with the XSS test
+browser-check: $(BROWSER_STAMP) ## Build the report site and check it in headless Chromium (Debian package, no browser download), with the XSS test; screenshots go to build/browser-check/
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
-	status=0; $(PY) tools/browser_check.py $(REPORT_DIR) || status=1; \
+	status=0; $(PY) tools/browser_check.py $(REPORT_DIR) --screenshots build/browser-check || status=1; \
 	REQUIRE_BROWSER=1 $(PY) -m pytest tests/test_site.py -n 0 -q || status=1; exit $$status
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and load the data from another folder

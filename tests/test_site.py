@@ -190,7 +190,9 @@ def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "chart.csv").write_text(CHART_CSV, encoding="utf-8")
     for page in out.glob("0*.html"):
         markup = re.sub(
-            r'(<img [^>]*src="_images/[^>]+>)', r'\1<a href="chart.csv" download>data (CSV)</a>', text(page)
+            r'(<a class="chart-full"[^>]*><img [^>]*src="_images/[^>]+></a>)',
+            r'\1<a href="chart.csv" download>data (CSV)</a>',
+            text(page),
         )
         # The committed notebooks' tables still print addresses as text (the notebooks' own fix).
         markup = re.sub(r"<td>https?://[^<]*</td>", "<td>(address left out by the fixture)</td>", markup)
@@ -202,12 +204,14 @@ def test_chart_alt_text_in_output_metadata_reaches_the_page(chart_site: Path) ->
     assert 'alt="A chart of 01_causes, planted alt text"' in text(chart_site / "01_causes.html")
 
 
-def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(chart_site: Path) -> None:
+def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(chart_site: Path, tmp_path: Path) -> None:
     needs_browser()
     fixture = chart_site
-    assert browser_check.check(fixture) == []
+    shots = tmp_path / "browser-check"
+    assert browser_check.check(fixture, screenshots=shots) == []
     for shot in ("index-desktop", "index-phone", "analysis-desktop", "analysis-phone"):
-        assert (fixture / f"screenshot-{shot}.png").stat().st_size > 0
+        assert (shots / f"screenshot-{shot}.png").stat().st_size > 0
+    assert not list(fixture.glob("screenshot-*")), "screenshots are never written into the published report"
     assert browser_check.self_test(fixture) == [], "every planted fault is caught"
 
 
@@ -222,7 +226,7 @@ def chart_count() -> int:
 
 def test_browser_check_passes_on_the_site_of_the_committed_notebooks(site: Path) -> None:
     needs_browser()
-    assert browser_check.check(site, screenshots=False) == []
+    assert browser_check.check(site) == []
 
 
 def test_browser_check_flags_every_chart_without_its_csv(site: Path, tmp_path: Path) -> None:
@@ -233,7 +237,7 @@ def test_browser_check_flags_every_chart_without_its_csv(site: Path, tmp_path: P
         markup, removed = re.subn(r'<a class="csv-download"[^>]*>.*?</a>', "", text(page), flags=re.S)
         assert removed, f"{page.name} has CSV links to remove"
         page.write_text(markup, encoding="utf-8")
-    problems = browser_check.check(copy, screenshots=False)
+    problems = browser_check.check(copy)
     flagged = {p.split(" has ")[0] for p in problems if "has no CSV link" in p}
     assert len(flagged) == chart_count() > 0, "each chart without a CSV link beside it is reported"
 
@@ -384,3 +388,104 @@ def test_the_parameter_box_says_what_none_means() -> None:
     box = parameter_box(REPO / "notebooks" / "03_destination_responses.ipynb", build)
     values = re.findall(r"<strong>(.*?)</strong>", box)
     assert "all countries" in values and "None" not in values, values
+
+
+def test_every_chart_image_links_to_its_full_size_png(site: Path) -> None:
+    linked = 0
+    for page in site.glob("0*.html"):
+        markup = text(page)
+        images = re.findall(r'<img\b[^>]*\bsrc="(_images/[^"]+\.png)"', markup)
+        links = re.findall(
+            r'<a class="chart-full" href="(_images/[^"]+\.png)" title="Open the chart at full size"><img\b[^>]*'
+            r'\bsrc="(_images/[^"]+\.png)"',
+            markup,
+        )
+        assert len(links) == len(images), f"{page.name}: every chart image is a link"
+        for href, src in links:
+            assert href == src and (site / href).is_file(), (page.name, href)
+        linked += len(links)
+    assert linked == chart_count() > 0
+    assert "cursor: zoom-in" in text(site / "_static" / "site.css"), "the link shows a zoom-in cursor"
+
+
+def test_the_site_names_the_data_folder_without_its_absolute_path(tmp_path: Path, site: Path) -> None:
+    from russian_emigration.site import OTHER_DATA_FOLDER
+
+    stamps = []
+    for where in ("first/place", "second"):
+        folder = tmp_path / where / "my-data"
+        shutil.copytree(data_dir(), folder)
+        build = Build(
+            load_dataset(folder), folder, {"data_dir": str(folder)}, {"01_causes.ipynb": {"data_dir": str(folder)}}
+        )
+        markup = stamp_html(build) + parameter_box(REPO / "notebooks" / "01_causes.ipynb", build)
+        assert str(tmp_path) not in markup and html.escape(OTHER_DATA_FOLDER.format(name="my-data")) in markup
+        stamps.append(re.sub(r'<th scope="row">built</th><td>[^<]*</td>', "", markup))
+    assert stamps[0] == stamps[1], "the same data at two paths gives the same stamp and parameter box"
+    bundled = Build(bundled_dataset(), data_dir())
+    assert "<td>the bundled data package</td>" in stamp_html(bundled)
+    index = text(site / "index.html")
+    assert "the bundled data package" in index
+    for path in (REPO, data_dir().resolve(), Path.home()):
+        assert str(path) not in index, f"{path} is printed in the published site"
+
+
+def test_the_injected_parameter_cell_shows_the_folder_name_only(tmp_path: Path) -> None:
+    from russian_emigration.site import _prepare_notebook
+
+    folder = tmp_path / "elsewhere" / "my-data"
+    shutil.copytree(data_dir(), folder)
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    injected = nbformat.v4.new_code_cell(
+        f'# Parameters\ndata_dir = "{folder}"\n', metadata={"tags": ["injected-parameters"]}
+    )
+    nb.cells.insert(1, injected)
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in" / NOTEBOOKS[0].name)
+    (tmp_path / "src").mkdir()
+    build = Build(
+        load_dataset(folder), folder, {"data_dir": str(folder)}, {NOTEBOOKS[0].name: {"data_dir": str(folder)}}
+    )
+    _prepare_notebook(tmp_path / "in" / NOTEBOOKS[0].name, tmp_path / "src", build)
+    written = (tmp_path / "src" / NOTEBOOKS[0].name).read_text(encoding="utf-8")
+    assert str(tmp_path) not in written
+    assert "data_dir = 'my-data'  # my-data (a data folder given with" in written
+
+
+def test_the_landing_page_text_links_to_the_sources_page(site: Path) -> None:
+    index = text(site / "index.html")
+    article = index[index.index('<article class="bd-article"') :]
+    intro = re.search(r"<p>(.*?)</p>", article, re.S).group(1)
+    assert 'href="sources.html"' in intro, "the main text (not only the sidebar, hidden on a phone) links to it"
+
+
+def test_search_shows_no_summaries_so_it_fetches_nothing_from_disk(site: Path) -> None:
+    from russian_emigration.site import sphinx_config
+
+    assert sphinx_config()["html_show_search_summary"] is False
+    assert "SHOW_SEARCH_SUMMARY: false" in text(site / "_static" / "documentation_options.js")
+
+
+def test_the_vote_finding_names_its_station_filter() -> None:
+    from russian_emigration.site import findings
+
+    ds = bundled_dataset()
+    filtered = dict(findings(ds, {"04_vote_results.ipynb": {"min_respondents": 500}}))["04_vote_results"]
+    assert "(exit-poll stations with at least 500 respondents)" in filtered, filtered
+    unfiltered = dict(findings(ds, {"04_vote_results.ipynb": {"min_respondents": 0}}))["04_vote_results"]
+    assert "exit-poll stations with at least" not in unfiltered, unfiltered
+
+
+def test_the_estimates_finding_keeps_qualifiers_and_says_one_estimate_once() -> None:
+    from russian_emigration.site import findings
+
+    ds = bundled_dataset()
+    one = dict(findings(ds, {"01_causes.ipynb": {"start_date": "2022-10-01", "end_date": "2022-10-31"}}))["01_causes"]
+    assert one == (
+        "The one published estimate of how many people left Russia since the invasion dated from 01 October 2022 "
+        "to 31 October 2022 is about 900,000 (as of 2022-10), from 1 source."
+    ), one
+    default = dict(findings(ds, {}))["01_causes"]
+    assert "run from at least 200,000 (as of 2022-03) to 1,500,000 (the top of a range, as of 2023-07-11)" in default, (
+        default
+    )

@@ -6,11 +6,13 @@ real and distinct; every image decodes; every local link resolves (a ``#fragment
 that exists); no request leaves the machine; the visible text shows no code until a "show code"
 toggle is clicked, and clicking one shows it; every web address shown is an anchor whose text is
 its full URL; every chart has real alt text and a CSV link beside it that resolves and parses; the
-page does not scroll sideways at a phone width of 390 px. Screenshots of the landing page and one
-analysis page, at desktop and phone width, are saved into the report folder.
+page does not scroll sideways at a phone width of 390 px; every chart image links to its full-size
+PNG, which exists. The search page, opened with a query, finds pages with no console error.
+Screenshots of the landing page and one analysis page, at desktop and phone width, are saved beside
+the report (never into it, which is published): into build/browser-check/ by default.
 
 A self-test then plants one fault per check in a copy of the site and fails if any goes unnoticed.
-Usage: python tools/browser_check.py REPORT_DIR
+Usage: python tools/browser_check.py REPORT_DIR [--screenshots DIR]
 """
 
 from __future__ import annotations
@@ -67,13 +69,18 @@ JS_WEB_ANCHORS = """() => Array.from(document.querySelectorAll('a[href]'))
     .map(a => [a.getAttribute('href'), a.textContent.trim()])"""
 JS_CHARTS = """() => Array.from(document.querySelectorAll('div.cell div.cell_output img')).map(img => {
     const cell = img.closest('div.cell');
+    const full = img.closest('a[href]');
     const csv = Array.from(cell.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
         // The chart's own download: an inline data:text/csv link or a local .csv file (a source's web
         // address that happens to end in .csv is a source, not the chart's data).
         .filter(h => /^data:text\\/csv[;,]/i.test(h)
             || (!/^([a-z][a-z0-9+.-]*:|\\/\\/)/i.test(h) && /\\.csv([?#].*)?$/i.test(h)));
-    return [img.getAttribute('alt') || '', csv];
+    return [img.getAttribute('alt') || '', csv, full ? full.getAttribute('href') : null];
 })"""
+#: The query the search page is opened with: a word every build's pages contain (the default focus country).
+SEARCH_QUERY = "Georgia"
+#: Where screenshots go when no folder is given (beside the report, never inside it).
+SCREENSHOTS = Path("build") / "browser-check"
 
 
 def pages(report: Path) -> list[Path]:
@@ -82,8 +89,12 @@ def pages(report: Path) -> list[Path]:
     return [p for p in found if p.name not in ("genindex.html",)]
 
 
-def check(report: Path, screenshots: bool = True) -> list[str]:
-    """Return the problems found in the site at ``report`` (empty when it passes)."""
+def check(report: Path, screenshots: Path | None = None) -> list[str]:
+    """Return the problems found in the site at ``report`` (empty when it passes).
+
+    With ``screenshots``, a folder outside the report, the landing page and one analysis page are
+    photographed into it.
+    """
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []
@@ -113,6 +124,7 @@ def check(report: Path, screenshots: bool = True) -> list[str]:
                 problems += _check_charts(name, path, desktop)
                 problems += _check_code_hidden(name, desktop)
             problems += _check_links(report, links, ids)
+            problems += _check_search(report, desktop)
             phone = _new_page(browser, PHONE, problems)
             for path in site:
                 phone.goto(path.as_uri())
@@ -123,8 +135,8 @@ def check(report: Path, screenshots: bool = True) -> list[str]:
                     problems.append(
                         f"{path.name} scrolls sideways by {wide} px at a phone width of {PHONE['width']} px"
                     )
-            if screenshots:
-                problems += _screenshots(report, site, desktop, phone)
+            if screenshots is not None:
+                problems += _screenshots(report, site, desktop, phone, screenshots)
         finally:
             browser.close()
     return problems
@@ -197,14 +209,42 @@ def _check_urls(name: str, page) -> list[str]:
 def _check_charts(name: str, path: Path, page) -> list[str]:
     """Each chart has alt text that says something and a CSV download beside it that parses."""
     problems = []
-    for number, (alt, csv_links) in enumerate(page.evaluate(JS_CHARTS), start=1):
+    for number, (alt, csv_links, full) in enumerate(page.evaluate(JS_CHARTS), start=1):
         if EMPTY_ALT.search(alt) or len(alt.strip()) < MIN_ALT_CHARS:
             problems.append(f"{name}: chart {number} has no real alt text ({alt!r})")
+        problems += [f"{name}: chart {number} {p}" for p in _full_size_problems(path.parent, full)]
         if not csv_links:
             problems.append(f"{name}: chart {number} has no CSV link beside it")
             continue
         problems += [f"{name}: chart {number}: {p}" for p in _csv_problems(path.parent, csv_links[0])]
     return problems
+
+
+def _full_size_problems(folder: Path, href: str | None) -> list[str]:
+    """What is wrong with a chart's link to its full-size PNG ([] when it links to a PNG file that exists)."""
+    if href is None:
+        return ["is not a link to its full-size image"]
+    parts = urlsplit(href)
+    if parts.scheme or href.startswith("//") or not parts.path.lower().endswith(".png"):
+        return [f"links to {href}, not to a PNG file of the site"]
+    if not (folder / unquote(parts.path)).resolve().is_file():
+        return [f"links to its full-size image {href}, which does not exist"]
+    return []
+
+
+def _check_search(report: Path, page) -> list[str]:
+    """The search page, opened from disk with a query, lists results (console errors are caught by the page)."""
+    search = report / "search.html"
+    if not search.is_file():
+        return ["the site has no search.html"]
+    page.goto(f"{search.as_uri()}?q={SEARCH_QUERY}")
+    results = page.locator("#search-results ul.search li")
+    try:
+        results.first.wait_for(state="attached", timeout=15000)
+    except Exception:  # Playwright's TimeoutError: no result appeared
+        return [f"search.html?q={SEARCH_QUERY} lists no result"]
+    page.wait_for_timeout(500)  # let the search finish (and any failing fetch log its error)
+    return []
 
 
 def _csv_problems(folder: Path, href: str) -> list[str]:
@@ -265,8 +305,9 @@ def _check_links(report: Path, links: list[tuple[str, str]], ids: dict[str, set[
     return problems
 
 
-def _screenshots(report: Path, site: list[Path], desktop, phone) -> list[str]:
-    """Save the landing page and the first analysis page at desktop and phone width."""
+def _screenshots(report: Path, site: list[Path], desktop, phone, folder: Path) -> list[str]:
+    """Save the landing page and the first analysis page at desktop and phone width into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
     analysis = next((p for p in site if re.match(r"\d", p.name)), None)
     shots = []
     for label, path in (("index", report / "index.html"), ("analysis", analysis)):
@@ -274,10 +315,12 @@ def _screenshots(report: Path, site: list[Path], desktop, phone) -> list[str]:
             return ["the site has no analysis page (NN_*.html) to photograph"]
         for width, page in (("desktop", desktop), ("phone", phone)):
             page.goto(path.as_uri())
-            target = report / f"screenshot-{label}-{width}.png"
+            target = folder / f"screenshot-{label}-{width}.png"
             page.screenshot(path=str(target), full_page=label == "index")
             shots.append(target)
-    return [f"screenshot {s.name} was not saved" for s in shots if not s.is_file() or s.stat().st_size == 0]
+    problems = [f"screenshot {s.name} was not saved" for s in shots if not s.is_file() or s.stat().st_size == 0]
+    inside = sorted(p.name for p in report.glob("screenshot-*.png"))
+    return problems + [f"screenshot {name} sits inside the report folder, which is published" for name in inside]
 
 
 # --- Self-test: one planted fault per check ----------------------------------------------------------
@@ -331,6 +374,18 @@ PLANTED = {
         'source"><a href="https://example.org/source-data.csv">https://example.org/source-data.csv</a></div></div>',
         "has no CSV link beside it",
     ),
+    "chart image not linked to its full size": (
+        "analysis",
+        '<div class="cell"><div class="cell_output"><img src="planted-chart.png" alt="A planted chart with no link '
+        'to its full size"><a href="planted-ok.csv">data</a></div></div>',
+        "is not a link to its full-size image",
+    ),
+    "chart linked to a full-size image that is missing": (
+        "analysis",
+        '<div class="cell"><div class="cell_output"><a href="_images/no-such-chart.png"><img src="planted-chart.png" '
+        'alt="A planted chart whose link is broken"></a><a href="planted-ok.csv">data</a></div></div>',
+        "which does not exist",
+    ),
     "chart data-URI CSV undecodable": (
         "analysis",
         f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with a broken inline '
@@ -351,6 +406,7 @@ def self_test(report: Path) -> list[str]:
         shutil.copytree(report, base, ignore=shutil.ignore_patterns("screenshot-*.png", "notebooks", "_sources"))
         (base / "planted-ok.csv").write_text("value,source_id\n1,x\n", encoding="utf-8")
         (base / "planted-ragged.csv").write_text("value,source_id\n1,x,extra\n", encoding="utf-8")
+        (base / "planted-chart.png").write_bytes(base64.b64decode(PNG_1PX.split(",", 1)[1]))
         analysis = next((p.name for p in pages(base) if re.match(r"\d", p.name)), "index.html")
         broken = Path(tmp) / "broken"
         shutil.copytree(base, broken)
@@ -360,10 +416,21 @@ def self_test(report: Path) -> list[str]:
         _replace(broken / analysis, "<details class=", "<details open class=")
         # A second page titled like the first.
         _retitle(broken / "sources.html", _title_of(broken / "index.html"))
-        found = " ".join(check(broken, screenshots=False))
+        # Search that finds nothing, and search that logs a console error (as a blocked summary fetch did).
+        index = broken / "searchindex.js"
+        index.write_text(
+            re.sub(SEARCH_QUERY, "planted", index.read_text(encoding="utf-8"), flags=re.I), encoding="utf-8"
+        )
+        _plant(broken / "search.html", "<script>console.error('planted search error')</script>")
+        # A screenshot left in the report folder.
+        (broken / "screenshot-planted.png").write_bytes(b"png")
+        found = " ".join(check(broken, screenshots=Path(tmp) / "shots"))
     expected = {name: text for name, (_, _, text) in PLANTED.items()}
     expected["code visible without a click"] = "code is visible before any toggle"
     expected["duplicate title"] = "is the same as"
+    expected["search with no result"] = "lists no result"
+    expected["console error on the search page"] = "planted search error"
+    expected["screenshot inside the report"] = "sits inside the report folder"
     missed = [name for name, text in expected.items() if text not in found]
     return missed
 
@@ -389,15 +456,29 @@ def _retitle(page: Path, title: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    report = Path(argv[1] if len(argv) > 1 else "reports").resolve()
-    problems = check(report)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check the report site in headless Chromium.")
+    parser.add_argument("report", nargs="?", default="reports", help="the report folder (default: reports)")
+    parser.add_argument(
+        "--screenshots",
+        default=str(SCREENSHOTS),
+        help=f"folder for the screenshots, outside the report (default: {SCREENSHOTS})",
+    )
+    args = parser.parse_args(argv[1:])
+    report = Path(args.report).resolve()
+    shots = Path(args.screenshots).resolve()
+    if shots == report or report in shots.parents:
+        parser.error(f"--screenshots {args.screenshots} is inside the report folder {args.report}, which is published")
+    problems = check(report, screenshots=shots)
     for problem in problems:
         print(f"FAIL {problem}")
     missed = self_test(report)
     for name in missed:
         print(f"FAIL self-test: a planted {name} went unnoticed")
-    total = len(PLANTED) + 2
+    total = len(PLANTED) + 5
     print(
+        f"screenshots in {shots}\n"
         f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "
         f"self-test: {f'caught all {total} planted faults' if not missed else f'missed {len(missed)} of {total}'}"
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -167,6 +168,7 @@ def build_site(
         sphinx_started = time.perf_counter()
         _run_sphinx(src, html_dir, Path(tmp) / "doctrees")
         timings["sphinx"] = time.perf_counter() - sphinx_started
+        link_charts(html_dir)
         _copy_data(build, html_dir)
         if cache is not None:
             _store_site(cache, key, html_dir)
@@ -223,11 +225,25 @@ def _store_site(cache: Path, key: str, html_dir: Path) -> None:
 
 def _renew_build_date(index: Path) -> None:
     """Put this build's date into the build stamp of a site taken from the cache."""
-    import re
-
     page = index.read_text(encoding="utf-8")
     stamp = f'<th scope="row">built</th><td>{_esc(build_date())}</td>'
     index.write_text(re.sub(r'<th scope="row">built</th><td>[^<]*</td>', stamp, page, count=1), encoding="utf-8")
+
+
+#: The hint a chart's link carries (its tooltip); the stylesheet gives it a zoom-in cursor.
+CHART_LINK_TITLE = "Open the chart at full size"
+_CHART_IMG = re.compile(r'<img\b[^>]*\bsrc="(_images/[^"]+\.png)"[^>]*>')
+
+
+def link_charts(html_dir: Path) -> None:
+    """Make every chart image of every page a link to its full-size PNG (charts are drawn wider than shown)."""
+    for page in html_dir.glob("*.html"):
+        markup = page.read_text(encoding="utf-8")
+        linked = _CHART_IMG.sub(
+            lambda m: f'<a class="chart-full" href="{m.group(1)}" title="{CHART_LINK_TITLE}">{m.group(0)}</a>', markup
+        )
+        if linked != markup:
+            page.write_text(linked, encoding="utf-8")
 
 
 # --- Notebook pages ------------------------------------------------------------------------------
@@ -244,6 +260,7 @@ def _prepare_notebook(path: Path, src: Path, build: SiteBuild) -> Page:
             if not INPUT_TAGS & set(tags):
                 tags.append("hide-input")
             _carry_alt_text(cell)
+            _hide_data_path(cell, build)
     box = parameter_box(path, build)
     if box:
         at = next((i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
@@ -350,12 +367,35 @@ def _default_text(default: str, name: str = "") -> str:
         return default
 
 
+#: How the site names a data folder other than the bundled one (its name only, never its path).
+OTHER_DATA_FOLDER = "{name} (a data folder given with --data-dir or -p data_dir; its location is left out)"
+
+
 def _data_folder_label(build: SiteBuild) -> str:
-    """The data folder of the build, marked when it is the bundled data package."""
+    """The data folder of the build as the site shows it: never an absolute path.
+
+    The site is the same whatever folder the checkout or the data copy sits in: the bundled data
+    package is named as such, another folder by its last name only.
+    """
     from russian_emigration.loader import data_dir
 
     folder = Path(build.data_dir).resolve()
-    return f"{folder} (the bundled data package)" if folder == data_dir().resolve() else str(folder)
+    if folder == data_dir().resolve():
+        return NONE_MEANS["data_dir"]
+    return OTHER_DATA_FOLDER.format(name=folder.name)
+
+
+def _hide_data_path(cell: Any, build: SiteBuild) -> None:
+    """In the cell papermill injected, show the data folder as the site names it, not its absolute path."""
+    if "injected-parameters" not in cell.metadata.get("tags", []):
+        return
+    label = _data_folder_label(build)
+    cell.source = re.sub(
+        r"^data_dir = (['\"]).*\1[ \t]*$",
+        lambda _: f"data_dir = {Path(build.data_dir).resolve().name!r}  # {label}",
+        cell.source,
+        flags=re.M,
+    )
 
 
 def _esc(value: Any) -> str:
@@ -386,8 +426,9 @@ def _write_pages(
 This site is a set of short analyses of who left Russia after its full-scale invasion of Ukraine,
 why, where they went, how the countries they reached responded, and how Russians abroad voted in
 March 2024. Every number on it is computed from a small curated data package in which each fact row
-cites its source; every page ends with its caveats and its sources, and the code behind each table
-and chart is one click away ("Show code cell source").
+cites its source; every page ends with its caveats and its sources, the [Sources](sources.md) page
+lists every source with its full address, and the code behind each table and chart is one click away
+("Show code cell source"). Click a chart to open it at full size.
 
 ## Main findings
 
@@ -467,6 +508,8 @@ def sphinx_config() -> dict[str, Any]:
         "html_css_files": ["site.css"],
         "html_js_files": ["sources.js"],
         "html_show_sourcelink": False,
+        # Summaries fetch each page's source, which a browser blocks on file:// (a console error each).
+        "html_show_search_summary": False,
         "html_show_sphinx": False,
         "html_last_updated_fmt": None,
         "html_permalinks": True,
@@ -561,7 +604,11 @@ def _notebook_defaults(stem: str) -> dict[str, Any]:
 
 
 def _estimates_finding(ds: Any, p: Mapping[str, Any]) -> str:
-    """The spread of the estimates of the total since the invasion, within 01's timeline window."""
+    """The spread of the estimates of the total since the invasion, within 01's timeline window.
+
+    Each end of the spread keeps its estimate's qualifier ("at least", "about", the top of a range),
+    and a spread whose two ends are the same estimate is said once.
+    """
     from russian_emigration import analysis as an
 
     start, end = p.get("start_date"), p.get("end_date")
@@ -570,13 +617,43 @@ def _estimates_finding(ds: Any, p: Mapping[str, Any]) -> str:
     totals = estimates[estimates["counted_from"] == "invasion"]
     if totals.empty:
         return f"The data records no estimate of how many left Russia since the invasion dated{window or ' at all'}."
-    spread = an.estimate_spread(totals)
     sources = totals["source_id"].nunique()
+    across = f"across {sources} source{'' if sources == 1 else 's'}"
+    highs = totals["value_high"].fillna(totals["value"]).astype(float)
+    low = _estimate_text(totals.loc[totals["value"].astype(float).idxmin()], top=False)
+    high = _estimate_text(totals.loc[highs.idxmax()], top=True)
+    if len(totals) == 1:
+        return (
+            f"The one published estimate of how many people left Russia since the invasion dated{window} "
+            f"is {low}, from 1 source."
+        )
+    if low == high:
+        return (
+            f"Published estimates of how many people left Russia since the invasion, dated{window}, "
+            f"all put it at {low}, {across}."
+        )
     return (
         f"Published estimates of how many people left Russia since the invasion, dated{window}, run from "
-        f"{spread['lowest']:,.0f} (as of {spread['lowest_as_of']}) to {spread['highest']:,.0f} "
-        f"(as of {spread['highest_as_of']}), across {sources} source{'' if sources == 1 else 's'}."
+        f"{low} to {high}, {across}."
     )
+
+
+def _estimate_text(row: Any, top: bool) -> str:
+    """One end of a spread of estimates, worded with its qualifier: 'at least 200,000 (as of 2022-03)'.
+
+    The qualifier is the ``bound`` code's label (as the tables and charts show it); a range gives its
+    bottom or its ``top``, and says so.
+    """
+    from russian_emigration.labels import code_label
+
+    bound = _text(row.get("bound"))
+    as_of = _text(row.get("as_of_date"))
+    when = f"as of {as_of}" if as_of else "undated"
+    if bound == "range":
+        value = row["value_high"] if top and _text(row.get("value_high")) else row["value"]
+        return f"{float(value):,.0f} (the {'top' if top else 'bottom'} of a range, {when})"
+    qualifier = "" if bound in ("", "exact") else code_label("bound", bound) + " "
+    return f"{qualifier}{float(row['value']):,.0f} ({when})"
 
 
 def _emigrants_finding(ds: Any, domain: str | None) -> str:
@@ -617,16 +694,18 @@ def _vote_finding(ds: Any, min_respondents: int) -> str:
     """How Putin's official share abroad compares with the Vote Abroad exit poll."""
     from russian_emigration import analysis as an
 
-    compared = an.official_vs_exit_poll(ds, int(min_respondents))
+    min_respondents = int(min_respondents)
+    compared = an.official_vs_exit_poll(ds, min_respondents)
     if compared.empty:
         return (
             f"No place has both an official result and an exit-poll station with at least {min_respondents} "
             "respondents, so the official share abroad cannot be compared with the Vote Abroad exit poll."
         )
     higher = int((compared["gap_pts"] > 0).sum())
+    stations = f" (exit-poll stations with at least {min_respondents:,} respondents)" if min_respondents else ""
     return (
         f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in "
-        f"{higher} of {len(compared)} comparison{'' if len(compared) == 1 else 's'}; "
+        f"{higher} of {len(compared)} comparison{'' if len(compared) == 1 else 's'}{stations}; "
         f"the median gap is {compared['gap_pts'].median():.1f} points."
     )
 

@@ -489,3 +489,24 @@ def test_the_estimates_finding_keeps_qualifiers_and_says_one_estimate_once() -> 
     assert "run from at least 200,000 (as of 2022-03) to 1,500,000 (the top of a range, as of 2023-07-11)" in default, (
         default
     )
+
+
+def test_no_word_of_the_sources_kind_column_breaks_at_desktop_width(site: Path) -> None:
+    needs_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_check.CHROMIUM, headless=True, args=browser_check.ARGS)
+        page = browser.new_page(viewport=browser_check.DESKTOP)
+        page.goto((site / "sources.html").as_uri())
+        # Lines a cell's text takes, against the words in it: a word broken mid-word takes two lines.
+        cells = page.evaluate(
+            """() => Array.from(document.querySelectorAll('table.sources td.kind')).map(td => {
+                const range = document.createRange(); range.selectNodeContents(td);
+                return [td.textContent, range.getClientRects().length, td.textContent.trim().split(/\\s+/).length];
+            })"""
+        )
+        browser.close()
+    assert cells, "the Sources page has a kind column"
+    broken = [kind for kind, lines, words in cells if lines > words]
+    assert not broken, f"kinds broken mid-word at {browser_check.DESKTOP['width']} px: {broken}"

@@ -449,7 +449,26 @@ def test_the_injected_parameter_cell_shows_the_folder_name_only(tmp_path: Path) 
     _prepare_notebook(tmp_path / "in" / NOTEBOOKS[0].name, tmp_path / "src", build)
     written = (tmp_path / "src" / NOTEBOOKS[0].name).read_text(encoding="utf-8")
     assert str(tmp_path) not in written
-    assert "data_dir = 'my-data'  # my-data (a data folder given with" in written
+    assert "data_dir = 'my-data'  # a data folder given with" in written
+
+
+def test_a_report_from_data_copies_at_two_paths_is_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Byte for byte, executed notebooks included: no absolute path of the data folder is published."""
+    from russian_emigration.report import build_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same build date in both
+    sites = []
+    for where in ("one/deeper/place", "two"):
+        folder = tmp_path / where / "data"
+        shutil.copytree(data_dir(), folder)
+        out = tmp_path / where / "report"
+        build_report(out, {"min_respondents": "500"}, data_dir=folder, progress=lambda _: None)
+        files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        assert not [p for p, b in files.items() if str(tmp_path).encode() in b], "an absolute path is published"
+        sites.append(files)
+    assert sites[0] == sites[1]
 
 
 def test_the_landing_page_text_links_to_the_sources_page(site: Path) -> None:

@@ -157,6 +157,7 @@ def build_site(
         shutil.copytree(hit, out, dirs_exist_ok=True)
         os.utime(hit)  # recently used: kept when the cache is pruned
         _renew_build_date(out / "index.html")
+        _hide_data_path_in_published(executed, out, build)
         timings["cached"] = timings["total"] = time.perf_counter() - started
         return timings
     with tempfile.TemporaryDirectory(prefix="russian-emigration-site-") as tmp:
@@ -169,11 +170,15 @@ def build_site(
         _run_sphinx(src, html_dir, Path(tmp) / "doctrees")
         timings["sphinx"] = time.perf_counter() - sphinx_started
         link_charts(html_dir)
+        # Sphinx's note for its own incremental builds: no use to a reader, and its config digest
+        # differs from one build to the next in the same process.
+        (html_dir / ".buildinfo").unlink(missing_ok=True)
         _copy_data(build, html_dir)
         if cache is not None:
             _store_site(cache, key, html_dir)
         out.mkdir(parents=True, exist_ok=True)
         shutil.copytree(html_dir, out, dirs_exist_ok=True)
+    _hide_data_path_in_published(executed, out, build)
     timings["total"] = time.perf_counter() - started
     return timings
 
@@ -246,6 +251,23 @@ def link_charts(html_dir: Path) -> None:
             page.write_text(linked, encoding="utf-8")
 
 
+def _hide_data_path_in_published(executed: Sequence[Path], out: Path, build: SiteBuild) -> None:
+    """In the executed notebooks published with the site (those inside ``out``), name the data folder
+    as the site does instead of by its absolute path (see :func:`_hide_data_path`)."""
+    import nbformat
+
+    folder = str(Path(build.data_dir).resolve())
+    for path in executed:
+        if out.resolve() not in path.resolve().parents or folder not in path.read_text(encoding="utf-8"):
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            _hide_data_path(cell, build)
+        partial = path.with_name(f".{path.name}.partial")
+        nbformat.write(nb, partial)
+        os.replace(partial, path)  # a new file: never writes through to a copy it may share data with
+
+
 # --- Notebook pages ------------------------------------------------------------------------------
 
 
@@ -297,6 +319,7 @@ def _html_cell(markup: str) -> Any:
     from nbformat.v4 import new_code_cell, new_output
 
     cell = new_code_cell("# added by the report site builder", metadata={"tags": ["remove-input"]})
+    cell.id = "report-site-parameters"  # not a random id: the same build gives the same site
     cell.outputs = [new_output("display_data", data={"text/html": markup, "text/plain": _text_of(markup)})]
     return cell
 
@@ -367,8 +390,10 @@ def _default_text(default: str, name: str = "") -> str:
         return default
 
 
-#: How the site names a data folder other than the bundled one (its name only, never its path).
-OTHER_DATA_FOLDER = "{name} (a data folder given with --data-dir or -p data_dir; its location is left out)"
+#: What the site says of a data folder other than the bundled one, after its name (never its path).
+OTHER_DATA_NOTE = "a data folder given with --data-dir or -p data_dir; its location is left out"
+#: How the site names such a folder.
+OTHER_DATA_FOLDER = "{name} (" + OTHER_DATA_NOTE + ")"
 
 
 def _data_folder_label(build: SiteBuild) -> str:
@@ -389,10 +414,13 @@ def _hide_data_path(cell: Any, build: SiteBuild) -> None:
     """In the cell papermill injected, show the data folder as the site names it, not its absolute path."""
     if "injected-parameters" not in cell.metadata.get("tags", []):
         return
-    label = _data_folder_label(build)
+    from russian_emigration.loader import data_dir
+
+    folder = Path(build.data_dir).resolve()
+    note = NONE_MEANS["data_dir"] if folder == data_dir().resolve() else OTHER_DATA_NOTE
     cell.source = re.sub(
         r"^data_dir = (['\"]).*\1[ \t]*$",
-        lambda _: f"data_dir = {Path(build.data_dir).resolve().name!r}  # {label}",
+        lambda _: f"data_dir = {folder.name!r}  # {note}",
         cell.source,
         flags=re.M,
     )

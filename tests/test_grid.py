@@ -169,7 +169,7 @@ def test_a_window_with_no_data_says_so() -> None:
     notes = [s.text for s in shown if isinstance(s, Note)] + [
         t.empty for t in shown if isinstance(t, Table) and not len(t)
     ]
-    assert any("no estimate of how many left Russia and no dated push factor from 01 January 2019" in n for n in notes)
+    assert any("no estimate of how many left Russia and no dated push factor from 1 January 2019" in n for n in notes)
 
 
 def test_a_selected_country_without_records_is_named_at_the_top() -> None:

@@ -275,8 +275,8 @@ def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     return _sorted(frame, ["event_date_first", "country_name", "event_id"])
 
 
-def international_bodies(ds: Dataset) -> list[str]:
-    """The names of the international bodies (responses without a country) in the data, sorted."""
+def actors_without_country(ds: Dataset) -> list[str]:
+    """The actors of responses without a country (international bodies, NGOs), sorted: a selection leaves them out."""
     frame = ds.events[(ds.events["theme"] == "response") & ds.events["country_code"].isna()]
     return sorted({str(a) for a in frame["actor"].dropna()})
 

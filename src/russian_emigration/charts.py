@@ -592,7 +592,9 @@ def bar_counts(
     ax.set_xlim(0, float(shown[value].max()) * 1.15)
     for y, row in enumerate(shown.itertuples()):
         text = str(getattr(row, annotate)) if annotate else f"{getattr(row, value):,}"
-        ax.annotate(text, (getattr(row, value), y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=NOTE_SIZE)
+        ax.annotate(
+            text, (getattr(row, value), y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=NOTE_SIZE
+        )
     sources = _sources(ds, shown, *source_frames)
     finish(fig, ax, title=title, xlabel=xlabel, ylabel=ylabel, sources=sources, note=note)
     top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]

@@ -100,9 +100,46 @@ def _window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return pd.Timestamp(checked["start_date"]), pd.Timestamp(checked["end_date"]) + pd.Timedelta(days=1)
 
 
+#: The report shows a chart this many CSS pixels wide on a desktop screen.
+SHOWN_PX = 688
+#: The smallest type a reader can read there: labels and ticks, and the footnote and value labels.
+MIN_LABEL_PX, MIN_NOTE_PX = 11.0, 9.0
+
+
+def _all_text(fig: Any) -> list[Any]:
+    items = list(fig.texts) + [t for legend in fig.legends for t in [*legend.get_texts(), legend.get_title()]]
+    for ax in fig.axes:
+        items += [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        items += [t.label1 for axis in (ax.xaxis, ax.yaxis) for t in axis._update_ticks()]  # the ticks drawn
+        if ax.get_legend() is not None:
+            items += ax.get_legend().get_texts()
+    return [t for t in items if t.get_visible() and t.get_text()]
+
+
+def check_readable(chart: Chart) -> None:
+    """Every text of the chart is big enough at the size the report shows it, and inside the image."""
+    from russian_emigration.charts import DPI
+
+    fig = chart.fig
+    width_px = int.from_bytes(chart.png()[16:20], "big")
+    fig.canvas.draw()  # places every text at the figure's own dpi, in which its bbox is measured
+    assert width_px >= SHOWN_PX and width_px == round(fig.get_figwidth() * DPI), "at least as sharp as shown"
+    scale = SHOWN_PX / (fig.get_figwidth() * 72)  # screen pixels per point of type
+    renderer = fig.canvas.get_renderer()
+    bounds = fig.bbox
+    for text in _all_text(fig):
+        smallest = MIN_NOTE_PX if text in fig.texts or text in fig.axes[0].texts else MIN_LABEL_PX
+        shown = text.get_fontsize() * scale
+        assert shown >= smallest, f"{text.get_text()[:40]!r} is {shown:.1f} px on screen in {chart.alt[:60]}"
+        box = text.get_window_extent(renderer)
+        inside = box.x0 >= -1 and box.y0 >= -1 and box.x1 <= bounds.x1 + 1 and box.y1 <= bounds.y1 + 1
+        assert inside, f"{text.get_text()[:40]!r} is cut off at the edge of {chart.alt[:60]}"
+
+
 def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
     fig = chart.fig
     assert not labels_overlap(fig), f"overlapping tick labels in {chart.alt[:60]}"
+    check_readable(chart)
     for ax in fig.axes:
         assert ax.has_data(), f"axes without data: {chart.alt[:80]}"
         for label in ax.get_xticklabels() + ax.get_yticklabels():

@@ -107,7 +107,7 @@ def test_each_kernel_gets_the_typed_values_and_reads_the_data_copy(parameter_bui
         "01_causes": "Timeline: 1 September 2022 to 31 December 2022.",
         "02_notable_emigrants": "Domain: music.",
         "03_destination_responses": "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan.",
-        "04_vote_results": "Stations with at least 1000 respondents, grouped by country.",
+        "04_vote_results": "Stations with at least 1,000 respondents, grouped by country.",
     }
     typed = other_values(data.resolve())
     assert sorted(typed) == sorted(expected)

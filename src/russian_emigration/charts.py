@@ -259,7 +259,10 @@ def finish(
     fig.text(0.01, 0.06 / height, footnote, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left")
     _fit_title(fig, heading)
     fig.tight_layout(rect=(0, below / height, 1, 1))
-    _room_for_annotations(fig, ax)
+    for _ in range(3):  # widening the axis for its value labels can bring a wider tick label: lay out again
+        if not _room_for_annotations(fig, ax):
+            break
+        fig.tight_layout(rect=(0, below / height, 1, 1))
     # The title starts at the figure's left edge, like the footnote, not after the longest tick label.
     heading.set_x(-(ax.bbox.x0 - 0.01 * fig.bbox.width) / ax.bbox.width)
     # tight_layout leaves a placeholder layout engine, which makes savefig draw the whole figure once
@@ -293,19 +296,23 @@ def _legend_below(fig: Figure, ax: Axes, above: float) -> float:
     return extra
 
 
-def _room_for_annotations(fig: Figure, ax: Axes) -> None:
-    """Widen a numeric x axis until every value label written beside a bar or marker ends inside the figure."""
+def _room_for_annotations(fig: Figure, ax: Axes) -> bool:
+    """Widen a numeric x axis until every value label written beside a bar or marker ends inside the figure.
+
+    Returns whether the axis was widened.
+    """
     from matplotlib.dates import DateFormatter
 
     if not ax.texts or isinstance(ax.xaxis.get_major_formatter(), DateFormatter):
-        return
+        return False
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    for _ in range(12):
+    for step in range(12):
         right = max(t.get_window_extent(renderer).x1 for t in ax.texts)
         if right <= fig.bbox.width - 6:
-            return
+            return step > 0
         lo, hi = ax.get_xlim()
         ax.set_xlim(lo, lo + (hi - lo) * 1.12)
+    return True
 
 
 def _fit_title(fig: Figure, title: Text) -> None:

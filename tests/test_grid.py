@@ -310,3 +310,42 @@ def test_the_exit_poll_note_is_true_for_each_grouping(group_by: str, said: str, 
     (chart,) = [s for s in shown if isinstance(s, Chart)]
     drawn = " ".join(t.get_text() for t in chart.fig.texts).replace("\n", " ")
     assert said in drawn and not_said not in drawn, drawn
+
+
+def test_a_country_selection_leaves_out_actors_without_a_country_everywhere_and_says_so() -> None:
+    shown = run_cells("03_destination_responses", countries=["KAZ", "KGZ"], focus_country="KAZ")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    stateless = an.actors_without_country(DS)
+    assert stateless and any(t.startswith("A country selection shows those countries only") for t in texts)
+    tables = {t.name: t for t in shown if isinstance(t, Table)}
+    for name in ("closures-september-2022", "undated-responses", "stance-turns", "responses-by-country"):
+        assert not any(actor in tables[name].plain() for actor in stateless), name
+    # The closures sentence is computed: with none in the selection there is none, and the table says why.
+    assert not any(t.endswith("the table gives each date.") for t in texts)
+    assert "by Kazakhstan or Kyrgyzstan in September or October 2022" in tables["closures-september-2022"].empty
+    everything = run_cells("03_destination_responses", only=("closures",))
+    (closures,) = [t for t in everything if isinstance(t, Table) and t.name == "closures-september-2022"]
+    said = [s.text for s in everything if isinstance(s, Prose) and s.text.endswith("the table gives each date.")]
+    assert said and said[0].startswith(f"{len(closures)} such measures by ")
+
+
+def test_the_vote_page_header_says_all_stations_and_prints_thousands() -> None:
+    header = run_cells("04_vote_results", only=("no_such_cell",), min_respondents=0)
+    assert [s.text for s in header if isinstance(s, Prose)][0].endswith("All stations, grouped by station.")
+    shown = run_cells("04_vote_results", only=("dropped",), min_respondents=1000)
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert texts[0].endswith("Stations with at least 1,000 respondents, grouped by station.")
+    assert "Dropped for fewer than 1,000 respondents: " in texts[1]
+
+
+def test_the_alt_text_of_a_chart_by_measure_names_each_measure_with_its_count() -> None:
+    shown = run_cells("03_destination_responses", only=FOCUS_CELLS, focus_country="GEO")
+    (chart,) = [s for s in shown if isinstance(s, Chart)]
+    from russian_emigration.labels import code_label
+    from russian_emigration.notebook import plural
+
+    counts = an.focus_people_estimates(DS, "GEO")["measure"].astype(str).value_counts()
+    assert len(counts) > 1
+    for measure, n in counts.items():
+        assert f"{code_label('measure', measure)}: {plural(int(n), 'estimate')}, " in chart.alt, chart.alt
+    assert " of entered" not in chart.alt

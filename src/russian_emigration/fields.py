@@ -157,15 +157,17 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
     return checks
 
 
-def passes_all(checks: list[TextCheck]) -> Test:
-    """One vectorised test for pandera: True where a value is empty or passes every check."""
+def passes_all(checks: list[TextCheck], required: bool) -> Test:
+    """One vectorised test of a column's cells ('' when empty): True where a cell is empty and not
+    required, or present and passing every check."""
 
-    def test(s: pd.Series) -> pd.Series:
-        present = pd.notna(s.to_numpy())
-        values, ok = s[present], ~present
-        if len(values):
+    def test(cells: pd.Series) -> np.ndarray:
+        present = cells.to_numpy() != ""
+        ok = np.zeros(len(cells), dtype=bool) if required else ~present
+        if present.any():
+            values = cells[present]
             ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
-        return pd.Series(ok, index=s.index)
+        return ok
 
     return test
 

@@ -33,6 +33,8 @@ from russian_emigration.errors import DatasetError, Problem, Report
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
+    from russian_emigration.fields import TextCheck
+
 __all__ = ["Dataset", "data_dir", "load_dataset"]
 
 #: A check's meaning: rule, message, the column reported and the value shown for a row position.
@@ -154,35 +156,22 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
     """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
 
-    Each column's text checks run as one vectorised pandera check; only the values it rejects are
-    tested again, rule by rule, to say which rules they break.
+    The text checks of every column run as one vectorised pandera check on the whole table; only the
+    cells it rejects are tested again, rule by rule, to say which rules they break.
     """
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import broken_rules, passes_all, text_checks, typed_columns
+    from russian_emigration.fields import broken_rules, text_checks, typed_columns
 
     specs = resource["schema"]["fields"]
-    text = raw.where(raw.ne(""))
     checks = {spec["name"]: text_checks(spec) for spec in specs}
-    columns = {
-        spec["name"]: pa.Column(
-            nullable=not spec.get("constraints", {}).get("required", False),
-            checks=[pa.Check(passes_all(checks[spec["name"]]), ignore_na=False)],
-        )
-        for spec in specs
-    }
-    meanings: dict[tuple[str, int | str], Meaning] = {}
-    for name, column_checks in checks.items():
+    text = raw.where(raw.ne(""))
+    for name, positions in _text_failures(raw, checks, specs, report).items():
         shows = _shows(raw, [name])
-        meanings[(name, "not_nullable")] = ("required", "is required but empty", name, shows)
-        meanings[(name, 0)] = (column_checks[-1].rule, column_checks[-1].message, name, shows)
-    for (name, check), positions in _failures(pa.DataFrameSchema(columns), text, meanings, report).items():
-        if check == "not_nullable":
-            _report_rows(report, meanings[(name, check)], positions)
-            continue
-        for text_check, rows in broken_rules(checks[name], text[name].iloc[positions]):
-            _report_rows(report, (text_check.rule, text_check.message, name, meanings[(name, 0)][3]), rows)
-        text.loc[positions, name] = None
+        empty = [pos for pos in positions if raw[name].iat[pos] == ""]
+        _report_rows(report, ("required", "is required but empty", name, shows), empty)
+        filled = [pos for pos in positions if raw[name].iat[pos] != ""]
+        for text_check, rows in broken_rules(checks[name], text[name].iloc[filled]):
+            _report_rows(report, (text_check.rule, text_check.message, name, shows), rows)
+        text.loc[filled, name] = None
     for name, column_checks in checks.items():
         if any(check.timed_out for check in column_checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
@@ -195,6 +184,53 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     for key, positions in _failures(schema, table, meanings, report).items():
         _report_rows(report, meanings[key], positions)
     return table
+
+
+def _text_failures(
+    raw: pd.DataFrame, checks: dict[str, list[TextCheck]], specs: list[dict[str, Any]], report: Report
+) -> dict[str, list[int]]:
+    """The failing row positions of each column, in column order, from one pandera check of every cell.
+
+    The table's cells go to pandera as one series, column after column, so that a failure's position
+    gives its row and column. A column whose checks raised instead of answering is reported as a whole.
+    """
+    import pandera.pandas as pa
+
+    from russian_emigration.fields import passes_all
+
+    rows, names = len(raw), [spec["name"] for spec in specs]
+    required = {spec["name"]: _required(spec) for spec in specs}
+    tests = {name: passes_all(checks[name], required[name]) for name in names}
+
+    def column_passes(name: str, cells: pd.Series) -> np.ndarray:
+        try:
+            return tests[name](cells)
+        except Exception as err:  # as pandera reports a check that raised: once, for the whole column
+            detail = f'"{err.args[0]}"' if err.args else ""
+            last = checks[name][-1]
+            message = f"{last.message} (could not be checked: {err.__class__.__name__}({detail}))"
+            report.add(last.rule, message, column=name)
+            return cells.to_numpy() != "" if required[name] else np.ones(len(cells), dtype=bool)
+
+    def cells_pass(cells: pd.Series) -> pd.Series:
+        values = cells.to_numpy()
+        parts = [column_passes(name, pd.Series(values[i * rows : (i + 1) * rows])) for i, name in enumerate(names)]
+        return pd.Series(np.concatenate(parts), index=cells.index)
+
+    failing: dict[str, list[int]] = {}
+    cells = pd.DataFrame({"cell": raw[names].to_numpy(dtype=object).ravel(order="F")})
+    try:
+        pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])}).validate(
+            cells, lazy=True, inplace=True
+        )
+    except pa.errors.SchemaErrors as exc:
+        for position in exc.failure_cases["index"]:  # in order: column after column, row after row
+            failing.setdefault(names[int(position) // rows], []).append(int(position) % rows)
+    return failing
+
+
+def _required(spec: dict[str, Any]) -> bool:
+    return bool(spec.get("constraints", {}).get("required", False))
 
 
 def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:

@@ -165,7 +165,7 @@ def passes_all(checks: list[TextCheck], required: bool) -> Test:
         present = cells.to_numpy() != ""
         ok = np.zeros(len(cells), dtype=bool) if required else ~present
         if present.any():
-            values = cells[present]
+            values = pd.Series(cells.to_numpy()[present], dtype=object)
             ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
         return ok
 
@@ -190,7 +190,7 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     name, ftype = spec["name"], spec.get("type", "string")
     if spec.get("x_partial_date"):
         return _partial_dates(name, text)
-    present = text.notna().to_numpy()
+    present = pd.notna(text.to_numpy())
     if "x_list" in spec:
         options = spec["x_list"]
         convert = int if options.get("item_type") == "integer" else str
@@ -220,12 +220,16 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:
     """A partial date as text, plus the first and last day it covers and its precision."""
     first = _partial_starts(text.dropna()).reindex(text.index)
-    lengths = text.str.len().to_numpy(dtype=float, na_value=np.nan)
+    values = text.to_numpy(dtype=object)
+    lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values], dtype=int)
     year, month = lengths == 4, lengths == 7
-    last = np.where(year, first + pd.offsets.YearEnd(0), np.where(month, first + pd.offsets.MonthEnd(0), first))
+    starts = first.to_numpy()
+    day = np.timedelta64(1, "D")
+    ends = {unit: (starts.astype(f"M8[{unit}]") + 1).astype(starts.dtype) - day for unit in ("Y", "M")}
+    last = np.where(year, ends["Y"], np.where(month, ends["M"], starts))
     codes = np.select([year, month, lengths == 10], [0, 1, 2], -1)
     return {
-        name: pd.Series(text.to_numpy(dtype=object), index=text.index, dtype="str"),
+        name: pd.Series(values, index=text.index, dtype="str"),
         f"{name}_first": first,
         f"{name}_last": pd.Series(last, index=text.index),
         f"{name}_precision": pd.Series(pd.Categorical.from_codes(codes, categories=list(PRECISIONS)), index=text.index),

@@ -122,8 +122,8 @@ def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame 
         return None
     if not _header_matches(records[0], names, report) or not _cell_counts_match(records[1:], len(names), report):
         return None
-    columns = list(zip(*records[1:], strict=True)) if len(records) > 1 else [()] * len(names)
-    return pd.DataFrame({name: pd.Series(cells, dtype=object) for name, cells in zip(names, columns, strict=True)})
+    cells = np.array(records[1:], dtype=object).reshape(len(records) - 1, len(names))
+    return pd.DataFrame(cells, columns=names, dtype=object)
 
 
 def _header_matches(header: list[str], names: list[str], report: Report) -> bool:
@@ -163,7 +163,8 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
 
     specs = resource["schema"]["fields"]
     checks = {spec["name"]: text_checks(spec) for spec in specs}
-    text = raw.where(raw.ne(""))
+    cells = raw.to_numpy()
+    text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
     for name, positions in _text_failures(raw, checks, specs, report).items():
         shows = _shows(raw, [name])
         empty = [pos for pos in positions if raw[name].iat[pos] == ""]
@@ -341,8 +342,9 @@ def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable
             answered = df[fields].notna().any(axis=1)
             return ~answered | total(df).between(rule["min"], rule["max"]).fillna(True)
 
-        shown = raw[fields].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-        shows = lambda pos: f"{shown.iat[pos]:g}"  # noqa: E731
+        def shows(pos: int) -> str:
+            return f"{pd.to_numeric(raw[fields].iloc[pos], errors='coerce').sum():g}"
+
         message = f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}"
         return within, (kind, message, "+".join(fields), shows)
     field = rule["field"]

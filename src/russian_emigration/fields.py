@@ -90,12 +90,8 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     if ftype == "date":
         return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
-        fmt = _datetime_format(spec)
-        return TextCheck(
-            "type_datetime",
-            f"is not a date and time in the format {fmt}",
-            lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy(),
-        )
+        fmt, message = _datetime_format(spec), f"is not a date and time in the format {_datetime_format(spec)}"
+        return TextCheck("type_datetime", message, lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy())
     if spec.get("format") == "uri":
         return TextCheck("format", "is not a web address (scheme:address, no spaces)", _matches(URI))
     return None
@@ -158,8 +154,7 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
 
 
 def passes_all(checks: list[TextCheck], required: bool) -> Test:
-    """One vectorised test of a column's cells ('' when empty): True where a cell is empty and not
-    required, or present and passing every check."""
+    """One vectorised test of a column's cells: True where a cell is empty ('') and not required, or passes all."""
 
     def test(cells: pd.Series) -> np.ndarray:
         present = cells.to_numpy() != ""
@@ -195,9 +190,8 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
         options = spec["x_list"]
         convert = int if options.get("item_type") == "integer" else str
         sep = options.get("separator", ";")
-        items = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
-        tuples = np.empty(len(items), dtype=object)
-        tuples[:] = items
+        tuples = np.empty(len(text), dtype=object)
+        tuples[:] = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
         return {name: pd.Series(tuples, index=text.index)}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
         enum = pd.Index(spec["constraints"]["enum"])
@@ -214,7 +208,7 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     if ftype in ("date", "datetime"):
         fmt = "%Y-%m-%d" if ftype == "date" else _datetime_format(spec)
         return {name: _dates(text, fmt)}
-    return {name: pd.Series(text.to_numpy(dtype=object), index=text.index, dtype="str")}
+    return {name: pd.Series(pd.array(text.to_numpy(dtype=object), dtype="str"), index=text.index)}
 
 
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:
@@ -223,13 +217,12 @@ def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:
     values = text.to_numpy(dtype=object)
     lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values], dtype=int)
     year, month = lengths == 4, lengths == 7
-    starts = first.to_numpy()
-    day = np.timedelta64(1, "D")
-    ends = {unit: (starts.astype(f"M8[{unit}]") + 1).astype(starts.dtype) - day for unit in ("Y", "M")}
-    last = np.where(year, ends["Y"], np.where(month, ends["M"], starts))
+    starts, day = first.to_numpy(), np.timedelta64(1, "D")
+    year_end, month_end = ((starts.astype(f"M8[{unit}]") + 1).astype(starts.dtype) - day for unit in "YM")
+    last = np.where(year, year_end, np.where(month, month_end, starts))
     codes = np.select([year, month, lengths == 10], [0, 1, 2], -1)
     return {
-        name: pd.Series(values, index=text.index, dtype="str"),
+        name: pd.Series(pd.array(values, dtype="str"), index=text.index),
         f"{name}_first": first,
         f"{name}_last": pd.Series(last, index=text.index),
         f"{name}_precision": pd.Series(pd.Categorical.from_codes(codes, categories=list(PRECISIONS)), index=text.index),

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Dataset", "data_dir", "load_dataset"]
 
 #: A check's meaning: rule, message, the column reported and the value shown for a row position.
-Meaning = tuple[str, str, str, Callable[[int], str]]
+Meaning = tuple[str, str, str | None, Callable[[int], str]]
 
 
 def load_dataset(path: str | Path | None = None, *, today: date | None = None, cache: bool = True) -> Dataset:
@@ -156,8 +156,7 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
     """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
 
-    The text checks of every column run as one vectorised pandera check on the whole table; only the
-    cells it rejects are tested again, rule by rule, to say which rules they break.
+    Only the cells that fail the text checks are tested again, rule by rule, to say which rules they break.
     """
     from russian_emigration.fields import broken_rules, text_checks, typed_columns
 
@@ -165,7 +164,7 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     checks = {spec["name"]: text_checks(spec) for spec in specs}
     cells = raw.to_numpy()
     text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
-    for name, positions in _text_failures(raw, checks, specs, report).items():
+    for name, positions in _text_failures(raw, specs, checks, report).items():
         shows = _shows(raw, [name])
         empty = [pos for pos in positions if raw[name].iat[pos] == ""]
         _report_rows(report, ("required", "is required but empty", name, shows), empty)
@@ -188,50 +187,28 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
 
 
 def _text_failures(
-    raw: pd.DataFrame, checks: dict[str, list[TextCheck]], specs: list[dict[str, Any]], report: Report
+    raw: pd.DataFrame, specs: list[dict[str, Any]], checks: dict[str, list[TextCheck]], report: Report
 ) -> dict[str, list[int]]:
-    """The failing row positions of each column, in column order, from one pandera check of every cell.
-
-    The table's cells go to pandera as one series, column after column, so that a failure's position
-    gives its row and column. A column whose checks raised instead of answering is reported as a whole.
-    """
+    """The failing rows of each column, in order: one pandera check of the cells as one series, column after column."""
     import pandera.pandas as pa
 
     from russian_emigration.fields import passes_all
 
-    rows, names = len(raw), [spec["name"] for spec in specs]
-    required = {spec["name"]: _required(spec) for spec in specs}
-    tests = {name: passes_all(checks[name], required[name]) for name in names}
-
-    def column_passes(name: str, cells: pd.Series) -> np.ndarray:
-        try:
-            return tests[name](cells)
-        except Exception as err:  # as pandera reports a check that raised: once, for the whole column
-            detail = f'"{err.args[0]}"' if err.args else ""
-            last = checks[name][-1]
-            message = f"{last.message} (could not be checked: {err.__class__.__name__}({detail}))"
-            report.add(last.rule, message, column=name)
-            return cells.to_numpy() != "" if required[name] else np.ones(len(cells), dtype=bool)
+    names, rows = [spec["name"] for spec in specs], len(raw)
+    tests = [passes_all(checks[s["name"]], bool(s.get("constraints", {}).get("required"))) for s in specs]
 
     def cells_pass(cells: pd.Series) -> pd.Series:
         values = cells.to_numpy()
-        parts = [column_passes(name, pd.Series(values[i * rows : (i + 1) * rows])) for i, name in enumerate(names)]
+        parts = [test(pd.Series(values[i * rows : (i + 1) * rows])) for i, test in enumerate(tests)]
         return pd.Series(np.concatenate(parts), index=cells.index)
 
-    failing: dict[str, list[int]] = {}
-    cells = pd.DataFrame({"cell": raw[names].to_numpy(dtype=object).ravel(order="F")})
-    try:
-        pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])}).validate(
-            cells, lazy=True, inplace=True
-        )
-    except pa.errors.SchemaErrors as exc:
-        for position in exc.failure_cases["index"]:  # in order: column after column, row after row
-            failing.setdefault(names[int(position) // rows], []).append(int(position) % rows)
+    schema = pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])})
+    cells = pd.DataFrame({"cell": raw.to_numpy(dtype=object).ravel(order="F")})  # raw holds the columns in order
+    failing: dict[str, list[int]] = defaultdict(list)
+    meaning: Meaning = ("text", "the cells' text", None, str)
+    for position in _failures(schema, cells, {("cell", 0): meaning}, report).get(("cell", 0), []):
+        failing[names[position // rows]].append(position % rows)
     return failing
-
-
-def _required(spec: dict[str, Any]) -> bool:
-    return bool(spec.get("constraints", {}).get("required", False))
 
 
 def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
@@ -247,10 +224,7 @@ def _report_rows(report: Report, meaning: Meaning, positions: Iterable[int]) -> 
 def _failures(
     schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
 ) -> dict[tuple[str, int | str], list[int]]:
-    """Validate with pandera: the failing row positions of each (column, check) that failed.
-
-    A check that raised instead of answering is reported for its whole column.
-    """
+    """Validate with pandera: the failing row positions of each (column, check); a check that raised is reported."""
     import pandera.pandas as pa
 
     try:
@@ -294,11 +268,12 @@ def _typed_schema(
         if checks or unique:
             columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
         if "x_date_range" in spec:
-            meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
-            frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
+            test, meanings[("", len(frame_checks))] = _date_range(spec, newest, shows)
+            frame_checks.append(pa.Check(test, ignore_na=False))
     declared = resource["schema"].get("primaryKey")
     pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
-    pk_unique = bool(pk) and not (len(pk) == 1 and _spec(resource, pk[0]).get("constraints", {}).get("unique"))
+    unique_fields = {f["name"] for f in resource["schema"]["fields"] if f.get("constraints", {}).get("unique")}
+    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in unique_fields)
     message = "repeats the primary key of another row"
     meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(pk), _shows(raw, pk))
     for rule in resource.get("x_rules", []):
@@ -309,24 +284,21 @@ def _typed_schema(
     return schema, meanings
 
 
-def _spec(resource: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(f for f in resource["schema"]["fields"] if f["name"] == name)
-
-
-def _date_range_test(spec: dict[str, Any], newest: date) -> Callable[[pd.DataFrame], pd.Series]:
-    """Every date must fall in the range (a partial date must overlap it)."""
+def _date_range(
+    spec: dict[str, Any], newest: date, shows: Callable[[int], str]
+) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+    """Every date must fall in the range (a partial date must overlap it): the test and its meaning."""
     name, bounds = spec["name"], spec["x_date_range"]
-    low = pd.Timestamp(bounds.get("min", "0001-01-01"))
-    high = pd.Timestamp(newest if bounds.get("max", "today") == "today" else bounds["max"])
+    low, high = bounds.get("min", "0001-01-01"), newest if bounds.get("max", "today") == "today" else bounds["max"]
+    end = pd.Timestamp(high) + pd.Timedelta(days=1) - pd.Timedelta(1)
     first, last = (f"{name}_first", f"{name}_last") if spec.get("x_partial_date") else (name, name)
-    return lambda df: ~((df[last] < low) | (df[first] > high + pd.Timedelta(days=1) - pd.Timedelta(1))).fillna(False)
-
-
-def _date_range_meaning(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> Meaning:
-    bounds = spec["x_date_range"]
-    high = newest if bounds.get("max", "today") == "today" else bounds["max"]
-    message = f"is outside the allowed range {bounds.get('min', '0001-01-01')} to {high}"
-    return ("date_range", message, spec["name"], shows)
+    message = f"is outside the allowed range {low} to {high}"
+    return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), (
+        "date_range",
+        message,
+        name,
+        shows,
+    )
 
 
 def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
@@ -335,12 +307,9 @@ def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable
     if kind == "row_sum":
         fields = rule["fields"]
 
-        def total(df: pd.DataFrame) -> pd.Series:
-            return df[fields].astype("Float64").sum(axis=1, skipna=True)
-
         def within(df: pd.DataFrame) -> pd.Series:
-            answered = df[fields].notna().any(axis=1)
-            return ~answered | total(df).between(rule["min"], rule["max"]).fillna(True)
+            total = df[fields].astype("Float64").sum(axis=1, skipna=True)
+            return ~df[fields].notna().any(axis=1) | total.between(rule["min"], rule["max"]).fillna(True)
 
         def shows(pos: int) -> str:
             return f"{pd.to_numeric(raw[fields].iloc[pos], errors='coerce').sum():g}"
@@ -349,13 +318,8 @@ def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable
         return within, (kind, message, "+".join(fields), shows)
     field = rule["field"]
     if kind == "not_less_than":
-        other = rule["other"]
-        return lambda df: ~(df[field] < df[other]).fillna(False), (
-            kind,
-            f"is less than {other} ({description})",
-            field,
-            _shows(raw, [field]),
-        )
+        other, message = rule["other"], f"is less than {rule['other']} ({description})"
+        return lambda df: ~(df[field] < df[other]).fillna(False), (kind, message, field, _shows(raw, [field]))
     when = raw[rule["when_field"]].isin(rule["in"])
     present = raw[field].ne("")
     bad = (when & ~present) if kind == "required_if" else (~when & present)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -242,46 +243,46 @@ def _failures(
             report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
             continue
         failing[(column, check)].add(int(case.index))
-    return {key: sorted(positions) for key, positions in failing.items()}
+    return {key: sorted(failing[key]) for key in meanings if key in failing}  # in the meanings' order
 
 
 def _typed_schema(
     resource: dict[str, Any], raw: pd.DataFrame, newest: date
 ) -> tuple[pa.DataFrameSchema, dict[tuple[str, int | str], Meaning]]:
-    """Ranges and uniqueness (pandera's own checks), date ranges, the primary key and the x_rules."""
+    """Uniqueness (pandera's own checks), ranges, date ranges, the primary key and the x_rules."""
     import pandera.pandas as pa
 
+    declared = resource["schema"].get("primaryKey")
+    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
+    meaning: Meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
+    meanings: dict[tuple[str, int | str], Meaning] = {("", "multiple_fields_uniqueness"): meaning}
     columns: dict[str, pa.Column] = {}
-    meanings: dict[tuple[str, int | str], Meaning] = {}
+    by_column: dict[tuple[str, int | str], Meaning] = {}  # reported after the table's checks, as pandera orders them
     frame_checks: list[pa.Check] = []
     for spec in resource["schema"]["fields"]:
         name, constraints = spec["name"], spec.get("constraints", {})
         shows = _shows(raw, [name])
-        checks: list[pa.Check] = []
-        for key, build, word in (("minimum", pa.Check.ge, "below"), ("maximum", pa.Check.le, "above")):
-            if key in constraints:
-                meanings[(name, len(checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
-                checks.append(build(constraints[key]))
-        unique = bool(constraints.get("unique"))
-        message = "appears in more than one row but must be unique"
-        meanings[(name, "field_uniqueness")] = ("unique", message, name, shows)
-        if checks or unique:
-            columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
+        if constraints.get("unique"):
+            columns[name] = pa.Column(nullable=True, unique=True)
+            message = "appears in more than one row but must be unique"
+            by_column[(name, "field_uniqueness")] = ("unique", message, name, shows)
+        for key, outside, word in (("minimum", operator.lt, "below"), ("maximum", operator.gt, "above")):
+            if key in constraints:  # a table check, not a column's: much less pandera overhead
+                by_column[("", len(frame_checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
+                frame_checks.append(pa.Check(_within(name, outside, constraints[key]), ignore_na=False))
         if "x_date_range" in spec:
             test, meanings[("", len(frame_checks))] = _date_range(spec, newest, shows)
             frame_checks.append(pa.Check(test, ignore_na=False))
-    declared = resource["schema"].get("primaryKey")
-    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
-    unique_fields = {f["name"] for f in resource["schema"]["fields"] if f.get("constraints", {}).get("unique")}
-    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in unique_fields)
-    message = "repeats the primary key of another row"
-    meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(pk), _shows(raw, pk))
+    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in columns)
     for rule in resource.get("x_rules", []):
-        test, meaning = _cross_field_rule(rule, raw)
-        meanings[("", len(frame_checks))] = meaning
+        test, meanings[("", len(frame_checks))] = _cross_field_rule(rule, raw)
         frame_checks.append(pa.Check(test, ignore_na=False))
     schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
-    return schema, meanings
+    return schema, meanings | by_column
+
+
+def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda df: ~outside(df[name], limit).fillna(False)
 
 
 def _date_range(

@@ -293,13 +293,8 @@ def _date_range(
     low, high = bounds.get("min", "0001-01-01"), newest if bounds.get("max", "today") == "today" else bounds["max"]
     end = pd.Timestamp(high) + pd.Timedelta(days=1) - pd.Timedelta(1)
     first, last = (f"{name}_first", f"{name}_last") if spec.get("x_partial_date") else (name, name)
-    message = f"is outside the allowed range {low} to {high}"
-    return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), (
-        "date_range",
-        message,
-        name,
-        shows,
-    )
+    meaning: Meaning = ("date_range", f"is outside the allowed range {low} to {high}", name, shows)
+    return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), meaning
 
 
 def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:

@@ -31,12 +31,16 @@ _DIGEST_SIZE = hashlib.sha256().digest_size
 
 
 def cache_dir() -> Path:
-    """Where executed notebooks are cached: $RUSSIAN_EMIGRATION_CACHE, else $XDG_CACHE_HOME or ~/.cache."""
+    """The cache folder: $RUSSIAN_EMIGRATION_CACHE, else ``russian-emigration`` in $XDG_CACHE_HOME or ~/.cache.
+
+    It holds ``notebooks/`` (executed notebooks), ``sites/`` (rendered sites), ``datasets/``
+    (validated data packages) and ``parameters/`` (the parameters each notebook declares).
+    """
     explicit = os.environ.get("RUSSIAN_EMIGRATION_CACHE")
     if explicit:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "russian-emigration" / "notebooks"
+    return Path(base) / "russian-emigration"
 
 
 def datasets_dir() -> Path:

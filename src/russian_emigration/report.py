@@ -243,7 +243,9 @@ def build_report(
         staging, lock = _make_staging(final)
         try:
             _remove_leftovers(final)
-            executed, warmup = _execute_cached(typed, staging, build, progress, workers, cache_dir() if cache else None)
+            executed, warmup = _execute_cached(
+                typed, staging, build, progress, workers, cache_dir() / "notebooks" if cache else None
+            )
             render(executed, staging, build, cache_dir() / "sites" if cache else None, warmup)
             (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
             _swap_into_place(staging, final)

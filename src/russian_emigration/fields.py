@@ -63,8 +63,9 @@ def _dates(s: pd.Series, fmt: str) -> pd.Series:
 
 def _partial_starts(s: pd.Series) -> pd.Series:
     """The first day of each YYYY, YYYY-MM or YYYY-MM-DD value (NaT if it is no real date)."""
-    padded = s.where(_matches(PARTIAL_DATE)(s)) + "-01-01"  # YYYY-MM-DD-01-01 is cut back to YYYY-MM-DD
-    return _dates(padded.str.slice(0, 10), "%Y-%m-%d")
+    ok = _matches(PARTIAL_DATE)(s)  # YYYY-MM-DD-01-01 is cut back to YYYY-MM-DD:
+    padded = [(v + "-01-01")[:10] if good else np.nan for v, good in zip(s.to_numpy(), ok, strict=True)]
+    return _dates(pd.Series(padded, index=s.index, dtype=object), "%Y-%m-%d")
 
 
 def _format_check(spec: dict[str, Any]) -> TextCheck | None:

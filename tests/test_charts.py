@@ -146,7 +146,7 @@ def test_date_axes_never_show_hours_and_always_a_year() -> None:
     import matplotlib.dates as mdates
 
     for days in (0, 1, 10, 40, 120, 400, 900, 2000):
-        fig, ax = ch._figure(9, 4)
+        fig, ax = ch._figure(4)
         ax.plot([pd.Timestamp("2022-09-25")], [1])
         ch.date_axis(ax, pd.Timestamp("2022-09-25"), pd.Timestamp("2022-09-25") + pd.Timedelta(days=days))
         labels = [t.label1.get_text() for t in ax.xaxis._update_ticks() if t.label1.get_text()]

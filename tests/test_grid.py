@@ -100,9 +100,46 @@ def _window(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return pd.Timestamp(checked["start_date"]), pd.Timestamp(checked["end_date"]) + pd.Timedelta(days=1)
 
 
+#: The report shows a chart this many CSS pixels wide on a desktop screen.
+SHOWN_PX = 688
+#: The smallest type a reader can read there: labels and ticks, and the footnote and value labels.
+MIN_LABEL_PX, MIN_NOTE_PX = 11.0, 9.0
+
+
+def _all_text(fig: Any) -> list[Any]:
+    items = list(fig.texts) + [t for legend in fig.legends for t in [*legend.get_texts(), legend.get_title()]]
+    for ax in fig.axes:
+        items += [ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        items += [t.label1 for axis in (ax.xaxis, ax.yaxis) for t in axis._update_ticks()]  # the ticks drawn
+        if ax.get_legend() is not None:
+            items += ax.get_legend().get_texts()
+    return [t for t in items if t.get_visible() and t.get_text()]
+
+
+def check_readable(chart: Chart) -> None:
+    """Every text of the chart is big enough at the size the report shows it, and inside the image."""
+    from russian_emigration.charts import DPI
+
+    fig = chart.fig
+    width_px = int.from_bytes(chart.png()[16:20], "big")
+    fig.canvas.draw()  # places every text at the figure's own dpi, in which its bbox is measured
+    assert width_px >= SHOWN_PX and width_px == round(fig.get_figwidth() * DPI), "at least as sharp as shown"
+    scale = SHOWN_PX / (fig.get_figwidth() * 72)  # screen pixels per point of type
+    renderer = fig.canvas.get_renderer()
+    bounds = fig.bbox
+    for text in _all_text(fig):
+        smallest = MIN_NOTE_PX if text in fig.texts or text in fig.axes[0].texts else MIN_LABEL_PX
+        shown = text.get_fontsize() * scale
+        assert shown >= smallest, f"{text.get_text()[:40]!r} is {shown:.1f} px on screen in {chart.alt[:60]}"
+        box = text.get_window_extent(renderer)
+        inside = box.x0 >= -1 and box.y0 >= -1 and box.x1 <= bounds.x1 + 1 and box.y1 <= bounds.y1 + 1
+        assert inside, f"{text.get_text()[:40]!r} is cut off at the edge of {chart.alt[:60]}"
+
+
 def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
     fig = chart.fig
     assert not labels_overlap(fig), f"overlapping tick labels in {chart.alt[:60]}"
+    check_readable(chart)
     for ax in fig.axes:
         assert ax.has_data(), f"axes without data: {chart.alt[:80]}"
         for label in ax.get_xticklabels() + ax.get_yticklabels():
@@ -169,7 +206,7 @@ def test_a_window_with_no_data_says_so() -> None:
     notes = [s.text for s in shown if isinstance(s, Note)] + [
         t.empty for t in shown if isinstance(t, Table) and not len(t)
     ]
-    assert any("no estimate of how many left Russia and no dated push factor from 01 January 2019" in n for n in notes)
+    assert any("no estimate of how many left Russia and no dated push factor from 1 January 2019" in n for n in notes)
 
 
 def test_a_selected_country_without_records_is_named_at_the_top() -> None:
@@ -273,3 +310,42 @@ def test_the_exit_poll_note_is_true_for_each_grouping(group_by: str, said: str, 
     (chart,) = [s for s in shown if isinstance(s, Chart)]
     drawn = " ".join(t.get_text() for t in chart.fig.texts).replace("\n", " ")
     assert said in drawn and not_said not in drawn, drawn
+
+
+def test_a_country_selection_leaves_out_actors_without_a_country_everywhere_and_says_so() -> None:
+    shown = run_cells("03_destination_responses", countries=["KAZ", "KGZ"], focus_country="KAZ")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    stateless = an.actors_without_country(DS)
+    assert stateless and any(t.startswith("A country selection shows those countries only") for t in texts)
+    tables = {t.name: t for t in shown if isinstance(t, Table)}
+    for name in ("closures-september-2022", "undated-responses", "stance-turns", "responses-by-country"):
+        assert not any(actor in tables[name].plain() for actor in stateless), name
+    # The closures sentence is computed: with none in the selection there is none, and the table says why.
+    assert not any(t.endswith("the table gives each date.") for t in texts)
+    assert "by Kazakhstan or Kyrgyzstan in September or October 2022" in tables["closures-september-2022"].empty
+    everything = run_cells("03_destination_responses", only=("closures",))
+    (closures,) = [t for t in everything if isinstance(t, Table) and t.name == "closures-september-2022"]
+    said = [s.text for s in everything if isinstance(s, Prose) and s.text.endswith("the table gives each date.")]
+    assert said and said[0].startswith(f"{len(closures)} such measures by ")
+
+
+def test_the_vote_page_header_says_all_stations_and_prints_thousands() -> None:
+    header = run_cells("04_vote_results", only=("no_such_cell",), min_respondents=0)
+    assert [s.text for s in header if isinstance(s, Prose)][0].endswith("All stations, grouped by station.")
+    shown = run_cells("04_vote_results", only=("dropped",), min_respondents=1000)
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert texts[0].endswith("Stations with at least 1,000 respondents, grouped by station.")
+    assert "Dropped for fewer than 1,000 respondents: " in texts[1]
+
+
+def test_the_alt_text_of_a_chart_by_measure_names_each_measure_with_its_count() -> None:
+    shown = run_cells("03_destination_responses", only=FOCUS_CELLS, focus_country="GEO")
+    (chart,) = [s for s in shown if isinstance(s, Chart)]
+    from russian_emigration.labels import code_label
+    from russian_emigration.notebook import plural
+
+    counts = an.focus_people_estimates(DS, "GEO")["measure"].astype(str).value_counts()
+    assert len(counts) > 1
+    for measure, n in counts.items():
+        assert f"{code_label('measure', measure)}: {plural(int(n), 'estimate')}, " in chart.alt, chart.alt
+    assert " of entered" not in chart.alt

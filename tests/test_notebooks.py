@@ -104,10 +104,10 @@ def test_each_kernel_gets_the_typed_values_and_reads_the_data_copy(parameter_bui
     them and reads the data copy given with --data-dir (the skeleton notebooks print what they got)."""
     data = parameter_build.index.parent.parent / "data"
     expected = {
-        "01_causes": "Timeline: 01 September 2022 to 31 December 2022.",
+        "01_causes": "Timeline: 1 September 2022 to 31 December 2022.",
         "02_notable_emigrants": "Domain: music.",
         "03_destination_responses": "Countries: Kazakhstan, Kyrgyzstan. Profiled in depth: Kazakhstan.",
-        "04_vote_results": "Stations with at least 1000 respondents, grouped by country.",
+        "04_vote_results": "Stations with at least 1,000 respondents, grouped by country.",
     }
     typed = other_values(data.resolve())
     assert sorted(typed) == sorted(expected)
@@ -136,7 +136,7 @@ def other(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.mark.slow  # the `other` fixture runs the four notebooks' code
 def test_causes_with_a_narrower_timeline(other: dict[str, str]) -> None:
     text = other["01_causes"]
-    assert "Timeline: 01 September 2022 to 31 December 2022" in text
+    assert "Timeline: 1 September 2022 to 31 December 2022" in text
     assert "partial mobilization" in text
     march_law = DS.events.loc[DS.events["event_id"] == "fake-news-law", "summary"].item()
     assert march_law[:60] not in text.split("push factor(s) in the data carry no date")[0]

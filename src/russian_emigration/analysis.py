@@ -275,6 +275,12 @@ def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     return _sorted(frame, ["event_date_first", "country_name", "event_id"])
 
 
+def actors_without_country(ds: Dataset) -> list[str]:
+    """The actors of responses without a country (international bodies, NGOs), sorted: a selection leaves them out."""
+    frame = ds.events[(ds.events["theme"] == "response") & ds.events["country_code"].isna()]
+    return sorted({str(a) for a in frame["actor"].dropna()})
+
+
 def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """The dated responses as points: one row per response with its country, plotting date and stance."""
     frame = responses(ds, countries)
@@ -324,7 +330,8 @@ def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataF
 def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
 
-    With ``countries``, only theirs and those of international bodies (no country).
+    With ``countries``, only theirs: like every other selection, a country filter leaves out the
+    responses of international bodies (no country), which show only when no country is selected.
 
     Partial dates: only responses dated to a month or a day inside the two months are kept (see
     :func:`within`); a year-only date ("2022") overlaps them but is not known to be in them. The
@@ -339,7 +346,7 @@ def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> 
     out = pd.concat([dated, refusals])
     out["when"] = out["event_date"].fillna(f"after {_day(mobilization_date(ds))} (no date in the source)")
     if countries is not None:
-        out = out[out["country_code"].isin(countries) | out["country_code"].isna()]
+        out = out[out["country_code"].isin(countries)]
     return _sorted(out, ["event_date_first", "country_name", "event_id"])
 
 

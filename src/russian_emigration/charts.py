@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from russian_emigration.labels import code_label
-from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, escape_markdown
+from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, escape_markdown, plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from russian_emigration.loader import Dataset
 
@@ -90,12 +91,23 @@ ANSWER_COLORS = {
 BAR_COLOR = "#0072B2"
 GREY = "#999999"
 DPI = 150
+#: Every chart is this wide (inches): the report shows charts about 688 px wide, so at this width one
+#: point of type is about 1.3 px on screen (688 / (WIDTH * 72)).
+WIDTH = 7.5
+#: Type sizes in points: about 12-13 px on screen for labels and ticks, 10 px for footnotes.
+TICK_SIZE = 9.5
+NOTE_SIZE = 8.0
 
 STYLE: dict[str, Any] = {
-    "figure.figsize": (9.0, 5.0),
+    "figure.figsize": (WIDTH, 4.5),
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "font.size": 10,
+    "xtick.labelsize": TICK_SIZE,
+    "ytick.labelsize": TICK_SIZE,
+    "legend.fontsize": TICK_SIZE,
+    "legend.title_fontsize": TICK_SIZE,
+    "axes.labelsize": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
@@ -197,11 +209,12 @@ Shown = Chart | Note
 
 
 # ---------------------------------------------------------------- shared pieces
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+def _figure(height: float) -> tuple[Figure, Axes]:
+    """A figure :data:`WIDTH` inches wide and ``height`` inches tall, with one axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height))
+    fig = Figure(figsize=(WIDTH, height))
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
@@ -210,7 +223,11 @@ def _figure(width: float, height: float) -> tuple[Figure, Axes]:
 MAX_SOURCES_IN_IMAGE = 8
 
 
-def source_footnote(sources: pd.DataFrame, width: int = 150) -> str:
+#: Characters of footnote text per line: the figure's width over an average character at NOTE_SIZE.
+FOOTNOTE_CHARS = int((WIDTH - 0.2) * 72 / (NOTE_SIZE * 0.58))
+
+
+def source_footnote(sources: pd.DataFrame, width: int = FOOTNOTE_CHARS) -> str:
     """The footnote drawn in the image: 'Sources: publisher [source_id]; ...'.
 
     A chart with more than ``MAX_SOURCES_IN_IMAGE`` sources says how many there are instead: the
@@ -229,20 +246,84 @@ def finish(
     fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = ""
 ) -> None:
     """Give a chart its title, axis labels (with units) and a footnote listing its sources."""
-    ax.set_title(title)
+    heading = ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     footnote = source_footnote(sources)
     if note:
-        footnote = textwrap.fill(note, width=150) + "\n" + footnote
+        footnote = textwrap.fill(note, width=FOOTNOTE_CHARS) + "\n" + footnote
     lines = footnote.count("\n") + 1
+    below = 0.12 + NOTE_SIZE * 1.25 / 72 * lines  # inches kept for the footnote
+    below += _legend_below(fig, ax, below)
     height = fig.get_size_inches()[1]
-    bottom = min(0.45, (0.18 + 0.16 * lines) / height)
-    fig.text(0.01, 0.01, footnote, fontsize=7, color="#444444", va="bottom", ha="left")
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    fig.text(0.01, 0.06 / height, footnote, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left")
+    _fit_title(fig, heading)
+    fig.tight_layout(rect=(0, below / height, 1, 1))
+    for _ in range(3):  # widening the axis for its value labels can bring a wider tick label: lay out again
+        if not _room_for_annotations(fig, ax):
+            break
+        fig.tight_layout(rect=(0, below / height, 1, 1))
+    # The title starts at the figure's left edge, like the footnote, not after the longest tick label.
+    heading.set_x(-(ax.bbox.x0 - 0.01 * fig.bbox.width) / ax.bbox.width)
     # tight_layout leaves a placeholder layout engine, which makes savefig draw the whole figure once
     # more before drawing it; the layout is applied already, so drop the engine (the image is the same).
     fig.set_layout_engine(None)
+
+
+def _legend_below(fig: Figure, ax: Axes, above: float) -> float:
+    """Move the axes' legend under the plot, ``above`` inches from the bottom, in as many columns as fit.
+
+    The figure grows by the legend's height, so the plot keeps its size; returns that height (inches).
+    A legend beside the plot would take a third of a chart this narrow.
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return 0.0
+    handles, labels = ax.get_legend_handles_labels()
+    title = legend.get_title().get_text() or None
+    legend.remove()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width, height = fig.get_size_inches()
+    for ncols in range(len(labels), 0, -1):
+        placed = fig.legend(handles, labels, title=title, ncols=ncols, loc="lower left", alignment="left")
+        box = placed.get_window_extent(renderer)
+        if box.width <= fig.bbox.width * 0.97 or ncols == 1:
+            break
+        placed.remove()
+    extra = box.height / fig.dpi + 0.05
+    fig.set_size_inches(width, height + extra)
+    placed.set_bbox_to_anchor((0.0, above / (height + extra)), transform=fig.transFigure)
+    return extra
+
+
+def _room_for_annotations(fig: Figure, ax: Axes) -> bool:
+    """Widen a numeric x axis until every value label written beside a bar or marker ends inside the figure.
+
+    Returns whether the axis was widened.
+    """
+    from matplotlib.dates import DateFormatter
+
+    if not ax.texts or isinstance(ax.xaxis.get_major_formatter(), DateFormatter):
+        return False
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for step in range(12):
+        right = max(t.get_window_extent(renderer).x1 for t in ax.texts)
+        if right <= fig.bbox.width - 6:
+            return step > 0
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo, lo + (hi - lo) * 1.12)
+    return True
+
+
+def _fit_title(fig: Figure, title: Text) -> None:
+    """Wrap the title onto more lines while it is wider than the figure (it starts at the figure's left edge)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    text = title.get_text()
+    room = fig.bbox.width * 0.97
+    for width in range(len(text), 20, -4):
+        title.set_text(textwrap.fill(text, width))
+        if title.get_window_extent(renderer).width <= room:
+            return
 
 
 def thousands(ax: Axes, axis: str = "y", nbins: int = 6) -> None:
@@ -346,7 +427,7 @@ def plot_estimates(
     colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
     dates = pd.concat([estimates["plot_date"], events["event_date_first"]])
     lo, hi = data_window(dates, start, end)
-    fig, ax = _figure(10, 5.5)
+    fig, ax = _figure(4.8)
     for group in [g for g in colors if g in set(estimates[color_by])]:
         rows = estimates[estimates[color_by] == group]
         color = colors[group]
@@ -385,8 +466,11 @@ def _estimates_alt(estimates: pd.DataFrame, color_by: str) -> str:
     for group, rows in estimates.groupby(color_by, sort=True, observed=True):
         label = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
         top = rows["value_high"].fillna(rows["value"]).max()
-        parts.append(f"{len(rows)} counted since {label}" if color_by == "counted_from" else f"{len(rows)} of {label}")
-        parts[-1] += f", {_span(rows['plot_date'])}, " + _range(rows["value"].min(), top, " people")
+        if color_by == "counted_from":
+            head = f"{len(rows)} counted since {label}"
+        else:
+            head = f"{label}: {plural(len(rows), 'estimate')}"
+        parts.append(f"{head}, {_span(rows['plot_date'])}, " + _range(rows["value"].min(), top, " people"))
     return "Estimates: " + "; ".join(parts) + "."
 
 
@@ -410,7 +494,7 @@ def _event_lines(ax: Axes, events: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timest
             rotation=90,
             va="top",
             ha="right",
-            fontsize=7,
+            fontsize=NOTE_SIZE,
             color="#555555",
         )
 
@@ -433,7 +517,7 @@ def estimate_rows(
     if estimates.empty:
         return Note(empty)
     colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
-    fig, ax = _figure(10, max(3.5, 0.32 * len(estimates) + 2.2))
+    fig, ax = _figure(max(3.5, 0.3 * len(estimates) + 2.4))
     for y, row in enumerate(estimates.itertuples()):
         color = colors[getattr(row, color_by)]
         if row.bound == "range":
@@ -446,13 +530,13 @@ def estimate_rows(
             xytext=(6, 0),
             textcoords="offset points",
             va="center",
-            fontsize=7,
+            fontsize=NOTE_SIZE,
         )
     for group in [g for g in colors if g in set(estimates[color_by])]:
         rows = estimates[estimates[color_by] == group]
         text = rows["counted_from_label"].iloc[0] if color_by == "counted_from" else code_label("measure", group)
         ax.plot([], [], color=colors[group], linewidth=6, label=text)
-    ax.set_yticks(range(len(estimates)), estimates[label], fontsize=8)
+    ax.set_yticks(range(len(estimates)), estimates[label])
     ax.set_ylim(len(estimates) - 0.5, -0.5)
     top = float(estimates["value_high"].fillna(estimates["value"]).max())
     ax.set_xlim(0, 100 if percent else top * 1.5)
@@ -500,7 +584,7 @@ def bar_counts(
         row = shown.iloc[0].to_dict()
         count = plural(int(row[value]), noun[0], noun[1]) if noun[0] else f"{row[value]:,}"
         return Note(single.format(**{**row, "label": row[label], "value": row[value], "count": count}))
-    fig, ax = _figure(9, max(3.0, 0.35 * len(shown) + 2.0))
+    fig, ax = _figure(max(3.0, 0.3 * len(shown) + 2.2))
     colors = [GREY if v in grey else BAR_COLOR for v in shown[label]]
     ax.barh(list(range(len(shown))), shown[value].to_numpy(dtype=float), color=colors)
     ax.set_yticks(range(len(shown)), list(shown[label]))
@@ -515,7 +599,9 @@ def bar_counts(
     ax.set_xlim(0, float(shown[value].max()) * 1.15)
     for y, row in enumerate(shown.itertuples()):
         text = str(getattr(row, annotate)) if annotate else f"{getattr(row, value):,}"
-        ax.annotate(text, (getattr(row, value), y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(
+            text, (getattr(row, value), y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=NOTE_SIZE
+        )
     sources = _sources(ds, shown, *source_frames)
     finish(fig, ax, title=title, xlabel=xlabel, ylabel=ylabel, sources=sources, note=note)
     top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -535,7 +621,7 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
         return Note(empty)
     rows = sorted(matrix["row_label"].unique())
     lo, hi = data_window(matrix["plot_date"], None, None)
-    fig, ax = _figure(10, max(3.5, 0.38 * len(rows) + 2.2))
+    fig, ax = _figure(max(3.5, 0.3 * len(rows) + 2.4))
     for stance in [s for s in STANCE_COLORS if s in set(matrix["stance_label"])]:
         part = matrix[matrix["stance_label"] == stance]
         y = part["row_label"].map(rows.index)
@@ -570,7 +656,7 @@ def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, n
     table = table.reindex(years, fill_value=0)
     sources = _sources(ds, counts.assign(source_id=counts["source_id"].str.split("; ")).explode("source_id"))
     lines = source_footnote(sources).count("\n") + 3  # the footnote, the note and the axis label
-    fig, ax = _figure(9, 3.0 + 0.17 * lines)
+    fig, ax = _figure(3.2 + NOTE_SIZE * 1.25 / 72 * lines)
     bottom = pd.Series(0, index=table.index)
     for stance in [s for s in STANCE_COLORS if s in table.columns]:
         ax.bar([str(y) for y in years], table[stance], bottom=bottom, color=STANCE_COLORS[stance], label=stance)
@@ -615,13 +701,13 @@ def dot_rows(
     if frame.empty:
         return Note(empty)
     n = len(frame)
-    fig, ax = _figure(9, max(3.5, 0.24 * n + 2.4))
+    fig, ax = _figure(max(3.5, 0.25 * n + 2.4))
     ys = list(range(n))
     if link is not None:
         ax.hlines(ys, frame[link[0]].astype(float), frame[link[1]].astype(float), color="#BBBBBB", linewidth=2)
     for column, text in series.items():
         ax.scatter(frame[column].astype(float), ys, color=colors[column], s=28, label=text, zorder=3)
-    ax.set_yticks(ys, list(frame[label]), fontsize=7 if n > 30 else 9)
+    ax.set_yticks(ys, list(frame[label]))
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(0, 100)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

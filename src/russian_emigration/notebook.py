@@ -140,6 +140,11 @@ def listing(items: list[str], conjunction: str = "and") -> str:
 
 
 # ---------------------------------------------------------------- values for people
+def long_date(day: Any) -> str:
+    """A day as a reader writes it in a sentence: '1 January 2022' (no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def format_value(value: Any, column: str = "", decimals: int | None = None) -> str:
     """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes.
 

@@ -63,8 +63,9 @@ def _dates(s: pd.Series, fmt: str) -> pd.Series:
 
 def _partial_starts(s: pd.Series) -> pd.Series:
     """The first day of each YYYY, YYYY-MM or YYYY-MM-DD value (NaT if it is no real date)."""
-    padded = s.where(_matches(PARTIAL_DATE)(s)) + "-01-01"  # YYYY-MM-DD-01-01 is cut back to YYYY-MM-DD
-    return _dates(padded.str.slice(0, 10), "%Y-%m-%d")
+    ok = _matches(PARTIAL_DATE)(s)  # YYYY-MM-DD-01-01 is cut back to YYYY-MM-DD:
+    padded = [(v + "-01-01")[:10] if good else np.nan for v, good in zip(s.to_numpy(), ok, strict=True)]
+    return _dates(pd.Series(padded, index=s.index, dtype=object), "%Y-%m-%d")
 
 
 def _format_check(spec: dict[str, Any]) -> TextCheck | None:
@@ -90,12 +91,8 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     if ftype == "date":
         return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
-        fmt = _datetime_format(spec)
-        return TextCheck(
-            "type_datetime",
-            f"is not a date and time in the format {fmt}",
-            lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy(),
-        )
+        fmt, message = _datetime_format(spec), f"is not a date and time in the format {_datetime_format(spec)}"
+        return TextCheck("type_datetime", message, lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy())
     if spec.get("format") == "uri":
         return TextCheck("format", "is not a web address (scheme:address, no spaces)", _matches(URI))
     return None
@@ -157,15 +154,16 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
     return checks
 
 
-def passes_all(checks: list[TextCheck]) -> Test:
-    """One vectorised test for pandera: True where a value is empty or passes every check."""
+def passes_all(checks: list[TextCheck], required: bool) -> Test:
+    """One vectorised test of a column's cells: True where a cell is empty ('') and not required, or passes all."""
 
-    def test(s: pd.Series) -> pd.Series:
-        present = pd.notna(s.to_numpy())
-        values, ok = s[present], ~present
-        if len(values):
+    def test(cells: pd.Series) -> np.ndarray:
+        present = cells.to_numpy() != ""
+        ok = np.zeros(len(cells), dtype=bool) if required else ~present
+        if present.any():
+            values = pd.Series(cells.to_numpy()[present], dtype=object)
             ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
-        return pd.Series(ok, index=s.index)
+        return ok
 
     return test
 
@@ -188,14 +186,13 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     name, ftype = spec["name"], spec.get("type", "string")
     if spec.get("x_partial_date"):
         return _partial_dates(name, text)
-    present = text.notna().to_numpy()
+    present = pd.notna(text.to_numpy())
     if "x_list" in spec:
         options = spec["x_list"]
         convert = int if options.get("item_type") == "integer" else str
         sep = options.get("separator", ";")
-        items = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
-        tuples = np.empty(len(items), dtype=object)
-        tuples[:] = items
+        tuples = np.empty(len(text), dtype=object)
+        tuples[:] = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
         return {name: pd.Series(tuples, index=text.index)}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
         enum = pd.Index(spec["constraints"]["enum"])
@@ -212,18 +209,21 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     if ftype in ("date", "datetime"):
         fmt = "%Y-%m-%d" if ftype == "date" else _datetime_format(spec)
         return {name: _dates(text, fmt)}
-    return {name: pd.Series(text.to_numpy(dtype=object), index=text.index, dtype="str")}
+    return {name: pd.Series(pd.array(text.to_numpy(dtype=object), dtype="str"), index=text.index)}
 
 
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:
     """A partial date as text, plus the first and last day it covers and its precision."""
     first = _partial_starts(text.dropna()).reindex(text.index)
-    lengths = text.str.len().to_numpy(dtype=float, na_value=np.nan)
+    values = text.to_numpy(dtype=object)
+    lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values], dtype=int)
     year, month = lengths == 4, lengths == 7
-    last = np.where(year, first + pd.offsets.YearEnd(0), np.where(month, first + pd.offsets.MonthEnd(0), first))
+    starts, day = first.to_numpy(), np.timedelta64(1, "D")
+    year_end, month_end = ((starts.astype(f"M8[{unit}]") + 1).astype(starts.dtype) - day for unit in "YM")
+    last = np.where(year, year_end, np.where(month, month_end, starts))
     codes = np.select([year, month, lengths == 10], [0, 1, 2], -1)
     return {
-        name: pd.Series(text.to_numpy(dtype=object), index=text.index, dtype="str"),
+        name: pd.Series(pd.array(values, dtype="str"), index=text.index),
         f"{name}_first": first,
         f"{name}_last": pd.Series(last, index=text.index),
         f"{name}_precision": pd.Series(pd.Categorical.from_codes(codes, categories=list(PRECISIONS)), index=text.index),

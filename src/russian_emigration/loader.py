@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -33,10 +34,12 @@ from russian_emigration.errors import DatasetError, Problem, Report
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
+    from russian_emigration.fields import TextCheck
+
 __all__ = ["Dataset", "data_dir", "load_dataset"]
 
 #: A check's meaning: rule, message, the column reported and the value shown for a row position.
-Meaning = tuple[str, str, str, Callable[[int], str]]
+Meaning = tuple[str, str, str | None, Callable[[int], str]]
 
 
 def load_dataset(path: str | Path | None = None, *, today: date | None = None, cache: bool = True) -> Dataset:
@@ -120,8 +123,8 @@ def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame 
         return None
     if not _header_matches(records[0], names, report) or not _cell_counts_match(records[1:], len(names), report):
         return None
-    columns = list(zip(*records[1:], strict=True)) if len(records) > 1 else [()] * len(names)
-    return pd.DataFrame({name: pd.Series(cells, dtype=object) for name, cells in zip(names, columns, strict=True)})
+    cells = np.array(records[1:], dtype=object).reshape(len(records) - 1, len(names))
+    return pd.DataFrame(cells, columns=names, dtype=object)
 
 
 def _header_matches(header: list[str], names: list[str], report: Report) -> bool:
@@ -154,35 +157,22 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
     """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
 
-    Each column's text checks run as one vectorised pandera check; only the values it rejects are
-    tested again, rule by rule, to say which rules they break.
+    Only the cells that fail the text checks are tested again, rule by rule, to say which rules they break.
     """
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import broken_rules, passes_all, text_checks, typed_columns
+    from russian_emigration.fields import broken_rules, text_checks, typed_columns
 
     specs = resource["schema"]["fields"]
-    text = raw.where(raw.ne(""))
     checks = {spec["name"]: text_checks(spec) for spec in specs}
-    columns = {
-        spec["name"]: pa.Column(
-            nullable=not spec.get("constraints", {}).get("required", False),
-            checks=[pa.Check(passes_all(checks[spec["name"]]), ignore_na=False)],
-        )
-        for spec in specs
-    }
-    meanings: dict[tuple[str, int | str], Meaning] = {}
-    for name, column_checks in checks.items():
+    cells = raw.to_numpy()
+    text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
+    for name, positions in _text_failures(raw, specs, checks, report).items():
         shows = _shows(raw, [name])
-        meanings[(name, "not_nullable")] = ("required", "is required but empty", name, shows)
-        meanings[(name, 0)] = (column_checks[-1].rule, column_checks[-1].message, name, shows)
-    for (name, check), positions in _failures(pa.DataFrameSchema(columns), text, meanings, report).items():
-        if check == "not_nullable":
-            _report_rows(report, meanings[(name, check)], positions)
-            continue
-        for text_check, rows in broken_rules(checks[name], text[name].iloc[positions]):
-            _report_rows(report, (text_check.rule, text_check.message, name, meanings[(name, 0)][3]), rows)
-        text.loc[positions, name] = None
+        empty = [pos for pos in positions if raw[name].iat[pos] == ""]
+        _report_rows(report, ("required", "is required but empty", name, shows), empty)
+        filled = [pos for pos in positions if raw[name].iat[pos] != ""]
+        for text_check, rows in broken_rules(checks[name], text[name].iloc[filled]):
+            _report_rows(report, (text_check.rule, text_check.message, name, shows), rows)
+        text.loc[filled, name] = None
     for name, column_checks in checks.items():
         if any(check.timed_out for check in column_checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
@@ -195,6 +185,31 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     for key, positions in _failures(schema, table, meanings, report).items():
         _report_rows(report, meanings[key], positions)
     return table
+
+
+def _text_failures(
+    raw: pd.DataFrame, specs: list[dict[str, Any]], checks: dict[str, list[TextCheck]], report: Report
+) -> dict[str, list[int]]:
+    """The failing rows of each column, in order: one pandera check of the cells as one series, column after column."""
+    import pandera.pandas as pa
+
+    from russian_emigration.fields import passes_all
+
+    names, rows = [spec["name"] for spec in specs], len(raw)
+    tests = [passes_all(checks[s["name"]], bool(s.get("constraints", {}).get("required"))) for s in specs]
+
+    def cells_pass(cells: pd.Series) -> pd.Series:
+        values = cells.to_numpy()
+        parts = [test(pd.Series(values[i * rows : (i + 1) * rows])) for i, test in enumerate(tests)]
+        return pd.Series(np.concatenate(parts), index=cells.index)
+
+    schema = pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])})
+    cells = pd.DataFrame({"cell": raw.to_numpy(dtype=object).ravel(order="F")})  # raw holds the columns in order
+    failing: dict[str, list[int]] = defaultdict(list)
+    meaning: Meaning = ("text", "the cells' text", None, str)
+    for position in _failures(schema, cells, {("cell", 0): meaning}, report).get(("cell", 0), []):
+        failing[names[position // rows]].append(position % rows)
+    return failing
 
 
 def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
@@ -210,10 +225,7 @@ def _report_rows(report: Report, meaning: Meaning, positions: Iterable[int]) -> 
 def _failures(
     schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
 ) -> dict[tuple[str, int | str], list[int]]:
-    """Validate with pandera: the failing row positions of each (column, check) that failed.
-
-    A check that raised instead of answering is reported for its whole column.
-    """
+    """Validate with pandera: the failing row positions of each (column, check); a check that raised is reported."""
     import pandera.pandas as pa
 
     try:
@@ -231,65 +243,58 @@ def _failures(
             report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
             continue
         failing[(column, check)].add(int(case.index))
-    return {key: sorted(positions) for key, positions in failing.items()}
+    return {key: sorted(failing[key]) for key in meanings if key in failing}  # in the meanings' order
 
 
 def _typed_schema(
     resource: dict[str, Any], raw: pd.DataFrame, newest: date
 ) -> tuple[pa.DataFrameSchema, dict[tuple[str, int | str], Meaning]]:
-    """Ranges and uniqueness (pandera's own checks), date ranges, the primary key and the x_rules."""
+    """Uniqueness (pandera's own checks), ranges, date ranges, the primary key and the x_rules."""
     import pandera.pandas as pa
 
+    declared = resource["schema"].get("primaryKey")
+    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
+    meaning: Meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
+    meanings: dict[tuple[str, int | str], Meaning] = {("", "multiple_fields_uniqueness"): meaning}
     columns: dict[str, pa.Column] = {}
-    meanings: dict[tuple[str, int | str], Meaning] = {}
+    by_column: dict[tuple[str, int | str], Meaning] = {}  # reported after the table's checks, as pandera orders them
     frame_checks: list[pa.Check] = []
     for spec in resource["schema"]["fields"]:
         name, constraints = spec["name"], spec.get("constraints", {})
         shows = _shows(raw, [name])
-        checks: list[pa.Check] = []
-        for key, build, word in (("minimum", pa.Check.ge, "below"), ("maximum", pa.Check.le, "above")):
-            if key in constraints:
-                meanings[(name, len(checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
-                checks.append(build(constraints[key]))
-        unique = bool(constraints.get("unique"))
-        message = "appears in more than one row but must be unique"
-        meanings[(name, "field_uniqueness")] = ("unique", message, name, shows)
-        if checks or unique:
-            columns[name] = pa.Column(nullable=True, unique=unique, checks=checks)
+        if constraints.get("unique"):
+            columns[name] = pa.Column(nullable=True, unique=True)
+            message = "appears in more than one row but must be unique"
+            by_column[(name, "field_uniqueness")] = ("unique", message, name, shows)
+        for key, outside, word in (("minimum", operator.lt, "below"), ("maximum", operator.gt, "above")):
+            if key in constraints:  # a table check, not a column's: much less pandera overhead
+                by_column[("", len(frame_checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
+                frame_checks.append(pa.Check(_within(name, outside, constraints[key]), ignore_na=False))
         if "x_date_range" in spec:
-            meanings[("", len(frame_checks))] = _date_range_meaning(spec, newest, shows)
-            frame_checks.append(pa.Check(_date_range_test(spec, newest), ignore_na=False))
-    declared = resource["schema"].get("primaryKey")
-    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
-    pk_unique = bool(pk) and not (len(pk) == 1 and _spec(resource, pk[0]).get("constraints", {}).get("unique"))
-    message = "repeats the primary key of another row"
-    meanings[("", "multiple_fields_uniqueness")] = ("primary_key", message, ",".join(pk), _shows(raw, pk))
+            test, meanings[("", len(frame_checks))] = _date_range(spec, newest, shows)
+            frame_checks.append(pa.Check(test, ignore_na=False))
+    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in columns)
     for rule in resource.get("x_rules", []):
-        test, meaning = _cross_field_rule(rule, raw)
-        meanings[("", len(frame_checks))] = meaning
+        test, meanings[("", len(frame_checks))] = _cross_field_rule(rule, raw)
         frame_checks.append(pa.Check(test, ignore_na=False))
     schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
-    return schema, meanings
+    return schema, meanings | by_column
 
 
-def _spec(resource: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(f for f in resource["schema"]["fields"] if f["name"] == name)
+def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda df: ~outside(df[name], limit).fillna(False)
 
 
-def _date_range_test(spec: dict[str, Any], newest: date) -> Callable[[pd.DataFrame], pd.Series]:
-    """Every date must fall in the range (a partial date must overlap it)."""
+def _date_range(
+    spec: dict[str, Any], newest: date, shows: Callable[[int], str]
+) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+    """Every date must fall in the range (a partial date must overlap it): the test and its meaning."""
     name, bounds = spec["name"], spec["x_date_range"]
-    low = pd.Timestamp(bounds.get("min", "0001-01-01"))
-    high = pd.Timestamp(newest if bounds.get("max", "today") == "today" else bounds["max"])
+    low, high = bounds.get("min", "0001-01-01"), newest if bounds.get("max", "today") == "today" else bounds["max"]
+    end = pd.Timestamp(high) + pd.Timedelta(days=1) - pd.Timedelta(1)
     first, last = (f"{name}_first", f"{name}_last") if spec.get("x_partial_date") else (name, name)
-    return lambda df: ~((df[last] < low) | (df[first] > high + pd.Timedelta(days=1) - pd.Timedelta(1))).fillna(False)
-
-
-def _date_range_meaning(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> Meaning:
-    bounds = spec["x_date_range"]
-    high = newest if bounds.get("max", "today") == "today" else bounds["max"]
-    message = f"is outside the allowed range {bounds.get('min', '0001-01-01')} to {high}"
-    return ("date_range", message, spec["name"], shows)
+    meaning: Meaning = ("date_range", f"is outside the allowed range {low} to {high}", name, shows)
+    return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), meaning
 
 
 def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
@@ -298,26 +303,19 @@ def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable
     if kind == "row_sum":
         fields = rule["fields"]
 
-        def total(df: pd.DataFrame) -> pd.Series:
-            return df[fields].astype("Float64").sum(axis=1, skipna=True)
-
         def within(df: pd.DataFrame) -> pd.Series:
-            answered = df[fields].notna().any(axis=1)
-            return ~answered | total(df).between(rule["min"], rule["max"]).fillna(True)
+            total = df[fields].astype("Float64").sum(axis=1, skipna=True)
+            return ~df[fields].notna().any(axis=1) | total.between(rule["min"], rule["max"]).fillna(True)
 
-        shown = raw[fields].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-        shows = lambda pos: f"{shown.iat[pos]:g}"  # noqa: E731
+        def shows(pos: int) -> str:
+            return f"{pd.to_numeric(raw[fields].iloc[pos], errors='coerce').sum():g}"
+
         message = f"the shares add up to the value shown, outside {rule['min']}-{rule['max']}"
         return within, (kind, message, "+".join(fields), shows)
     field = rule["field"]
     if kind == "not_less_than":
-        other = rule["other"]
-        return lambda df: ~(df[field] < df[other]).fillna(False), (
-            kind,
-            f"is less than {other} ({description})",
-            field,
-            _shows(raw, [field]),
-        )
+        other, message = rule["other"], f"is less than {rule['other']} ({description})"
+        return lambda df: ~(df[field] < df[other]).fillna(False), (kind, message, field, _shows(raw, [field]))
     when = raw[rule["when_field"]].isin(rule["in"])
     present = raw[field].ne("")
     bad = (when & ~present) if kind == "required_if" else (~when & present)

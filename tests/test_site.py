@@ -374,13 +374,13 @@ def test_findings_follow_the_parameters_and_never_vanish() -> None:
     assert len(nothing) == 4
     assert nothing["01_causes"] == (
         "The data records no estimate of how many left Russia since the invasion dated "
-        "from 01 January 1990 to 31 December 1991."
+        "from 1 January 1990 to 31 December 1991."
     )
     assert nothing["03_destination_responses"] == (
         "The data records no response of states and institutions to the emigrants for the selected countries (Japan)."
     )
     window = dict(findings(ds, {}))["01_causes"]
-    assert "dated from 01 January 2022 to 31 December 2024" in window, "the default window of notebook 01"
+    assert "dated from 1 January 2022 to 31 December 2024" in window, "the default window of notebook 01"
 
 
 def test_the_parameter_box_says_what_none_means() -> None:
@@ -507,7 +507,7 @@ def test_the_estimates_finding_keeps_qualifiers_and_says_one_estimate_once() -> 
     ds = bundled_dataset()
     one = dict(findings(ds, {"01_causes.ipynb": {"start_date": "2022-10-01", "end_date": "2022-10-31"}}))["01_causes"]
     assert one == (
-        "The one published estimate of how many people left Russia since the invasion dated from 01 October 2022 "
+        "The one published estimate of how many people left Russia since the invasion dated from 1 October 2022 "
         "to 31 October 2022 is about 900,000 (as of 2022-10), from 1 source."
     ), one
     default = dict(findings(ds, {}))["01_causes"]

@@ -638,9 +638,10 @@ def _estimates_finding(ds: Any, p: Mapping[str, Any]) -> str:
     and a spread whose two ends are the same estimate is said once.
     """
     from russian_emigration import analysis as an
+    from russian_emigration.notebook import long_date
 
     start, end = p.get("start_date"), p.get("end_date")
-    window = f" from {start:%d %B %Y} to {end:%d %B %Y}" if start is not None and end is not None else ""
+    window = f" from {long_date(start)} to {long_date(end)}" if start is not None and end is not None else ""
     estimates = an.outflow_estimates(ds, start, end)
     totals = estimates[estimates["counted_from"] == "invasion"]
     if totals.empty:

@@ -138,6 +138,35 @@ def test_cli_lists_parameters(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--list-parameters"]) == 0
     out = capsys.readouterr().out
     assert "-p domain (Optional[str], default None)" in out and "-p min_respondents (int, default 0)" in out
+    assert "      values: station, country" in out
+
+
+def test_listed_values_are_exactly_what_the_validator_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    from russian_emigration.params import ParameterError, validate
+    from tests.conftest import bundled_dataset
+
+    assert main(["report", "--list-parameters"]) == 0
+    listed: dict[str, list[str]] = {}
+    name = ""
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("  -p "):
+            name = line.split()[1]
+        elif line.startswith("      values: "):
+            listed[name] = line.removeprefix("      values: ").split(", ")
+    assert set(listed) == {"domain", "countries", "focus_country", "group_by"}
+    ds = bundled_dataset()
+    for parameter, values in listed.items():
+        for value in values:
+            validate(ds, **{parameter: value})  # every listed value is accepted
+        with pytest.raises(ParameterError):
+            validate(ds, **{parameter: "ZZZ"})  # and one not listed is not
+    assert "music" in listed["domain"] and "GEO" in listed["focus_country"]
+
+
+def test_cli_lists_the_values_of_the_given_data_folder(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data_copy / "datapackage.json").write_text("{", encoding="utf-8")  # proves the copy is the one read
+    assert main(["report", "--list-parameters", "--data-dir", str(data_copy)]) == 2
+    assert "datapackage.json" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -91,7 +91,10 @@ def _run(args: argparse.Namespace) -> int:
         from russian_emigration.report import build_report, describe_parameters, notebooks_dir
 
         if args.list_parameters:
-            print(describe_parameters(notebook_paths(notebooks_dir())))
+            from russian_emigration import load_dataset
+
+            dataset = load_dataset(args.data_dir)  # the values of the data the build would read
+            print(describe_parameters(notebook_paths(notebooks_dir()), dataset))
             return 0
         names = [name for name, _ in args.parameter]
         duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -170,6 +170,20 @@ VALIDATORS: dict[str, Any] = {
 }
 
 
+def valid_values(ds: Any, name: str) -> list[str] | None:
+    """The values parameter ``name`` takes in this dataset, when it takes a closed set; else None.
+
+    The same lists the validators check against, so a listing and an error message never disagree.
+    """
+    closed: dict[str, Any] = {
+        "domain": lambda: _vocabulary(ds, "emigrants", "domain"),
+        "countries": lambda: sorted(ds.countries["country_code"]),
+        "focus_country": lambda: _profiled_countries(ds),
+        "group_by": lambda: ["station", "country"],
+    }
+    return list(closed[name]()) if name in closed else None
+
+
 def validate(ds: Any, *, strict: bool = True, **values: Any) -> dict[str, Any]:
     """Check every given notebook parameter against the dataset; return the normalised values.
 

@@ -187,13 +187,19 @@ def plan(parameters: Mapping[str, str], notebooks: Sequence[Path]) -> dict[Path,
     }
 
 
-def describe_parameters(notebooks: Sequence[Path]) -> str:
-    """A listing of every notebook's parameters with type, default and help."""
+def describe_parameters(notebooks: Sequence[Path], dataset: Dataset | None = None) -> str:
+    """A listing of every notebook's parameters with type, default and help; with ``dataset``, also
+    the values each closed-set parameter takes in that data."""
+    from russian_emigration.params import valid_values
+
     lines = []
     for path in notebooks:
         lines.append(path.name)
         for p in notebook_parameters(path).values():
             lines.append(f"  -p {p.name} ({p.type_name}, default {p.default}): {p.help}")
+            values = valid_values(dataset, p.name) if dataset is not None else None
+            if values:
+                lines.append(f"      values: {', '.join(values)}")
     return "\n".join(lines)
 
 

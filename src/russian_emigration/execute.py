@@ -3,12 +3,22 @@
 Each notebook runs with papermill in a fresh python3 kernel; several notebooks run at once, one
 kernel per worker thread. Every kernel started here is killed when the run stops early (a failed
 notebook, Ctrl-C, SIGTERM turned into an exception by the caller), so nothing is left running.
+
+Kernel starts cannot lose a port race. Over TCP, jupyter_client picks a kernel's ports by binding port
+0 and releasing it, so another process starting a kernel (or binding anything) at the same moment can
+take a port first, and the kernel dies before it answers. So each kernel gets a private folder for its
+connection file and, on POSIX, talks over Unix sockets in that folder (the ``ipc`` transport): no
+shared namespace, nothing to race for. A kernel that dies before it answers ``kernel_info`` anyway (TCP
+on Windows, or a socket path too long) is replaced by a fresh one with fresh ports, a few times.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +34,10 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 #: Seconds a kernel may take to start, and one cell to run.
 START_TIMEOUT = 120
 CELL_TIMEOUT = 600
+#: Kernels started for one notebook when each dies before it answers, before the run gives up.
+START_TRIES = 3
+#: The longest Unix socket path every POSIX system takes (macOS allows 104 bytes, Linux 108).
+SOCKET_PATH_MAX = 100
 
 
 class ExecutionError(RuntimeError):
@@ -84,6 +98,77 @@ def execute_all(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+class PrivateConnection:
+    """Mixin for a jupyter_client kernel manager: the kernel's connection file, and on POSIX its Unix
+    sockets (``ipc`` transport, so no TCP port to race for), live in a fresh private folder, removed
+    with the kernel's resources. ``transport="tcp"`` keeps TCP (the folder still holds the file)."""
+
+    private_folder: Path
+
+    def __init__(self, **kwargs: Any) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="rek-"))
+        kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+        transport = kwargs.setdefault("transport", default_transport(folder))
+        if transport == "ipc":
+            kwargs.setdefault("ip", str(folder / "s"))  # the sockets are s-1 ... s-5
+        super().__init__(**kwargs)
+        self.private_folder = folder
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)  # type: ignore[misc]
+        if not restart:
+            self.remove_private_folder()
+
+    def remove_private_folder(self) -> None:
+        """Remove the connection file and sockets, also those of a kernel that was killed."""
+        shutil.rmtree(self.private_folder, ignore_errors=True)
+
+
+def default_transport(folder: Path) -> str:
+    """``ipc`` on POSIX when the socket paths in ``folder`` fit the system's limit, else ``tcp``."""
+    longest = folder / "s-99999"
+    return "ipc" if os.name == "posix" and len(os.fsencode(longest)) <= SOCKET_PATH_MAX else "tcp"
+
+
+def kernel_manager(**kwargs: Any) -> Any:
+    """A new asynchronous manager for a python3 kernel with a private connection (:class:`PrivateConnection`).
+
+    Asynchronous: its client lets nbclient notice a killed kernel at once (a blocking client waits on
+    the dead kernel's output channel for ever).
+    """
+    return _private_async_manager()(kernel_name="python3", **kwargs)
+
+
+@functools.cache
+def _private_async_manager() -> Any:
+    """The class of :func:`kernel_manager` (made on first use: jupyter_client loads slowly)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    return type("PrivateAsyncKernelManager", (PrivateConnection, AsyncKernelManager), {})
+
+
+class KernelDied(RuntimeError):
+    """A kernel died before it answered ``kernel_info`` (typically a port another process took)."""
+
+
+async def wait_until_ready(km: Any) -> None:
+    """Wait until the kernel of ``km`` answers ``kernel_info``.
+
+    Raises :class:`KernelDied` if it died first, :class:`ExecutionError` if it is alive but silent
+    for :data:`START_TIMEOUT` seconds.
+    """
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=START_TIMEOUT)
+    except RuntimeError as exc:
+        if await km.is_alive():
+            raise ExecutionError(f"the kernel did not answer: {exc}") from None
+        raise KernelDied(str(exc)) from None
+    finally:
+        kc.stop_channels()
+
+
 class _Run:
     """The kernels of one :func:`execute_all` call, so that all of them can be killed at once."""
 
@@ -98,17 +183,7 @@ class _Run:
 
     def one(self, path: Path, parameters: dict[str, Any]) -> Any:
         """Start a fresh kernel, run one notebook in it, shut the kernel down."""
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        # An asynchronous manager: its client lets nbclient notice a killed kernel at once
-        # (a blocking client waits on the dead kernel's output channel for ever).
-        km = AsyncKernelManager(kernel_name="python3")
-        with self.lock:
-            if self.stopped:
-                raise ExecutionError("the run was stopped")
-            run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
-            self.kernels.append(km)
+        km = self.start(path)
         try:
             nb = execute_notebook(path, parameters, km)
         finally:
@@ -117,6 +192,39 @@ class _Run:
             self.finished += 1
             self.progress(f"[{self.finished}/{self.total}] {path.stem} done ({time.monotonic() - self.started:.1f} s)")
         return nb
+
+    def start(self, path: Path) -> Any:
+        """A started kernel that answered ``kernel_info``, for notebook ``path``.
+
+        A kernel that died before it answered is replaced by a fresh one (fresh ports, fresh folder),
+        up to :data:`START_TRIES` kernels in all; then :class:`ExecutionError` names the notebook.
+        """
+        from jupyter_core.utils import run_sync
+
+        for _ in range(START_TRIES):
+            km = kernel_manager()
+            with self.lock:  # stop() sees every kernel: none starts after it
+                if self.stopped:
+                    km.remove_private_folder()
+                    raise ExecutionError("the run was stopped")
+                self.kernels.append(km)
+                try:
+                    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
+                except BaseException:
+                    _shutdown(km)
+                    raise
+            try:
+                run_sync(wait_until_ready)(km)
+            except KernelDied:
+                _shutdown(km)
+                continue
+            except BaseException:
+                _shutdown(km)
+                raise
+            return km
+        if self.stopped:
+            raise ExecutionError("the run was stopped")
+        raise ExecutionError(f"{path.name} did not start: its kernel died before it answered, {START_TRIES} times")
 
     def stop(self) -> None:
         """Kill every kernel this run started; running notebooks then fail at once."""
@@ -165,13 +273,16 @@ def _kill(km: Any) -> None:
 
 
 def _shutdown(km: Any) -> None:
-    """Shut a kernel down and release its ports and connection file."""
+    """Shut a kernel down and release its ports, sockets and connection file."""
     from jupyter_core.utils import run_sync
 
     try:
-        run_sync(km.shutdown_kernel)(now=True)
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already killed by stop(): make sure the process is gone
         _kill(km)
+    finally:
+        km.remove_private_folder()
 
 
 def run_in_place(paths: Sequence[Path], progress: Callable[[str], None] = print, workers: int | None = None) -> None:

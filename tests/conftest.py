@@ -1,6 +1,6 @@
 """Shared fixtures: the bundled data loaded once per process, a private copy of the data package, a
 notebook cache per run, and the two report builds the notebook and report tests share (each built once
-per run, on one xdist worker)."""
+per run, on one xdist worker). nbval's kernels get private Unix sockets like the runner's."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,36 @@ OTHER_VALUES = {
     "group_by": "country",
 }
 RENAMED = "Renamed Person"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """nbval's kernels start like the runner's (:class:`russian_emigration.execute.PrivateConnection`):
+    connection file and Unix sockets in a private folder, so that they cannot lose a TCP port to a
+    kernel the other xdist worker starts at the same moment (nbval 0.11 has no option for this; its
+    ``start_new_kernel`` makes every manager from the module's ``KernelManager``)."""
+    if not config.pluginmanager.hasplugin("nbval"):
+        return
+    import nbval.kernel
+    from jupyter_client.manager import KernelManager
+
+    from russian_emigration.execute import PrivateConnection
+
+    if nbval.kernel.KernelManager is not KernelManager:
+        raise pytest.UsageError("nbval no longer starts kernels with jupyter_client's KernelManager: see conftest.py")
+    nbval.kernel.KernelManager = type("PrivateKernelManager", (PrivateConnection, KernelManager), {})
+
+
+#: What a process that starts a TCP kernel prints when the kernel lost its port to another process.
+PORT_RACE = ("Kernel died before replying to kernel_info", "Address already in use")
+
+
+def run_with_kernel(command: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` (text, output captured) for a command that starts a TCP kernel we cannot
+    configure (papermill's own executable): run once more, only if the kernel lost its port race."""
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0 and all(text in done.stderr for text in PORT_RACE):
+        done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    return done
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import pytest
 
 from russian_emigration import execute
 from russian_emigration.execute import START_TRIES, ExecutionError, default_transport, execute_all
+from tests.conftest import PORT_RACE, run_with_kernel
 from tests.notebook_helpers import quiet, tiny_notebook
 from tests.test_runner import alive
 
@@ -126,3 +128,23 @@ def test_a_kernel_that_keeps_dying_is_one_clear_error_naming_the_notebook(
     assert started.outcomes == ["died"] * START_TRIES, "a bounded number of tries"
     assert started.left_nothing()
     assert sorted(p.name for p in private_tmp.iterdir()) == ["nbs"]
+
+
+#: Fails like a process whose TCP kernel lost its port (or with another error) the first time only.
+FAILS_ONCE = """
+import pathlib, sys
+marker = pathlib.Path(sys.argv[1])
+if not marker.exists():
+    marker.write_text("")
+    sys.exit(sys.argv[2])
+print("ran")
+"""
+
+
+@pytest.mark.parametrize(
+    ("stderr", "runs"), [("\n".join(PORT_RACE), 2), ("Kernel died before replying to kernel_info", 1)]
+)
+def test_a_process_whose_kernel_lost_its_port_runs_once_more(tmp_path: Path, stderr: str, runs: int) -> None:
+    """The papermill executable's kernels use TCP: the test that runs it retries the port race, only it."""
+    done = run_with_kernel([sys.executable, "-c", FAILS_ONCE, str(tmp_path / "marker"), stderr])
+    assert (done.returncode, done.stdout) == ((0, "ran\n") if runs == 2 else (1, ""))

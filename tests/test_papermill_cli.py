@@ -20,6 +20,7 @@ import pytest
 from russian_emigration import report
 from russian_emigration.__main__ import main
 from russian_emigration.notebook import Prose
+from tests.conftest import run_with_kernel
 from tests.notebook_exec import run_cells, run_prepared
 from tests.notebook_helpers import BY_NAME, NOTEBOOKS
 from tests.notebook_helpers import shown_text as notebook_text
@@ -68,11 +69,9 @@ def test_the_command_notebook_03_documents(tmp_path: Path) -> None:
     arguments = ["-p", "countries", '["KAZ", "KGZ", "UZB"]', "-p", "focus_country", "KAZ"]
     assert """-p countries '["KAZ", "KGZ", "UZB"]' -p focus_country KAZ""" in nb.cells[0].source
     out = tmp_path / "03.out.ipynb"
-    done = subprocess.run(
+    done = run_with_kernel(
         [str(PAPERMILL), str(BY_NAME["03_destination_responses"]), str(out), "--kernel", "python3"]
         + ["--no-progress-bar", *arguments],
-        capture_output=True,
-        text=True,
         timeout=600,
         cwd=tmp_path,
     )

@@ -162,14 +162,18 @@ def start_sleeping_build(tmp_path: Path, count: int = 2) -> tuple[subprocess.Pop
     """A build of ``count`` notebooks that sleep; returns once the kernels run them, with their pids."""
     pidfiles = [tmp_path / f"kernel-{i}.pid" for i in range(1, count + 1)]
     notebooks = [sleeper(tmp_path / "nbs", f"0{i}_sleep.ipynb", pidfile) for i, pidfile in enumerate(pidfiles, 1)]
+    (tmp_path / "tmp").mkdir()  # the kernels' private folders (connection files, sockets) go here
     process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "out"), *map(str, notebooks)], cwd=tmp_path
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "out"), *map(str, notebooks)],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
     )
     deadline = time.monotonic() + 120
     while not all(p.exists() and p.read_text() for p in pidfiles):
         assert process.poll() is None, "the build ended early"
         assert time.monotonic() < deadline, "the notebooks did not start"
         time.sleep(0.1)
+    assert len(list((tmp_path / "tmp").glob("rek-*/kernel.json"))) == count, "one private folder per kernel"
     return process, [int(p.read_text()) for p in pidfiles]
 
 
@@ -191,7 +195,8 @@ def test_a_signal_stops_the_build_promptly_and_leaves_nothing(tmp_path: Path, si
     assert process.returncode == status
     assert seconds < 10, f"took {seconds:.1f} s to stop"
     assert not [pid for pid in kernels if alive(pid)], "kernels left running"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernel-1.pid", "kernel-2.pid", "nbs"], "leftovers"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernel-1.pid", "kernel-2.pid", "nbs", "tmp"], "leftovers"
+    assert not list((tmp_path / "tmp").iterdir()), "connection files or sockets left"
 
 
 @pytest.mark.slow

@@ -141,6 +141,7 @@ print("ran")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stderr", "runs"), [("\n".join(PORT_RACE), 2), ("Kernel died before replying to kernel_info", 1)]
 )

@@ -149,3 +149,11 @@ def test_a_process_whose_kernel_lost_its_port_runs_once_more(tmp_path: Path, std
     """The papermill executable's kernels use TCP: the test that runs it retries the port race, only it."""
     done = run_with_kernel([sys.executable, "-c", FAILS_ONCE, str(tmp_path / "marker"), stderr])
     assert (done.returncode, done.stdout) == ((0, "ran\n") if runs == 2 else (1, ""))
+
+
+def test_no_folder_for_a_kernel_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "missing"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    nb_path = tiny_notebook(tmp_path / "nbs")
+    with pytest.raises(ExecutionError, match=f"cannot make a kernel's private folder in {missing} .*: set TMPDIR"):
+        execute_all({nb_path: {}}, progress=quiet)

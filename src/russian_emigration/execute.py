@@ -106,7 +106,13 @@ class PrivateConnection:
     private_folder: Path
 
     def __init__(self, **kwargs: Any) -> None:
-        folder = Path(tempfile.mkdtemp(prefix="rek-"))
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="rek-"))
+        except OSError as exc:
+            where = tempfile.gettempdir()
+            raise ExecutionError(
+                f"cannot make a kernel's private folder in {where} ({exc.strerror}): set TMPDIR"
+            ) from None
         kwargs.setdefault("connection_file", str(folder / "kernel.json"))
         transport = kwargs.setdefault("transport", default_transport(folder))
         if transport == "ipc":
@@ -218,6 +224,9 @@ class _Run:
             except KernelDied:
                 _shutdown(km)
                 continue
+            except ExecutionError as exc:
+                _shutdown(km)
+                raise ExecutionError(f"{path.name} did not start: {exc}") from None
             except BaseException:
                 _shutdown(km)
                 raise
@@ -277,8 +286,7 @@ def _shutdown(km: Any) -> None:
     from jupyter_core.utils import run_sync
 
     try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=True)
+        run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already killed by stop(): make sure the process is gone
         _kill(km)
     finally:

@@ -28,7 +28,7 @@ from typing import Any
 
 #: Notebook-level metadata kept when normalising; everything else (kernel versions, timings) is volatile.
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "russian_emigration")
-#: ipykernel 7 warns on every start that its local TCP transport is unencrypted; keep its log to errors.
+#: ipykernel 7 warns on every start over TCP (the fallback) that the transport is unencrypted; keep its log to errors.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 #: Seconds a kernel may take to start, and one cell to run.

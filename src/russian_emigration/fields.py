@@ -186,30 +186,29 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     name, ftype = spec["name"], spec.get("type", "string")
     if spec.get("x_partial_date"):
         return _partial_dates(name, text)
-    present = pd.notna(text.to_numpy())
     if "x_list" in spec:
-        options = spec["x_list"]
-        convert = int if options.get("item_type") == "integer" else str
-        sep = options.get("separator", ";")
-        tuples = np.empty(len(text), dtype=object)
-        tuples[:] = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(tuples, index=text.index)}
+        convert = int if spec["x_list"].get("item_type") == "integer" else str
+        sep = spec["x_list"].get("separator", ";")
+        return {name: _mapped(text, lambda v: tuple(map(convert, v.split(sep))), object, ())}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
         enum = pd.Index(spec["constraints"]["enum"])
         return {name: pd.Series(pd.Categorical.from_codes(enum.get_indexer(text), categories=enum), index=text.index)}
-    if ftype == "integer":
-        numbers = [int(v) if ok else None for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)}
     if ftype == "number":
         return {name: pd.to_numeric(text).astype("Float64")}
-    if ftype == "boolean":
-        true_values = spec.get("trueValues", DEFAULT_TRUE)
-        flags = [v in true_values if ok else None for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(pd.array(flags, dtype="boolean"), index=text.index)}
     if ftype in ("date", "datetime"):
-        fmt = "%Y-%m-%d" if ftype == "date" else _datetime_format(spec)
-        return {name: _dates(text, fmt)}
+        return {name: _dates(text, "%Y-%m-%d" if ftype == "date" else _datetime_format(spec))}
+    if ftype == "integer":
+        return {name: _mapped(text, int, "Int64")}
+    if ftype == "boolean":
+        return {name: _mapped(text, spec.get("trueValues", DEFAULT_TRUE).__contains__, "boolean")}
     return {name: pd.Series(pd.array(text.to_numpy(dtype=object), dtype="str"), index=text.index)}
+
+
+def _mapped(text: pd.Series, convert: Callable[[str], Any], dtype: Any, missing: Any = None) -> pd.Series:
+    """``convert`` of each value, ``missing`` where it is empty or invalid, as a column of ``dtype``."""
+    values = np.empty(len(text), dtype=object)
+    values[:] = [convert(v) if isinstance(v, str) else missing for v in text.to_numpy()]
+    return pd.Series(values if dtype is object else pd.array(values, dtype=dtype), index=text.index)
 
 
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:

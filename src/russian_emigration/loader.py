@@ -166,13 +166,9 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     cells = raw.to_numpy()
     text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
     for name, positions in _text_failures(raw, specs, checks, report).items():
-        shows = _shows(raw, [name])
-        empty = [pos for pos in positions if raw[name].iat[pos] == ""]
-        _report_rows(report, ("required", "is required but empty", name, shows), empty)
-        filled = [pos for pos in positions if raw[name].iat[pos] != ""]
-        for text_check, rows in broken_rules(checks[name], text[name].iloc[filled]):
-            _report_rows(report, (text_check.rule, text_check.message, name, shows), rows)
-        text.loc[filled, name] = None
+        for rule, message, rows in broken_rules(checks[name], raw[name].iloc[positions]):
+            _report_rows(report, (rule, message, name, _shows(raw, [name])), rows)
+        text.loc[positions, name] = None
     for name, column_checks in checks.items():
         if any(check.timed_out for check in column_checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"

@@ -180,13 +180,13 @@ def _broken(checks: dict[str, bool]) -> list[str]:
 def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
     """Every problem of the descriptor as (rule, message); empty when the loader can rely on it."""
     if not isinstance(descriptor, dict):
-        return _structure("", ["the top level must be a JSON object"])
+        return [("descriptor_structure", "the top level must be a JSON object")]
     problems = _unknown(descriptor, "package", "the package")
     if descriptor.get("created") is not None and _created_date(descriptor) is None:
-        problems += _structure("", ["'created' must be an ISO date and time, not in the future"])
+        problems += [("descriptor_structure", "'created' must be an ISO date and time, not in the future")]
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
-        return problems + _structure("", ["'resources' must be a non-empty list"])
+        return problems + [("descriptor_structure", "'resources' must be a non-empty list")]
     named = [r for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)]
     schemas = {r["name"]: r["schema"] for r in named if isinstance(r.get("schema"), dict)}
     names = [r.get("name") if isinstance(r, dict) else None for r in resources]
@@ -213,7 +213,7 @@ def newest_allowed_date(descriptor: dict[str, Any], today: date) -> date:
 def _resource_problems(resource: Any, index: int, names: list[Any], schemas: dict[str, Any]) -> list[tuple[str, str]]:
     """Problems of one resource entry: name, path, format, schema, keys and rules."""
     if not isinstance(resource, dict) or not isinstance(resource.get("name"), str):
-        return _structure("", [f"resource {index} must be an object with a string 'name'"])
+        return [("descriptor_structure", f"resource {index} must be an object with a string 'name'")]
     name = resource["name"]
     where = f"resource {name!r}"
     problems = _unknown(resource, "resource", where)
@@ -232,9 +232,10 @@ def _resource_problems(resource: Any, index: int, names: list[Any], schemas: dic
     specs: dict[str, dict[str, Any]] = {}
     for position, spec in enumerate(fields):
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
-            problems += _structure(f"{where}: ", [f"field {position} needs a non-empty string 'name'"])
+            problems.append(("descriptor_structure", f"{where}: field {position} needs a non-empty string 'name'"))
             continue
-        problems += _structure(f"{where}: ", [f"field {spec['name']!r} appears twice"] if spec["name"] in specs else [])
+        if spec["name"] in specs:
+            problems.append(("descriptor_structure", f"{where}: field {spec['name']!r} appears twice"))
         specs[spec["name"]] = spec
         problems += [(rule, f"{where}, field {spec['name']!r}: {p}") for rule, p in _field_problems(spec)]
     problems += _structure(f"{where}: ", _key_problems(schema, name, specs, schemas))
@@ -266,10 +267,10 @@ def _field_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
     problems = _unknown(spec, "field", "this field")
     ftype = spec.get("type", "string")
     if ftype not in TYPES:
-        return problems + _structure("", [f"type {ftype!r} is not one of {', '.join(sorted(TYPES))}"])
+        return problems + [("descriptor_structure", f"type {ftype!r} is not one of {', '.join(sorted(TYPES))}")]
     constraints = spec.get("constraints", {})
     if not isinstance(constraints, dict):
-        return problems + _structure("", ["'constraints' must be an object"])
+        return problems + [("descriptor_structure", "'constraints' must be an object")]
     problems += _unknown(constraints, "constraints", "its constraints")
     return problems + _structure("", _constraint_problems(constraints, ftype) + _option_problems(spec, ftype))
 

@@ -102,25 +102,21 @@ def read_descriptor(path: Path) -> dict[str, Any]:
 
 def read_text(path: Path, where: str) -> str:
     """The UTF-8 text of a regular file (a byte-order mark is dropped); DatasetError otherwise."""
-
-    def fail(rule: str, message: str, row: int | None = None) -> DatasetError:
-        return _errors(where, [(rule, message)], row)
-
     try:
         regular = stat.S_ISREG(path.stat().st_mode)
         data = path.read_bytes() if regular else b""
     except FileNotFoundError:
-        raise fail("file_exists", "the file does not exist") from None
+        raise _errors(where, [("file_exists", "the file does not exist")]) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise fail("readable", f"cannot be read ({exc})") from None
+        raise _errors(where, [("readable", f"cannot be read ({exc})")]) from None
     if not regular:
-        raise fail("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")
+        raise _errors(where, [("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
         message = f"is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
-        raise fail("utf8", message, row) from None
+        raise _errors(where, [("utf8", message)], row) from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

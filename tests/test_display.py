@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+from html import unescape
 
 import nbformat
 import pandas as pd
@@ -181,8 +182,8 @@ def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     result = re.search(r'data-result="([^"]*)"', done.stdout).group(1).split("|")
     values = [int(v.replace(",", "")) for v in result]
     assert values == sorted(values, reverse=True) and len(result) == 11, "a second click sorts descending"
-    first = re.search(r'data-first="([^"]*)"', done.stdout).group(1).split(";")
-    assert first == ["null:# \u2195", "null:place \u2195", "ascending:respondents \u25b2"], first
+    first = unescape(re.search(r'data-first="([^"]*)"', done.stdout).group(1)).split(";")
+    assert first == ["null:#\u00a0\u2195", "null:place\u00a0\u2195", "ascending:respondents\u00a0\u25b2"], first
     second = re.search(r'data-second="([^"]*)"', done.stdout).group(1).split(";")
     assert second == ["", "", "descending"], second
 

@@ -11,8 +11,9 @@ PNG, which exists; every sortable table (a notebook table with its script, the S
 used from the keyboard: Tab from its filter box walks through its headings, Enter sorts a column
 ascending and Space descending, and the heading says so (``aria-sort``) and shows it (an arrow).
 The search page, opened with a query, finds pages with no console error.
-Screenshots of the landing page and one analysis page, at desktop and phone width, are saved beside
-the report (never into it, which is published): into build/browser-check/ by default.
+Screenshots of the landing page, one analysis page and the Data dictionary, at desktop and phone
+width, are saved beside the report (never into it, which is published): into build/browser-check/
+by default.
 
 A self-test then plants one fault per check in a copy of the site and fails if any goes unnoticed.
 Usage: python tools/browser_check.py REPORT_DIR [--screenshots DIR]
@@ -391,11 +392,13 @@ def _check_links(report: Path, links: list[tuple[str, str]], ids: dict[str, set[
 
 
 def _screenshots(report: Path, site: list[Path], desktop, phone, folder: Path) -> list[str]:
-    """Save the landing page and the first analysis page at desktop and phone width into ``folder``."""
+    """Save the landing page, the first analysis page and the Data dictionary (when the site has one) at
+    desktop and phone width into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     analysis = next((p for p in site if re.match(r"\d", p.name)), None)
     shots = []
-    for label, path in (("index", report / "index.html"), ("analysis", analysis)):
+    dictionary = [("dictionary", report / "dictionary.html")] if (report / "dictionary.html").is_file() else []
+    for label, path in (("index", report / "index.html"), ("analysis", analysis), *dictionary):
         if path is None:
             return ["the site has no analysis page (NN_*.html) to photograph"]
         for width, page in (("desktop", desktop), ("phone", phone)):

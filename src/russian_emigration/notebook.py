@@ -52,16 +52,16 @@ INTERACTIVE_SCRIPT = """<script>
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
   heads.forEach(function (th, i) {
-    var label = th.textContent.trim() || "Row number";
+    var text = th.textContent.trim(), label = text || "Row number";
     var button = document.createElement("button");
     button.type = "button"; button.className = "re-sort";
     button.style.cssText = "font:inherit;font-weight:bold;color:inherit;background:none;border:0;"
       + "padding:0;margin:0;cursor:pointer;text-align:inherit";
-    button.textContent = th.textContent.trim() || "#";
-    if (label !== button.textContent) button.setAttribute("aria-label", label);
+    button.textContent = (text || "#") + "\\u00a0";
+    if (!text) button.setAttribute("aria-label", label);
     var arrow = document.createElement("span");
     arrow.className = "re-sort-arrow"; arrow.setAttribute("aria-hidden", "true");
-    arrow.textContent = " \\u2195"; arrow.style.opacity = "0.45";
+    arrow.textContent = "\\u2195"; arrow.style.opacity = "0.45";
     button.appendChild(arrow);
     button.title = "Sort by " + label;
     th.textContent = ""; th.appendChild(button); th.scope = "col";
@@ -70,10 +70,10 @@ INTERACTIVE_SCRIPT = """<script>
       heads.forEach(function (other) {
         other.removeAttribute("aria-sort");
         var mark = other.querySelector(".re-sort-arrow");
-        if (mark) { mark.textContent = " \\u2195"; mark.style.opacity = "0.45"; }
+        if (mark) { mark.textContent = "\\u2195"; mark.style.opacity = "0.45"; }
       });
       th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
-      arrow.textContent = dir > 0 ? " \\u25b2" : " \\u25bc"; arrow.style.opacity = "1";
+      arrow.textContent = dir > 0 ? "\\u25b2" : "\\u25bc"; arrow.style.opacity = "1";
       rows.sort(function (a, b) {
         var x = a.cells[i].textContent.trim(), y = b.cells[i].textContent.trim();
         var nx = parseFloat(x.replace(/,/g, "")), ny = parseFloat(y.replace(/,/g, ""));

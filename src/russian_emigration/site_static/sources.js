@@ -24,11 +24,11 @@ document.addEventListener("DOMContentLoaded", () => {
       button.type = "button";
       button.className = "sort-button";
       button.title = `Sort by ${label}`;
-      button.textContent = label;
+      button.textContent = `${label}\u00a0`;
       const arrow = document.createElement("span");
       arrow.className = "sort-arrow";
       arrow.setAttribute("aria-hidden", "true");
-      arrow.textContent = " \u2195";
+      arrow.textContent = "\u2195";
       button.append(arrow);
       th.replaceChildren(button);
       th.classList.add("sortable-heading");
@@ -36,11 +36,11 @@ document.addEventListener("DOMContentLoaded", () => {
         const ascending = th.getAttribute("aria-sort") !== "ascending";
         heads.forEach((other, i) => {
           other.removeAttribute("aria-sort");
-          arrows[i].textContent = " \u2195";
+          arrows[i].textContent = "\u2195";
           arrows[i].classList.remove("sorted");
         });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        arrow.textContent = ascending ? " \u25b2" : " \u25bc";
+        arrow.textContent = ascending ? "\u25b2" : "\u25bc";
         arrow.classList.add("sorted");
         const rows = Array.from(body.rows);
         rows.sort((a, b) => a.cells[column].textContent.localeCompare(b.cells[column].textContent) * (ascending ? 1 : -1));

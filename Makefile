@@ -11,6 +11,10 @@ LAB_STAMP := $(VENV)/.installed-lab
 BROWSER_STAMP := $(VENV)/.installed-browser
 export MPLBACKEND := agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Python's bytecode cache stays on even where the environment turns it off (PYTHONDONTWRITEBYTECODE):
+# without it, every pytest worker rewrites the assertions of ~130 modules and every kernel compiles the
+# package again, on every run. The caches go to __pycache__ folders, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
 .PHONY: help report test test-fast notebooks data-dictionary lint format bench lab browser-check wheel-check clean
@@ -33,8 +37,8 @@ test: $(STAMP) ## Run the whole test suite: lint, types, data, loader, notebooks
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-test-fast: $(STAMP) ## The quick tests only (no notebook runs or package builds), for the edit loop
-	$(PY) -m pytest -m "not slow"
+test-fast: $(STAMP) ## The quick tests only (no notebook runs, kernels, subprocesses or builds), for the edit loop
+	$(PY) -m pytest -m "not slow" tests README.md
 
 notebooks: $(STAMP) ## Re-execute the committed notebooks in place with default parameters, as the report runs them
 	$(PY) -m russian_emigration notebooks

@@ -152,6 +152,7 @@ def test_cache_false_neither_reads_nor_writes(data_copy: Path, own_cache: Path, 
     assert entries(own_cache) == [] and len(validations) == 2
 
 
+@pytest.mark.slow
 def test_a_hit_does_not_import_the_validator(data_copy: Path) -> None:
     import subprocess
 
@@ -188,6 +189,7 @@ def _parameters_in_fresh_process(notebook: Path) -> tuple[str, bool]:
     return out[0], out[1] == "True"
 
 
+@pytest.mark.slow
 def test_declared_parameters_are_cached_without_papermill(tmp_path: Path) -> None:
     import shutil
 

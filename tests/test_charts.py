@@ -58,6 +58,7 @@ def test_labels_are_keyed_by_the_descriptors_vocabularies() -> None:
         assert len(set(shown)) == len(shown) and not any("_" in s for s in shown)
 
 
+@pytest.mark.slow
 def test_a_category_keeps_its_colour_whatever_else_is_drawn() -> None:
     few = ch.response_dots(DS, an.response_matrix(DS, ["KAZ"]), title="t", empty="e")
     many = ch.response_dots(DS, an.response_matrix(DS), title="t", empty="e")
@@ -68,6 +69,7 @@ def test_a_category_keeps_its_colour_whatever_else_is_drawn() -> None:
     assert all(len(c) == 1 for c in colour.values())
 
 
+@pytest.mark.slow
 def test_a_dollar_in_a_publisher_is_drawn_literally(data_copy: Path) -> None:
     from tests.conftest import set_cell
 
@@ -81,6 +83,7 @@ def test_a_dollar_in_a_publisher_is_drawn_literally(data_copy: Path) -> None:
     assert all("Money $ Markets $x^2$" in chart.footnote_html() for chart in charts)
 
 
+@pytest.mark.slow
 def test_the_style_starts_from_matplotlibs_defaults(tmp_path: Path) -> None:
     (tmp_path / "matplotlibrc").write_text(
         "font.size: 30\naxes.facecolor: red\ntext.usetex: True\nlines.linewidth: 9\n"
@@ -155,6 +158,7 @@ def test_date_axes_never_show_hours_and_always_a_year() -> None:
         assert not ch.labels_overlap(fig), (days, labels)
 
 
+@pytest.mark.slow
 def test_every_chart_has_alt_text_a_csv_and_linked_sources() -> None:
     import base64
     import io

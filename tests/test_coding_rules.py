@@ -51,6 +51,17 @@ def facts() -> pd.DataFrame:
     return pd.read_csv(FACTS_FILE, dtype=str, keep_default_na=False)
 
 
+@pytest.fixture(scope="module")
+def fact_texts(facts: pd.DataFrame) -> list[str]:
+    """Each row of ``facts`` as one string, its cells joined by spaces."""
+    return [" ".join(row) for row in facts.astype(object).itertuples(index=False)]
+
+
+def rows_mentioning(facts: pd.DataFrame, texts: list[str], url: str) -> pd.DataFrame:
+    """The rows of ``facts`` (joined in ``texts``) with ``url`` anywhere in them: their url column or a quote."""
+    return facts[[url in text for text in texts]]
+
+
 def expected_bound(published: str) -> str:
     """The bound the Bound rule gives a figure worded as ``published``."""
     text = published.lower()
@@ -257,10 +268,10 @@ def _dates_in_text(text: str) -> set[str]:
 
 
 @needs_shared
-def test_published_dates_are_stated(ds, facts) -> None:
+def test_published_dates_are_stated(ds, facts, fact_texts) -> None:
     unstated = []
     for row in ds.sources.dropna(subset=["published_date"]).itertuples():
-        about = facts[facts.apply(lambda f, url=row.url: url in " ".join(f), axis=1)]
+        about = rows_mentioning(facts, fact_texts, row.url)
         text = row.url + " " + " ".join(about.to_numpy().ravel())
         if not any(form in text for form in _date_forms(row.published_date)):
             unstated.append(f"{row.source_id}: {row.published_date}")
@@ -268,7 +279,7 @@ def test_published_dates_are_stated(ds, facts) -> None:
 
 
 @needs_shared
-def test_event_dates_come_from_the_material(ds, facts) -> None:
+def test_event_dates_come_from_the_material(ds, facts, fact_texts) -> None:
     """An event date is a date the material gives for the event (or a period containing it), not a publication day."""
     seed = " ".join(p.read_text(encoding="utf-8") for p in (SHARED / "seed").glob("*.txt"))
     urls = ds.sources.set_index("source_id")["url"]
@@ -278,7 +289,7 @@ def test_event_dates_come_from_the_material(ds, facts) -> None:
         if source == "wikipedia-seed":
             assert row.event_date[:4] in seed, row.event_id
             continue
-        rows = facts[facts.apply(lambda f, url=urls[source]: url in " ".join(f), axis=1)]
+        rows = rows_mentioning(facts, fact_texts, urls[source])
         stated = {d for field in rows["date"] for d in re.findall(r"\d{4}(?:-\d{2}){0,2}", field)}
         stated |= _dates_in_text(" ".join(rows.to_numpy().ravel()))
         if not any(s.startswith(row.event_date) for s in stated):

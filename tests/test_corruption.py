@@ -287,6 +287,7 @@ def changed_resource(folder: Path) -> str | None:
     return changed[0] if len(changed) == 1 else None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", FRICTIONLESS_CASES)
 def test_frictionless_also_rejects(kind: str, data_copy: Path) -> None:
     """pandas's view and the standard's agree: what the loader rejects, frictionless rejects too.

@@ -108,6 +108,7 @@ def test_the_runner_takes_the_same_forms(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert "Timeline: 1 September 2022 to 31 December 2024." in shown["01_causes"]
 
 
+@pytest.mark.slow
 def test_a_bad_value_from_the_command_line_is_a_clean_error(tmp_path: Path) -> None:
     """The real runner process: one line on stderr, no traceback, a non-zero exit, before any kernel."""
     done = subprocess.run(

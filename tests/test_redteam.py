@@ -161,6 +161,7 @@ def test_digits_other_than_ascii(data_copy: Path, table: str, column: str) -> No
 # --- keys compared after typing ---
 
 
+@pytest.mark.slow
 def test_station_08010_beside_8010_is_a_duplicate(data_copy: Path) -> None:
     edit_lines(data_copy / "vote_abroad_stations.csv", lambda lines: [*lines, "0" + lines[1]])
     assert lines_start_with(data_copy / "vote_abroad_stations.csv", "8010,", "08010,")

@@ -155,6 +155,7 @@ def _sortable_page(tmp_path, after: str) -> str:
     return page.as_uri()
 
 
+@pytest.mark.slow
 def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     import shutil
     import subprocess
@@ -188,6 +189,7 @@ def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     assert second == ["", "", "descending"], second
 
 
+@pytest.mark.slow
 def test_the_sortable_headings_work_from_the_keyboard(tmp_path) -> None:
     """Tab reaches each heading from the filter box; Enter and Space sort; aria-sort and the arrow follow."""
     import os

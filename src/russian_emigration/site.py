@@ -784,8 +784,8 @@ def data_links_html(ds: Any) -> str:
         "<p>The data package is copied into this site: read it in any spreadsheet or with "
         "<code>frictionless</code>.</p><ul>"
         '<li><a href="data/datapackage.json">datapackage.json</a>: the tables, their columns and their rules</li>'
-        '<li><a href="dictionary.html">Data dictionary</a>: every table and column, readable here; '
-        'also as Markdown, <a href="data/README.md" download>data/README.md</a></li>'
+        '<li><a href="dictionary.html">Data dictionary</a>: what every table and column holds; '
+        'the same as Markdown: <a href="data/README.md" download>data/README.md</a></li>'
         f"{tables}"
         '<li><a href="CITATION.cff">CITATION.cff</a>: how to cite this work</li>'
         '<li><a href="LICENSE">LICENSE</a> (code: MIT) and <a href="DATA_LICENSE.md">DATA_LICENSE.md</a> '

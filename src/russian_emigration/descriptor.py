@@ -55,7 +55,7 @@ class _Refused(ValueError):
 
     def __init__(self, rule: str, message: str):
         super().__init__(message)
-        self.rule = rule
+        self.problem = (rule, message)
 
 
 def descriptor_path(path: str | Path) -> Path:
@@ -69,57 +69,54 @@ def label(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
+def _errors(where: str, problems: list[tuple[str, str]], row: int | None = None) -> DatasetError:
+    """A DatasetError with the (rule, message) problems of the file ``where``."""
+    return DatasetError([Problem(where, row, None, None, rule, message) for rule, message in problems])
+
+
 def read_descriptor(path: Path) -> dict[str, Any]:
     """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
     where = label(path)
-
-    def fail(rule: str, message: str, row: int | None = None) -> DatasetError:
-        return DatasetError([Problem(where, row, None, None, rule, message)])
-
     text = read_text(path, where)
     try:
         descriptor = json.loads(
             text,
             object_pairs_hook=_unique_keys,
-            parse_constant=_no_constant,
             parse_int=_bounded_int,
             parse_float=_finite_float,
+            parse_constant=_no_constant,
         )
+        if _depth(descriptor) > MAX_DEPTH:
+            raise RecursionError
     except json.JSONDecodeError as exc:
-        raise fail("valid_json", f"is not valid JSON: {exc.msg}", exc.lineno) from None
+        raise _errors(where, [("valid_json", f"is not valid JSON: {exc.msg}")], exc.lineno) from None
     except RecursionError:
-        raise fail("depth_limit", f"is nested deeper than {MAX_DEPTH} levels") from None
+        raise _errors(where, [("depth_limit", f"is nested deeper than {MAX_DEPTH} levels")]) from None
     except _Refused as exc:
-        raise fail(exc.rule, str(exc)) from None
-    if _depth(descriptor) > MAX_DEPTH:
-        raise fail("depth_limit", f"is nested deeper than {MAX_DEPTH} levels")
-    problems = [Problem(where, None, None, None, rule, message) for rule, message in check_descriptor(descriptor)]
+        raise _errors(where, [exc.problem]) from None
+    problems = check_descriptor(descriptor)
     if problems:
-        raise DatasetError(problems)
+        raise _errors(where, problems)
     return descriptor
 
 
 def read_text(path: Path, where: str) -> str:
     """The UTF-8 text of a regular file (a byte-order mark is dropped); DatasetError otherwise."""
-
-    def fail(rule: str, message: str, row: int | None = None) -> DatasetError:
-        return DatasetError([Problem(where, row, None, None, rule, message)])
-
     try:
         regular = stat.S_ISREG(path.stat().st_mode)
         data = path.read_bytes() if regular else b""
     except FileNotFoundError:
-        raise fail("file_exists", "the file does not exist") from None
+        raise _errors(where, [("file_exists", "the file does not exist")]) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise fail("readable", f"cannot be read ({exc})") from None
+        raise _errors(where, [("readable", f"cannot be read ({exc})")]) from None
     if not regular:
-        raise fail("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")
+        raise _errors(where, [("regular_file", "is not a regular file (a folder, pipe or device cannot be read)")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
         message = f"is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
-        raise fail("utf8", message, row) from None
+        raise _errors(where, [("utf8", message)], row) from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -166,22 +163,28 @@ def _unknown(obj: dict[str, Any], kind: str, where: str) -> list[tuple[str, str]
     return [("unknown_keyword", f"{where}: the loader does not implement {names} (known: {known})")]
 
 
+def _structure(where: str, messages: list[str]) -> list[tuple[str, str]]:
+    """``messages`` as descriptor_structure problems of ``where``."""
+    return [("descriptor_structure", f"{where}{message}") for message in messages]
+
+
+def _broken(checks: dict[str, bool]) -> list[str]:
+    """The messages of the broken ``checks`` (message: whether it is broken)."""
+    return [message for message, broken in checks.items() if broken]
+
+
 def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
     """Every problem of the descriptor as (rule, message); empty when the loader can rely on it."""
     if not isinstance(descriptor, dict):
         return [("descriptor_structure", "the top level must be a JSON object")]
     problems = _unknown(descriptor, "package", "the package")
-    created = descriptor.get("created")
-    if created is not None and _created_date(descriptor) is None:
-        problems.append(("descriptor_structure", "'created' must be an ISO date and time, not in the future"))
+    if descriptor.get("created") is not None and _created_date(descriptor) is None:
+        problems += [("descriptor_structure", "'created' must be an ISO date and time, not in the future")]
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
-        return [*problems, ("descriptor_structure", "'resources' must be a non-empty list")]
-    schemas = {
-        r["name"]: r["schema"]
-        for r in resources
-        if isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("schema"), dict)
-    }
+        return problems + [("descriptor_structure", "'resources' must be a non-empty list")]
+    named = [r for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)]
+    schemas = {r["name"]: r["schema"] for r in named if isinstance(r.get("schema"), dict)}
     names = [r.get("name") if isinstance(r, dict) else None for r in resources]
     for index, resource in enumerate(resources):
         problems += _resource_problems(resource, index, names, schemas)
@@ -212,15 +215,15 @@ def _resource_problems(resource: Any, index: int, names: list[Any], schemas: dic
     problems = _unknown(resource, "resource", where)
     if not re.fullmatch("[a-z][a-z0-9_]*", name) or name in RESERVED:
         problems.append(("table_name", f"{where}: a table name is snake_case and not one of {sorted(RESERVED)}"))
-    if names.count(name) > 1:
-        problems.append(("descriptor_structure", f"{where}: resource names must be unique"))
-    if not isinstance(resource.get("path"), str) or not resource["path"]:
-        problems.append(("descriptor_structure", f"{where}: 'path' must be a non-empty string"))
-    problems += _format_problems(resource, where)
+    checks = {
+        "resource names must be unique": names.count(name) > 1,
+        "'path' must be a non-empty string": not isinstance(resource.get("path"), str) or not resource["path"],
+    }
+    problems += _structure(f"{where}: ", _broken(checks)) + _format_problems(resource, where)
     schema = resource.get("schema")
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(schema, dict) or not isinstance(fields, list) or not fields:
-        return [*problems, ("descriptor_structure", f"{where}: needs a 'schema' with a non-empty 'fields' list")]
+        return problems + _structure(f"{where}: ", ["needs a 'schema' with a non-empty 'fields' list"])
     problems += _unknown(schema, "schema", where)
     specs: dict[str, dict[str, Any]] = {}
     for position, spec in enumerate(fields):
@@ -231,30 +234,28 @@ def _resource_problems(resource: Any, index: int, names: list[Any], schemas: dic
             problems.append(("descriptor_structure", f"{where}: field {spec['name']!r} appears twice"))
         specs[spec["name"]] = spec
         problems += [(rule, f"{where}, field {spec['name']!r}: {p}") for rule, p in _field_problems(spec)]
-    problems += [("descriptor_structure", f"{where}: {p}") for p in _key_problems(schema, name, specs, schemas)]
+    problems += _structure(f"{where}: ", _key_problems(schema, name, specs, schemas))
     rules = resource.get("x_rules", [])
     if not isinstance(rules, list):
-        return [*problems, ("descriptor_structure", f"{where}: 'x_rules' must be a list")]
+        return problems + _structure(f"{where}: ", ["'x_rules' must be a list"])
     for rule in rules:
         kind = rule.get("rule") if isinstance(rule, dict) else rule
-        problems += [("descriptor_structure", f"{where}, rule {kind!r}: {p}") for p in _rule_problems(rule, specs)]
+        problems += _structure(f"{where}, rule {kind!r}: ", _rule_problems(rule, specs))
     return problems
 
 
 def _format_problems(resource: dict[str, Any], where: str) -> list[tuple[str, str]]:
     """Only what the loader reads is allowed: UTF-8 CSV with a comma and one header row."""
-    problems = []
     dialect = resource.get("dialect", {})
     if not isinstance(dialect, dict):
-        return [("descriptor_structure", f"{where}: 'dialect' must be an object")]
-    problems += _unknown(dialect, "dialect", f"{where}, dialect")
-    if dialect.get("delimiter", ",") != "," or dialect.get("header", True) is not True:
-        problems.append(("descriptor_structure", f"{where}: the loader reads CSV with ',' and one header row only"))
-    if str(resource.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
-        problems.append(("descriptor_structure", f"{where}: 'encoding' must be utf-8"))
-    if resource.get("format", "csv") != "csv":
-        problems.append(("descriptor_structure", f"{where}: 'format' must be csv"))
-    return problems
+        return _structure(f"{where}: ", ["'dialect' must be an object"])
+    checks = {
+        "the loader reads CSV with ',' and one header row only": dialect.get("delimiter", ",") != ","
+        or dialect.get("header", True) is not True,
+        "'encoding' must be utf-8": str(resource.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"),
+        "'format' must be csv": resource.get("format", "csv") != "csv",
+    }
+    return _unknown(dialect, "dialect", f"{where}, dialect") + _structure(f"{where}: ", _broken(checks))
 
 
 def _field_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
@@ -262,37 +263,37 @@ def _field_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
     problems = _unknown(spec, "field", "this field")
     ftype = spec.get("type", "string")
     if ftype not in TYPES:
-        return [*problems, ("descriptor_structure", f"type {ftype!r} is not one of {', '.join(sorted(TYPES))}")]
+        return problems + [("descriptor_structure", f"type {ftype!r} is not one of {', '.join(sorted(TYPES))}")]
     constraints = spec.get("constraints", {})
     if not isinstance(constraints, dict):
-        return [*problems, ("descriptor_structure", "'constraints' must be an object")]
+        return problems + [("descriptor_structure", "'constraints' must be an object")]
     problems += _unknown(constraints, "constraints", "its constraints")
-    problems += [("descriptor_structure", p) for p in _constraint_problems(constraints, ftype)]
-    problems += [("descriptor_structure", p) for p in _option_problems(spec, ftype)]
-    return problems
+    return problems + _structure("", _constraint_problems(constraints, ftype) + _option_problems(spec, ftype))
+
+
+def _strings(value: Any) -> bool:
+    """Whether ``value`` is a non-empty list of strings."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _number(value: Any) -> bool:
+    """Whether ``value`` is a JSON number (not a boolean)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _constraint_problems(constraints: dict[str, Any], ftype: str) -> list[str]:
-    problems = [
-        f"constraint {k!r} must be true or false"
-        for k in ("required", "unique")
-        if k in constraints and not isinstance(constraints[k], bool)
-    ]
     enum = constraints.get("enum")
-    if enum is not None and (
-        ftype != "string" or not isinstance(enum, list) or not enum or not all(isinstance(v, str) for v in enum)
-    ):
-        problems.append("constraint 'enum' must be a non-empty list of strings on a string field")
-    elif enum is not None and len(set(enum)) != len(enum):
-        problems.append("constraint 'enum' lists a value twice")
+    bad_enum = enum is not None and (ftype != "string" or not _strings(enum))
+    checks = {
+        f"constraint {k!r} must be true or false": not isinstance(constraints.get(k, True), bool)
+        for k in ("required", "unique")
+    }
+    checks["constraint 'enum' must be a non-empty list of strings on a string field"] = bad_enum
+    checks["constraint 'enum' lists a value twice"] = enum is not None and not bad_enum and len(set(enum)) != len(enum)
     for key in ("minimum", "maximum"):
-        value = constraints.get(key)
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if key in constraints and (ftype not in NUMERIC or not number):
-            problems.append(f"constraint {key!r} must be a number, on an integer or number field")
-    if "pattern" in constraints:
-        problems += pattern_problems(constraints["pattern"])
-    return problems
+        broken = key in constraints and (ftype not in NUMERIC or not _number(constraints[key]))
+        checks[f"constraint {key!r} must be a number, on an integer or number field"] = broken
+    return _broken(checks) + (pattern_problems(constraints["pattern"]) if "pattern" in constraints else [])
 
 
 #: Warning filters are process-wide: code that changes them (here, and a Sphinx build, whose
@@ -324,7 +325,7 @@ def _option_problems(spec: dict[str, Any], ftype: str) -> list[str]:
         values = spec.get(key)
         if key in spec and (ftype != "boolean" or not isinstance(values, list) or not values):
             problems.append(f"{key!r} must be a non-empty list, on a boolean field")
-        elif isinstance(values, list) and not all(isinstance(v, str) for v in values):
+        elif values and not _strings(values):
             problems.append(f"{key!r} must hold strings")
     if "format" in spec:
         problems += _datetime_format_problems(spec["format"], ftype)
@@ -340,9 +341,7 @@ def _option_problems(spec: dict[str, Any], ftype: str) -> list[str]:
 
 
 def _datetime_format_problems(fmt: Any, ftype: str) -> list[str]:
-    if ftype == "string" and fmt in ("default", "uri"):
-        return []
-    if ftype in ("date", "datetime") and fmt == "default":
+    if (fmt == "default" and ftype in ("string", "date", "datetime")) or (ftype, fmt) == ("string", "uri"):
         return []
     if ftype != "datetime" or not isinstance(fmt, str):
         return [f"'format' {fmt!r} is not implemented for a {ftype} field"]
@@ -374,21 +373,19 @@ def _date_range_problems(bounds: Any) -> list[str]:
     if not isinstance(bounds, dict):
         return ["'x_date_range' must be an object with 'min' and 'max'"]
     problems = [p for _, p in _unknown(bounds, "x_date_range", "'x_date_range'")]
-    for key in ("min", "max"):
-        value = bounds.get(key, "today" if key == "max" else "0001-01-01")
-        if value == "today" and key == "max":
-            continue
-        try:
-            date.fromisoformat(value)
-        except (TypeError, ValueError):
-            today = " or today" if key == "max" else ""
-            problems.append(f"'x_date_range' {key!r} must be an ISO date (YYYY-MM-DD){today}")
+    for key, today in (("min", ""), ("max", " or today")):
+        value = bounds.get(key, "0001-01-01" if key == "min" else "today")
+        if not (today and value == "today"):
+            try:
+                date.fromisoformat(value)
+            except (TypeError, ValueError):
+                problems.append(f"'x_date_range' {key!r} must be an ISO date (YYYY-MM-DD){today}")
     return problems
 
 
 def _as_list(value: Any) -> list[str] | None:
     value = [value] if isinstance(value, str) else value
-    return value if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else None
+    return value if _strings(value) else None
 
 
 def _key_problems(
@@ -438,25 +435,23 @@ def _rule_problems(rule: Any, specs: dict[str, dict[str, Any]]) -> list[str]:
     extra = sorted(set(rule) - needed - {"rule", "description"})
     if missing or extra:
         return missing + ([f"the loader does not implement {', '.join(map(repr, extra))}"] if extra else [])
-    named = (
-        rule["fields"]
-        if rule["rule"] == "row_sum"
-        else [rule[k] for k in ("field", "other", "when_field") if k in rule]
-    )
+    kind = rule["rule"]
+    named = rule["fields"] if kind == "row_sum" else [rule[k] for k in ("field", "other", "when_field") if k in rule]
     if not isinstance(named, list) or not named or not all(isinstance(n, str) and n in specs for n in named):
         return ["must name fields of the schema"]
     types = {specs[n].get("type", "string") for n in named if n != rule.get("when_field")}
-    problems = []
-    limits = [rule[k] for k in ("min", "max")] if rule["rule"] == "row_sum" else []
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in limits):
-        problems.append("'min' and 'max' must be numbers")
-    if rule["rule"] in ("row_sum", "not_less_than") and not (types <= NUMERIC or types in ({"date"}, {"datetime"})):
-        problems.append("must compare numbers (integer or number fields) or dates of one type")
-    if rule["rule"] == "row_sum" and not types <= NUMERIC:
-        problems.append("'row_sum' must add integer or number fields")
-    if "in" in rule and (not isinstance(rule["in"], list) or not all(isinstance(v, str) for v in rule["in"])):
-        problems.append("'in' must be a list of strings")
-    return problems
+    numeric, dates = types <= NUMERIC, types in ({"date"}, {"datetime"})
+    return _broken(
+        {
+            "'min' and 'max' must be numbers": kind == "row_sum"
+            and not (_number(rule["min"]) and _number(rule["max"])),
+            "must compare numbers (integer or number fields) or dates of one type": kind in ("row_sum", "not_less_than")
+            and not (numeric or dates),
+            "'row_sum' must add integer or number fields": kind == "row_sum" and not numeric,
+            "'in' must be a list of strings": "in" in rule
+            and not (isinstance(rule["in"], list) and all(isinstance(v, str) for v in rule["in"])),
+        }
+    )
 
 
 def resource_file(base: Path, resource: dict[str, Any], descriptor_label: str) -> Path:

@@ -75,27 +75,25 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         message = "is not a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD with a real month and day"
         return TextCheck("partial_date", message, lambda s: _partial_starts(s).notna().to_numpy())
     if "x_list" in spec:
-        options = spec["x_list"]
-        sep = options.get("separator", ";")
-        item = "[0-9]{1,18}" if options.get("item_type") == "integer" else f"[^{regex.escape(sep)}]+"
-        message = f"is not a list of {options.get('item_type', 'string')} items separated by {sep!r}"
+        item_type, sep = spec["x_list"].get("item_type", "string"), spec["x_list"].get("separator", ";")
+        item = "[0-9]{1,18}" if item_type == "integer" else f"[^{regex.escape(sep)}]+"
+        message = f"is not a list of {item_type} items separated by {sep!r}"
         return TextCheck("list", message, _matches(f"{item}({regex.escape(sep)}{item})*"))
-    if ftype == "integer":
-        return TextCheck("type_integer", "is not a whole number (ASCII digits, at most 18)", _matches(INTEGER))
-    if ftype == "number":
-        return TextCheck("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number)
     if ftype == "boolean":
         values = [*spec.get("trueValues", DEFAULT_TRUE), *spec.get("falseValues", DEFAULT_FALSE)]
         message = f"is not a boolean ({' or '.join(map(repr, values))})"
         return TextCheck("type_boolean", message, _each(set(values).__contains__))
-    if ftype == "date":
-        return TextCheck("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date)
     if ftype == "datetime":
-        fmt, message = _datetime_format(spec), f"is not a date and time in the format {_datetime_format(spec)}"
-        return TextCheck("type_datetime", message, lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy())
-    if spec.get("format") == "uri":
-        return TextCheck("format", "is not a web address (scheme:address, no spaces)", _matches(URI))
-    return None
+        fmt = _datetime_format(spec)
+        return TextCheck("type_datetime", f"is not a date and time in the format {fmt}", _real_datetime(fmt))
+    fixed = {
+        "integer": ("type_integer", "is not a whole number (ASCII digits, at most 18)", _matches(INTEGER)),
+        "number": ("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number),
+        "date": ("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date),
+        "uri": ("format", "is not a web address (scheme:address, no spaces)", _matches(URI)),
+    }
+    key = "uri" if spec.get("format") == "uri" else ftype
+    return TextCheck(*fixed[key]) if key in fixed else None
 
 
 def _finite_number(s: pd.Series) -> np.ndarray:
@@ -105,6 +103,10 @@ def _finite_number(s: pd.Series) -> np.ndarray:
 
 def _real_date(s: pd.Series) -> np.ndarray:
     return _matches(DATE)(s) & _dates(s, "%Y-%m-%d").notna().to_numpy()
+
+
+def _real_datetime(fmt: str) -> Test:
+    return lambda s: _each(str.isascii)(s) & _dates(s, fmt).notna().to_numpy()
 
 
 def _datetime_format(spec: dict[str, Any]) -> str:
@@ -168,14 +170,17 @@ def passes_all(checks: list[TextCheck], required: bool) -> Test:
     return test
 
 
-def broken_rules(checks: list[TextCheck], values: pd.Series) -> list[tuple[TextCheck, pd.Index]]:
-    """Which rows of the failing ``values`` break which check; stray whitespace is reported only as such."""
-    spaced = _spaced(values)
-    clean = values[~spaced]
-    broken = [(checks[0], values.index[spaced])]
-    if len(clean):
-        broken += [(check, clean.index[~check.test(clean)]) for check in checks[1:]]
-    return broken
+def broken_rules(checks: list[TextCheck], cells: pd.Series) -> list[tuple[str, str, pd.Index]]:
+    """Which of the failing ``cells`` break which rule, as (rule, message, rows).
+
+    An empty cell breaks ``required``; a value with stray whitespace is reported only as such.
+    """
+    empty = cells.to_numpy() == ""
+    spaced = ~empty & _spaced(cells)
+    clean = cells[~empty & ~spaced]
+    broken = [("required", "is required but empty", cells.index[empty])]
+    broken.append((checks[0].rule, checks[0].message, cells.index[spaced]))
+    return broken + [(c.rule, c.message, clean.index[~c.test(clean)]) for c in checks[1:] if len(clean)]
 
 
 def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]:
@@ -186,30 +191,29 @@ def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]
     name, ftype = spec["name"], spec.get("type", "string")
     if spec.get("x_partial_date"):
         return _partial_dates(name, text)
-    present = pd.notna(text.to_numpy())
     if "x_list" in spec:
-        options = spec["x_list"]
-        convert = int if options.get("item_type") == "integer" else str
-        sep = options.get("separator", ";")
-        tuples = np.empty(len(text), dtype=object)
-        tuples[:] = [tuple(map(convert, v.split(sep))) if ok else () for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(tuples, index=text.index)}
+        convert = int if spec["x_list"].get("item_type") == "integer" else str
+        sep = spec["x_list"].get("separator", ";")
+        return {name: _mapped(text, lambda v: tuple(map(convert, v.split(sep))), object, ())}
     if ftype == "string" and "enum" in spec.get("constraints", {}):
         enum = pd.Index(spec["constraints"]["enum"])
         return {name: pd.Series(pd.Categorical.from_codes(enum.get_indexer(text), categories=enum), index=text.index)}
-    if ftype == "integer":
-        numbers = [int(v) if ok else None for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(pd.array(numbers, dtype="Int64"), index=text.index)}
     if ftype == "number":
         return {name: pd.to_numeric(text).astype("Float64")}
-    if ftype == "boolean":
-        true_values = spec.get("trueValues", DEFAULT_TRUE)
-        flags = [v in true_values if ok else None for v, ok in zip(text, present, strict=True)]
-        return {name: pd.Series(pd.array(flags, dtype="boolean"), index=text.index)}
     if ftype in ("date", "datetime"):
-        fmt = "%Y-%m-%d" if ftype == "date" else _datetime_format(spec)
-        return {name: _dates(text, fmt)}
+        return {name: _dates(text, "%Y-%m-%d" if ftype == "date" else _datetime_format(spec))}
+    if ftype == "integer":
+        return {name: _mapped(text, int, "Int64")}
+    if ftype == "boolean":
+        return {name: _mapped(text, spec.get("trueValues", DEFAULT_TRUE).__contains__, "boolean")}
     return {name: pd.Series(pd.array(text.to_numpy(dtype=object), dtype="str"), index=text.index)}
+
+
+def _mapped(text: pd.Series, convert: Callable[[str], Any], dtype: Any, missing: Any = None) -> pd.Series:
+    """``convert`` of each value, ``missing`` where it is empty or invalid, as a column of ``dtype``."""
+    values = np.empty(len(text), dtype=object)
+    values[:] = [convert(v) if isinstance(v, str) else missing for v in text.to_numpy()]
+    return pd.Series(values if dtype is object else pd.array(values, dtype=dtype), index=text.index)
 
 
 def _partial_dates(name: str, text: pd.Series) -> dict[str, pd.Series]:

@@ -86,7 +86,7 @@ def _validated_tables(
     tables: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
     for resource, target in zip(descriptor["resources"], targets, strict=True):
-        report = Report(f"{root}/{resource['path']}" if root else resource["path"])
+        report = Report(_file_label(root, resource))
         raw = _read_table(target, [f["name"] for f in resource["schema"]["fields"]], report)
         if raw is not None:
             tables[resource["name"]] = _validate_table(raw, resource, report, newest)
@@ -166,13 +166,9 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
     cells = raw.to_numpy()
     text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
     for name, positions in _text_failures(raw, specs, checks, report).items():
-        shows = _shows(raw, [name])
-        empty = [pos for pos in positions if raw[name].iat[pos] == ""]
-        _report_rows(report, ("required", "is required but empty", name, shows), empty)
-        filled = [pos for pos in positions if raw[name].iat[pos] != ""]
-        for text_check, rows in broken_rules(checks[name], text[name].iloc[filled]):
-            _report_rows(report, (text_check.rule, text_check.message, name, shows), rows)
-        text.loc[filled, name] = None
+        for rule, message, rows in broken_rules(checks[name], raw[name].iloc[positions]):
+            _report_rows(report, (rule, message, name, _shows(raw, [name])), rows)
+        text.loc[positions, name] = None
     for name, column_checks in checks.items():
         if any(check.timed_out for check in column_checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
@@ -252,8 +248,7 @@ def _typed_schema(
     """Uniqueness (pandera's own checks), ranges, date ranges, the primary key and the x_rules."""
     import pandera.pandas as pa
 
-    declared = resource["schema"].get("primaryKey")
-    pk: list[str] = [declared] if isinstance(declared, str) else list(declared or [])
+    pk = _names(resource["schema"].get("primaryKey"))
     meaning: Meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
     meanings: dict[tuple[str, int | str], Meaning] = {("", "multiple_fields_uniqueness"): meaning}
     columns: dict[str, pa.Column] = {}
@@ -330,23 +325,28 @@ def _check_foreign_keys(
     """Every foreign key value must exist in the referenced table (values compared after typing)."""
     problems: list[Problem] = []
     for resource in descriptor["resources"]:
-        child, raw = tables.get(resource["name"]), raws.get(resource["name"])
-        report = Report(f"{root}/{resource['path']}" if root else resource["path"])
-        for fk in resource["schema"].get("foreignKeys", []):
-            fields = [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"])
-            ref = fk["reference"]
-            ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else list(ref["fields"])
-            parent = tables.get(ref.get("resource") or resource["name"])
-            if child is None or raw is None or parent is None:
-                continue  # a table that could not be read is reported already
-            present = np.logical_and.reduce([child[f].notna().to_numpy() for f in fields])
-            dangling = present & ~_keys(child, fields).isin(_keys(parent, ref_fields))
-            shows = _shows(raw, fields)
-            rows = [(int(pos) + 2, shows(int(pos))) for pos in dangling.nonzero()[0]]
-            target = f"{ref.get('resource') or resource['name']}.{','.join(ref_fields)}"
-            report.rows("foreign_key", f"is not a value of {target}", ",".join(fields), rows)
+        name, report = resource["name"], Report(_file_label(root, resource))
+        for fk in resource["schema"].get("foreignKeys", []) if name in tables else []:
+            fields, ref = _names(fk["fields"]), fk["reference"]
+            parent, ref_fields = ref.get("resource") or name, _names(ref["fields"])
+            if parent in tables:  # a table that could not be read is reported already
+                present = np.logical_and.reduce([tables[name][f].notna().to_numpy() for f in fields])
+                dangling = present & ~_keys(tables[name], fields).isin(_keys(tables[parent], ref_fields))
+                message, shows = f"is not a value of {parent}.{','.join(ref_fields)}", _shows(raws[name], fields)
+                meaning = ("foreign_key", message, ",".join(fields), shows)
+                _report_rows(report, meaning, dangling.nonzero()[0])
         problems += report.problems
     return problems
+
+
+def _file_label(root: str, resource: dict[str, Any]) -> str:
+    """How messages name a resource's file: its path under the package folder's name."""
+    return f"{root}/{resource['path']}" if root else resource["path"]
+
+
+def _names(value: str | list[str] | None) -> list[str]:
+    """A key's field names: the descriptor gives one as a string, several as a list."""
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _keys(table: pd.DataFrame, fields: list[str]) -> pd.Index:

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+from html import unescape
 
 import nbformat
 import pandas as pd
@@ -133,11 +134,28 @@ def test_long_tables_are_sortable_and_filterable_offline() -> None:
     long = table(DS.vote_abroad_stations, ["place", "respondents", "source_id"], name="stations")._repr_html_()
     short = table(DS.vote_abroad_stations.head(3), ["place", "respondents"], name="few")._repr_html_()
     assert len(DS.vote_abroad_stations) > INTERACTIVE_ROWS
-    assert "<script>" in long and "Filter rows" in long and "onclick" in long
+    assert "<script>" in long and "Filter rows" in long
+    assert 'createElement("button")' in long and "aria-sort" in long, "headings become buttons that say the sort"
     assert "<script" not in short
     assert not re.search(r"<script[^>]*\bsrc=", long) and "http" not in long.split("<script>")[1]
+    static = long.split("<script>")[0]
+    assert "<button" not in static and '<th scope="col" style="text-align:left">place</th>' in static, (
+        "without scripts (a code host) the headings are plain headings, no dead buttons"
+    )
 
 
+def _sortable_page(tmp_path, after: str) -> str:
+    """A page with one long table and ``after`` (a script run once the table's own script has run)."""
+    frame = pd.DataFrame({"place": [f"Town{i}" for i in range(20)], "respondents": [i * 137 % 1000 for i in range(20)]})
+    page = tmp_path / "t.html"
+    page.write_text(
+        "<html><body>" + table(frame, ["place", "respondents"], name="t")._repr_html_() + after + "</body></html>",
+        encoding="utf-8",
+    )
+    return page.as_uri()
+
+
+@pytest.mark.slow
 def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     import shutil
     import subprocess
@@ -145,24 +163,69 @@ def test_the_sortable_script_works_in_a_real_browser(tmp_path) -> None:
     browser = shutil.which("chromium")
     if browser is None:
         pytest.skip("no chromium on this machine (make browser-check installs it)")
-    frame = pd.DataFrame({"place": [f"Town{i}" for i in range(20)], "respondents": [i * 137 % 1000 for i in range(20)]})
-    page = tmp_path / "t.html"
-    page.write_text(
-        "<html><body>"
-        + table(frame, ["place", "respondents"], name="t")._repr_html_()
-        + "<script>var box=document.querySelector('.re-table'); var inp=box.querySelector('input');"
-        "inp.value='town1'; inp.dispatchEvent(new Event('input')); box.querySelectorAll('th')[2].click();"
+    uri = _sortable_page(
+        tmp_path,
+        "<script>var box=document.querySelector('.re-table'); var inp=box.querySelector('input');"
+        "inp.value='town1'; inp.dispatchEvent(new Event('input'));"
+        "var b=box.querySelectorAll('th')[2].querySelector('button'); b.click(); var first=[...box.querySelectorAll"
+        "('th')].map(t=>t.getAttribute('aria-sort')+':'+t.textContent.trim()).join(';'); b.click();"
         "document.body.setAttribute('data-result', [...box.querySelectorAll('tbody tr')].filter(r=>!r.hidden)"
-        ".map(r=>r.cells[2].textContent).join('|'));</script></body></html>"
+        ".map(r=>r.cells[2].textContent).join('|'));"
+        "document.body.setAttribute('data-first', first); document.body.setAttribute('data-second',"
+        "[...box.querySelectorAll('th')].map(t=>t.getAttribute('aria-sort')).join(';'));</script>",
     )
     done = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", uri],
         capture_output=True,
         text=True,
         timeout=120,
     )
     result = re.search(r'data-result="([^"]*)"', done.stdout).group(1).split("|")
-    assert result == sorted(result, key=lambda v: int(v.replace(",", ""))) and len(result) == 11
+    values = [int(v.replace(",", "")) for v in result]
+    assert values == sorted(values, reverse=True) and len(result) == 11, "a second click sorts descending"
+    first = unescape(re.search(r'data-first="([^"]*)"', done.stdout).group(1)).split(";")
+    assert first == ["null:#\u00a0\u2195", "null:place\u00a0\u2195", "ascending:respondents\u00a0\u25b2"], first
+    second = re.search(r'data-second="([^"]*)"', done.stdout).group(1).split(";")
+    assert second == ["", "", "descending"], second
+
+
+@pytest.mark.slow
+def test_the_sortable_headings_work_from_the_keyboard(tmp_path) -> None:
+    """Tab reaches each heading from the filter box; Enter and Space sort; aria-sort and the arrow follow."""
+    import os
+    from pathlib import Path
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="make browser-check installs Playwright")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"no {chromium} (make browser-check installs it)")
+        pytest.skip(f"no {chromium} (make browser-check installs it)")
+    uri = _sortable_page(tmp_path, "")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(uri)
+        page.focus("input[type=search]")
+        for expected in ("#", "place", "respondents"):
+            page.keyboard.press("Tab")
+            assert page.evaluate("() => document.activeElement.tagName") == "BUTTON"
+            assert page.evaluate("() => document.activeElement.closest('th').innerText").startswith(expected)
+        page.keyboard.press("Enter")
+        column = "() => [...document.querySelectorAll('tbody tr')].map(r => +r.cells[2].textContent.replace(',', ''))"
+        values = page.evaluate(column)
+        assert values == sorted(values) and values != sorted(values, reverse=True)
+        assert page.get_attribute("th:nth-child(3)", "aria-sort") == "ascending"
+        assert "\u25b2" in page.inner_text("th:nth-child(3)")
+        page.keyboard.press(" ")
+        assert page.evaluate(column) == sorted(values, reverse=True)
+        assert page.get_attribute("th:nth-child(3)", "aria-sort") == "descending"
+        assert "\u25bc" in page.inner_text("th:nth-child(3)")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        assert page.get_attribute("th:nth-child(3)", "aria-sort") is None, "only the sorted column carries aria-sort"
+        assert page.get_attribute("th:nth-child(2)", "aria-sort") == "ascending"
+        browser.close()
 
 
 def test_computed_shares_show_one_decimal_on_every_row() -> None:

@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from russian_emigration import data_dir, load_dataset
-from russian_emigration.site import build_site, parameter_box, sources_html, stamp_html
+from russian_emigration.site import build_site, dictionary_html, parameter_box, sources_html, stamp_html
 from tests.conftest import Build as ReportBuild
 from tests.conftest import bundled_dataset, set_cell
 from tests.notebook_helpers import NOTEBOOKS
@@ -121,6 +121,39 @@ def test_sources_page_lists_every_source_with_its_full_url(site: Path) -> None:
         url = html.escape(row.url, quote=True)
         assert f'<a href="{url}" rel="noopener">{url}</a>' in page, row.source_id
     assert f"{len(sources)} sources." in page
+
+
+def test_the_data_dictionary_is_a_page_of_the_site_linked_from_the_landing_page(site: Path) -> None:
+    page = text(site / "dictionary.html")
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title.startswith("Data dictionary"), title
+    index = text(site / "index.html")
+    article = index[index.index('<article class="bd-article"') :]
+    assert 'href="dictionary.html"' in article, "the landing page's text (not only the sidebar) links to it"
+    assert 'href="data/README.md"' in article and (site / "data" / "README.md").is_file(), "the raw file stays"
+    assert 'href="data/README.md" download' in page, "the page offers the Markdown file too"
+    descriptor = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    body = page[page.index('<div class="data-dictionary">') :]
+    for resource in descriptor["resources"]:
+        anchor = resource["name"].replace("_", "-")
+        assert f'<h2 id="{anchor}">{resource["name"]}</h2>' in body, resource["name"]
+        assert f'<a href="#{anchor}"><code>{resource["name"]}</code></a>' in body, "the list of tables links to it"
+        section = body[body.index(f'<h2 id="{anchor}">') :]
+        section = section[: section.index("</table>")]
+        assert '<div class="dictionary-table"><table>' in section, "its table scrolls inside its own box"
+        for column in resource["schema"]["fields"]:
+            assert f"<td><code>{column['name']}</code></td>" in section, (resource["name"], column["name"])
+    assert body.count('<div class="dictionary-table">') == len(descriptor["resources"])
+
+
+def test_the_data_dictionary_page_keeps_the_descriptor_text_as_text(tmp_path: Path) -> None:
+    descriptor = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["description"] = "<script>alert(1)</script> [x](javascript:alert(2))"
+    descriptor["resources"][0]["schema"]["fields"][0]["description"] = "<img src=x onerror=alert(3)>"
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    markup = dictionary_html(tmp_path / "datapackage.json")
+    assert "<script>" not in markup and "<img" not in markup and 'href="javascript:' not in markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup and "&lt;img src=x onerror=alert(3)&gt;" in markup
 
 
 def test_data_strings_are_escaped_in_what_the_site_writes(tmp_path: Path) -> None:

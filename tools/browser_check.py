@@ -7,9 +7,13 @@ that exists); no request leaves the machine; the visible text shows no code unti
 toggle is clicked, and clicking one shows it; every web address shown is an anchor whose text is
 its full URL; every chart has real alt text and a CSV link beside it that resolves and parses; the
 page does not scroll sideways at a phone width of 390 px; every chart image links to its full-size
-PNG, which exists. The search page, opened with a query, finds pages with no console error.
-Screenshots of the landing page and one analysis page, at desktop and phone width, are saved beside
-the report (never into it, which is published): into build/browser-check/ by default.
+PNG, which exists; every sortable table (a notebook table with its script, the Sources table) is
+used from the keyboard: Tab from its filter box walks through its headings, Enter sorts a column
+ascending and Space descending, and the heading says so (``aria-sort``) and shows it (an arrow).
+The search page, opened with a query, finds pages with no console error.
+Screenshots of the landing page, one analysis page and the Data dictionary, at desktop and phone
+width, are saved beside the report (never into it, which is published): into build/browser-check/
+by default.
 
 A self-test then plants one fault per check in a copy of the site and fails if any goes unnoticed.
 Usage: python tools/browser_check.py REPORT_DIR [--screenshots DIR]
@@ -77,6 +81,43 @@ JS_CHARTS = """() => Array.from(document.querySelectorAll('div.cell div.cell_out
             || (!/^([a-z][a-z0-9+.-]*:|\\/\\/)/i.test(h) && /\\.csv([?#].*)?$/i.test(h)));
     return [img.getAttribute('alt') || '', csv, full ? full.getAttribute('href') : null];
 })"""
+#: Tables whose headings sort: a notebook table that carries its script, and the Sources table.
+SORTABLE = "div.re-table:has(> script) > table, table.sortable"
+#: The arrows a sorted heading shows, by the value of its aria-sort.
+ARROWS = {"ascending": "\u25b2", "descending": "\u25bc"}
+JS_FOCUSED_HEADING = """(table) => {
+    const el = document.activeElement, th = el && el.closest('th');
+    return th && table.tHead && table.tHead.contains(th) && el !== th ? th.cellIndex : -1;
+}"""
+JS_SORT_STATE = """(table, column) => {
+    const heads = Array.from(table.tHead.rows[0].cells);
+    const values = Array.from(table.tBodies[0].rows).map(r => r.cells[column].textContent.trim());
+    const number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
+    const cmp = (x, y) => number.test(x) && number.test(y)
+        ? parseFloat(x.replace(/,/g, '')) - parseFloat(y.replace(/,/g, '')) : x.localeCompare(y);
+    const ordered = dir => values.every((v, i) => i === 0 || dir * cmp(values[i - 1], v) <= 0);
+    const th = heads[column];
+    return {
+        sort: th.getAttribute('aria-sort'),
+        others: heads.filter(h => h !== th && h.hasAttribute('aria-sort')).length,
+        text: th.checkVisibility() ? th.innerText : '',
+        ascending: ordered(1), descending: ordered(-1),
+    };
+}"""
+JS_UNSORTED_COLUMN = """(table) => {
+    const number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
+    const cmp = (x, y) => number.test(x) && number.test(y)
+        ? parseFloat(x.replace(/,/g, '')) - parseFloat(y.replace(/,/g, '')) : x.localeCompare(y);
+    const rows = Array.from(table.tBodies[0].rows);
+    const count = table.tHead.rows[0].cells.length;
+    for (let c = 1; c < count; c++) {
+        const v = rows.map(r => r.cells[c].textContent.trim());
+        const up = v.some((x, i) => i > 0 && cmp(v[i - 1], x) < 0);
+        if (up && v.some((x, i) => i > 0 && cmp(v[i - 1], x) > 0)) return c;
+    }
+    return count > 1 ? 1 : 0;
+}"""
+
 #: The query the search page is opened with: a word every build's pages contain (the default focus country).
 SEARCH_QUERY = "Georgia"
 #: Where screenshots go when no folder is given (beside the report, never inside it).
@@ -123,6 +164,7 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                 problems += _check_urls(name, desktop)
                 problems += _check_charts(name, path, desktop)
                 problems += _check_code_hidden(name, desktop)
+                problems += _check_sortable(name, desktop)
             problems += _check_links(report, links, ids)
             problems += _check_search(report, desktop)
             phone = _new_page(browser, PHONE, problems)
@@ -190,6 +232,50 @@ def _check_code_hidden(name: str, page) -> list[str]:
     if not first.evaluate("pre => pre.checkVisibility()"):
         problems.append(f"{name}: clicking the first 'show code' toggle does not show its code")
     toggles.first.click()
+    return problems
+
+
+def _check_sortable(name: str, page) -> list[str]:
+    """Each sortable table works from the keyboard and says which column is sorted, and how."""
+    problems = []
+    for number, table in enumerate(page.locator(SORTABLE).all(), start=1):
+        where = f"{name}: sortable table {number}"
+        problems += _check_sortable_table(where, page, table)
+    return problems
+
+
+def _check_sortable_table(where: str, page, table) -> list[str]:
+    """Tab from the filter box walks the headings; Enter sorts ascending, Space descending.
+
+    The sorted heading carries ``aria-sort`` (no other heading does) and shows its arrow.
+    """
+    box = table.locator("xpath=ancestor::div[1]")
+    heading_count = table.locator("thead tr").first.locator("th").count()
+    filters = box.locator("xpath=preceding-sibling::input[@type='search'][1] | ./input[@type='search']")
+    if filters.count() == 0:
+        return [f"{where} has no filter box (its script did not run)"]
+    filters.first.focus()
+    for column in range(heading_count):
+        page.keyboard.press("Tab")
+        focused = table.evaluate(JS_FOCUSED_HEADING)
+        if focused != column:
+            went = f"heading {focused + 1}" if focused >= 0 else "outside the headings"
+            return [f"{where}: heading {column + 1} is not reached with Tab from the filter box (focus: {went})"]
+    column = table.evaluate(JS_UNSORTED_COLUMN)
+    control = table.locator("thead tr").first.locator("th").nth(column).locator("button, [tabindex], a[href]").first
+    problems = []
+    for key, sort in (("Enter", "ascending"), ("Space", "descending")):
+        control.focus()
+        page.keyboard.press(" " if key == "Space" else key)
+        state = table.evaluate(JS_SORT_STATE, column)
+        if state["sort"] != sort:
+            problems.append(f"{where}: {key} on heading {column + 1} gives aria-sort={state['sort']!r}, not {sort!r}")
+        if state["others"]:
+            problems.append(f"{where}: after {key}, {state['others']} other heading(s) still carry aria-sort")
+        if ARROWS[sort] not in state["text"]:
+            problems.append(f"{where}: after {key}, heading {column + 1} shows no {sort} arrow {ARROWS[sort]}")
+        if not state[sort]:
+            problems.append(f"{where}: after {key} on heading {column + 1}, the rows are not in {sort} order")
     return problems
 
 
@@ -306,11 +392,13 @@ def _check_links(report: Path, links: list[tuple[str, str]], ids: dict[str, set[
 
 
 def _screenshots(report: Path, site: list[Path], desktop, phone, folder: Path) -> list[str]:
-    """Save the landing page and the first analysis page at desktop and phone width into ``folder``."""
+    """Save the landing page, the first analysis page and the Data dictionary (when the site has one) at
+    desktop and phone width into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     analysis = next((p for p in site if re.match(r"\d", p.name)), None)
     shots = []
-    for label, path in (("index", report / "index.html"), ("analysis", analysis)):
+    dictionary = [("dictionary", report / "dictionary.html")] if (report / "dictionary.html").is_file() else []
+    for label, path in (("index", report / "index.html"), ("analysis", analysis), *dictionary):
         if path is None:
             return ["the site has no analysis page (NN_*.html) to photograph"]
         for width, page in (("desktop", desktop), ("phone", phone)):
@@ -414,6 +502,10 @@ def self_test(report: Path) -> list[str]:
             _plant(broken / (analysis if target == "analysis" else target), snippet)
         # Code shown without a click: open every toggle of the analysis page.
         _replace(broken / analysis, "<details class=", "<details open class=")
+        # Sortable headings a keyboard cannot reach (not buttons), and a sort that sets no aria-sort.
+        sortable = next(p for p in pages(broken) if 'createElement("button")' in p.read_text(encoding="utf-8"))
+        _replace(sortable, 'createElement("button")', 'createElement("span")')
+        _replace(broken / "_static" / "sources.js", 'setAttribute("aria-sort"', 'setAttribute("data-sort"')
         # A second page titled like the first.
         _retitle(broken / "sources.html", _title_of(broken / "index.html"))
         # Search that finds nothing, and search that logs a console error (as a blocked summary fetch did).
@@ -428,6 +520,8 @@ def self_test(report: Path) -> list[str]:
     expected = {name: text for name, (_, _, text) in PLANTED.items()}
     expected["code visible without a click"] = "code is visible before any toggle"
     expected["duplicate title"] = "is the same as"
+    expected["sortable headings not focusable"] = "is not reached with Tab"
+    expected["sort that sets no aria-sort"] = "gives aria-sort=None"
     expected["search with no result"] = "lists no result"
     expected["console error on the search page"] = "planted search error"
     expected["screenshot inside the report"] = "sits inside the report folder"
@@ -476,7 +570,7 @@ def main(argv: list[str]) -> int:
     missed = self_test(report)
     for name in missed:
         print(f"FAIL self-test: a planted {name} went unnoticed")
-    total = len(PLANTED) + 5
+    total = len(PLANTED) + 7
     print(
         f"screenshots in {shots}\n"
         f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "

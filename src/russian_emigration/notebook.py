@@ -33,7 +33,10 @@ _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:")
 _URL = re.compile(r"https?://\S+\Z")
 #: Tables longer than this get a filter box and sortable headers (inline script, no CDN, no request).
 INTERACTIVE_ROWS = 12
-#: Progressive enhancement: without JavaScript (a code host) the plain table stays as it is.
+#: Progressive enhancement: without JavaScript (a code host) the plain table stays as it is. With it,
+#: each heading becomes a button (reached with Tab, pressed with Enter or Space, or clicked) that
+#: sorts the rows; the sorted heading carries ``aria-sort`` and a visible arrow (▲ ascending,
+#: ▼ descending); the others show ↕ (sortable). The row-number heading restores the first order.
 INTERACTIVE_SCRIPT = """<script>
 (function (box) {
   if (!box) return;
@@ -46,12 +49,31 @@ INTERACTIVE_SCRIPT = """<script>
     rows.forEach(function (r) { r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0; });
   };
   box.insertBefore(input, box.firstChild);
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
-    th.style.cursor = "pointer"; th.title = "Sort by this column";
-    th.onclick = function () {
-      var dir = th.getAttribute("data-dir") === "asc" ? -1 : 1;
-      th.setAttribute("data-dir", dir > 0 ? "asc" : "desc");
-      var number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
+  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
+  heads.forEach(function (th, i) {
+    var text = th.textContent.trim(), label = text || "Row number";
+    var button = document.createElement("button");
+    button.type = "button"; button.className = "re-sort";
+    button.style.cssText = "font:inherit;font-weight:bold;color:inherit;background:none;border:0;"
+      + "padding:0;margin:0;cursor:pointer;text-align:inherit";
+    button.textContent = (text || "#") + "\\u00a0";
+    if (!text) button.setAttribute("aria-label", label);
+    var arrow = document.createElement("span");
+    arrow.className = "re-sort-arrow"; arrow.setAttribute("aria-hidden", "true");
+    arrow.textContent = "\\u2195"; arrow.style.opacity = "0.45";
+    button.appendChild(arrow);
+    button.title = "Sort by " + label;
+    th.textContent = ""; th.appendChild(button); th.scope = "col";
+    button.onclick = function () {
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      heads.forEach(function (other) {
+        other.removeAttribute("aria-sort");
+        var mark = other.querySelector(".re-sort-arrow");
+        if (mark) { mark.textContent = "\\u2195"; mark.style.opacity = "0.45"; }
+      });
+      th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+      arrow.textContent = dir > 0 ? "\\u25b2" : "\\u25bc"; arrow.style.opacity = "1";
       rows.sort(function (a, b) {
         var x = a.cells[i].textContent.trim(), y = b.cells[i].textContent.trim();
         var nx = parseFloat(x.replace(/,/g, "")), ny = parseFloat(y.replace(/,/g, ""));
@@ -244,7 +266,7 @@ class Table:
     def _repr_html_(self) -> str:
         if self.frame.empty:
             return f"<p>{html.escape(self.empty)}</p>"
-        head = "".join(f'<th style="text-align:left">{html.escape(t)}</th>' for t in self.columns.values())
+        head = "".join(f'<th scope="col" style="text-align:left">{html.escape(t)}</th>' for t in self.columns.values())
         rows = []
         for i, record in enumerate(self.frame.itertuples(index=False), start=1):
             cells = [f'<td style="text-align:right">{i}</td>']
@@ -256,7 +278,8 @@ class Table:
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return (
             f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
-            f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            '<thead><tr><th scope="col"></th>'
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f"<p>{csv_link(self.csv_frame(), self.name)}</p>"
             f"{INTERACTIVE_SCRIPT if len(self.frame) > INTERACTIVE_ROWS else ''}</div>"
         )

@@ -2,7 +2,8 @@
 
 The site builder never executes anything (``nb_execution_mode = "off"``): it renders the notebooks
 the runner executed, hides their code behind a per-cell toggle, adds a box with the build's
-parameters, and writes a landing page, a Sources page and a copy of the data package.
+parameters, and writes a landing page, a Sources page, a Data dictionary page and a copy of the
+data package.
 
 Every string that comes from the data (or from a parameter) is escaped before it lands in HTML
 this module writes: the landing page, the Sources page, the parameter boxes and the build stamp.
@@ -37,6 +38,14 @@ SITE_TITLE = "Russian emigration since 2022"
 INPUT_TAGS = {"hide-input", "remove-input", "hide-cell", "remove-cell"}
 #: Files of the repository copied into the site beside the data package (when present).
 ABOUT_FILES = ("CITATION.cff", "LICENSE", "DATA_LICENSE.md")
+#: The data package's descriptor, in the data folder: the data dictionary page is generated from it.
+DESCRIPTOR = "datapackage.json"
+#: The first paragraph of the Data dictionary page: what it is, and where the same text is as a file.
+DICTIONARY_INTRO = (
+    "<p>What every table and column of the data package holds: types, keys, allowed values and the "
+    "coding rules, generated from <code>datapackage.json</code>. The same text as a Markdown file: "
+    '<a href="data/README.md" download>data/README.md</a>. A wide table scrolls sideways inside its box.</p>'
+)
 
 
 class SiteBuild(Protocol):
@@ -198,7 +207,8 @@ def site_key(executed: Sequence[Path], build: SiteBuild) -> str:
     folder = Path(build.data_dir)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         add(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
-    for path in sorted([Path(__file__), *static_dir().iterdir(), *(about_dir() / n for n in ABOUT_FILES)]):
+    dictionary = Path(__file__).with_name("dictionary.py")
+    for path in sorted([Path(__file__), dictionary, *static_dir().iterdir(), *(about_dir() / n for n in ABOUT_FILES)]):
         if path.is_file():
             add(path.read_bytes())
     versions = {n: importlib.metadata.version(n) for n in ("sphinx", "myst-nb", "sphinx-book-theme")}
@@ -447,6 +457,9 @@ def _write_pages(
     (src / "_data.html").write_text(data_links_html(ds), encoding="utf-8")
     (src / "_stamp.html").write_text(stamp_html(build), encoding="utf-8")
     (src / "_sources.html").write_text(sources_html(ds.sources), encoding="utf-8")
+    (src / "_dictionary.html").write_text(
+        DICTIONARY_INTRO + dictionary_html(Path(build.data_dir) / DESCRIPTOR), encoding="utf-8"
+    )
     toc = "\n".join(page.stem for page in pages)
     (src / "index.md").write_text(
         f"""# Russian emigration after the February 2022 invasion of Ukraine
@@ -494,6 +507,7 @@ lists every source with its full address, and the code behind each table and cha
 :caption: Reference
 
 sources
+dictionary
 ```
 """,
         encoding="utf-8",
@@ -506,6 +520,15 @@ links here. Type in the box to filter the list; click a column heading to sort i
 
 ```{raw} html
 :file: _sources.html
+```
+""",
+        encoding="utf-8",
+    )
+    (src / "dictionary.md").write_text(
+        """# Data dictionary
+
+```{raw} html
+:file: _dictionary.html
 ```
 """,
         encoding="utf-8",
@@ -761,12 +784,41 @@ def data_links_html(ds: Any) -> str:
         "<p>The data package is copied into this site: read it in any spreadsheet or with "
         "<code>frictionless</code>.</p><ul>"
         '<li><a href="data/datapackage.json">datapackage.json</a>: the tables, their columns and their rules</li>'
-        '<li><a href="data/README.md">data/README.md</a>: the data dictionary</li>'
+        '<li><a href="dictionary.html">Data dictionary</a>: what every table and column holds; '
+        'the same as Markdown: <a href="data/README.md" download>data/README.md</a></li>'
         f"{tables}"
         '<li><a href="CITATION.cff">CITATION.cff</a>: how to cite this work</li>'
         '<li><a href="LICENSE">LICENSE</a> (code: MIT) and <a href="DATA_LICENSE.md">DATA_LICENSE.md</a> '
         "(data: CC BY-SA 4.0)</li></ul>"
     )
+
+
+def dictionary_html(descriptor_file: Path) -> str:
+    """The data dictionary (``python -m russian_emigration dictionary``) as HTML for the site's page.
+
+    The Markdown is rendered as CommonMark with tables and with raw HTML off, so a descriptor's text
+    stays text; the generated document's first heading is left out (the page has its own), the
+    headings get the ids its table of contents links to, and each table sits in a box that scrolls
+    sideways on a narrow screen instead of the page.
+    """
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+
+    from russian_emigration.dictionary import render_file
+
+    text = render_file(descriptor_file)
+    if text.startswith("# "):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+    markdown.use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_id)
+    body = markdown.render(text)
+    body = body.replace("<table>", '<div class="dictionary-table"><table>').replace("</table>", "</table></div>")
+    return f'<div class="data-dictionary">{body}</div>'
+
+
+def _heading_id(title: str) -> str:
+    """A heading's element id as the dictionary's links spell it: lower case, runs of other characters as '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 def stamp_html(build: SiteBuild) -> str:

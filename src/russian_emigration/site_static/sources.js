@@ -15,16 +15,38 @@ document.addEventListener("DOMContentLoaded", () => {
         row.hidden = !words.every((w) => text.includes(w));
       }
     });
-    table.tHead.querySelectorAll("th").forEach((th, column) => {
+    // Each heading is a button (Tab, then Enter or Space, or a click); the sorted one carries
+    // aria-sort and a visible arrow (▲ ascending, ▼ descending); the others show ↕.
+    const heads = Array.from(table.tHead.rows[0].cells);
+    const arrows = heads.map((th, column) => {
+      const label = th.textContent.trim();
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort-button";
+      button.title = `Sort by ${label}`;
+      button.textContent = `${label}\u00a0`;
+      const arrow = document.createElement("span");
+      arrow.className = "sort-arrow";
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = "\u2195";
+      button.append(arrow);
+      th.replaceChildren(button);
       th.classList.add("sortable-heading");
-      th.title = "Sort by this column";
-      let ascending = true;
-      th.addEventListener("click", () => {
+      button.addEventListener("click", () => {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach((other, i) => {
+          other.removeAttribute("aria-sort");
+          arrows[i].textContent = "\u2195";
+          arrows[i].classList.remove("sorted");
+        });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        arrow.textContent = ascending ? "\u25b2" : "\u25bc";
+        arrow.classList.add("sorted");
         const rows = Array.from(body.rows);
         rows.sort((a, b) => a.cells[column].textContent.localeCompare(b.cells[column].textContent) * (ascending ? 1 : -1));
-        ascending = !ascending;
         body.append(...rows);
       });
+      return arrow;
     });
   });
   // A link to sources.html#id lands on its row even when a filter or sort moved it.

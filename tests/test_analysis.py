@@ -174,6 +174,7 @@ def test_sources_for_follows_every_source_column(ds) -> None:
     assert list(ds.sources_for(people)["source_id"]) == ["nltimes-smirnova", "wikipedia-seed"]
 
 
+@pytest.mark.slow
 def test_footnote_and_finish_name_every_source(ds) -> None:
     import matplotlib
 

@@ -49,6 +49,7 @@ def assert_same(a, b) -> None:  # type: ignore[no-untyped-def]
         assert list(a[name].dtypes) == list(b[name].dtypes)
 
 
+@pytest.mark.slow
 def test_a_second_load_is_a_hit_equal_to_a_validation(data_copy: Path, own_cache: Path, validations: list) -> None:
     first = load_dataset(data_copy)
     assert len(entries(own_cache)) == 1
@@ -59,6 +60,7 @@ def test_a_second_load_is_a_hit_equal_to_a_validation(data_copy: Path, own_cache
     assert second.path == data_copy and second.descriptor == first.descriptor
 
 
+@pytest.mark.slow
 def test_a_hit_returns_a_private_copy(data_copy: Path) -> None:
     load_dataset(data_copy)
     changed = load_dataset(data_copy)
@@ -66,6 +68,7 @@ def test_a_hit_returns_a_private_copy(data_copy: Path) -> None:
     assert load_dataset(data_copy).events.loc[0, "actor"] != "changed by a caller"
 
 
+@pytest.mark.slow
 def test_an_edited_csv_is_revalidated(data_copy: Path, validations: list) -> None:
     load_dataset(data_copy)
     set_cell(data_copy / "events.csv", 1, "actor", "Someone Else")
@@ -77,6 +80,7 @@ def test_an_edited_csv_is_revalidated(data_copy: Path, validations: list) -> Non
     assert len(validations) == 3
 
 
+@pytest.mark.slow
 def test_an_edited_descriptor_is_revalidated(data_copy: Path) -> None:
     load_dataset(data_copy)
     descriptor = data_copy / "datapackage.json"
@@ -111,6 +115,7 @@ def test_the_date_bound_is_part_of_the_key(data_copy: Path) -> None:
     ],
     ids=["truncated", "flipped", "garbage", "empty"],
 )
+@pytest.mark.slow
 def test_a_corrupt_entry_is_ignored_and_rebuilt(data_copy: Path, own_cache: Path, validations: list, damage) -> None:  # type: ignore[no-untyped-def]
     expected = load_dataset(data_copy)
     (entry,) = entries(own_cache)
@@ -120,6 +125,7 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(data_copy: Path, own_cache: Path
     assert entries(own_cache) == [entry] and store.read_dataset(entry.stem, list(expected)) is not None
 
 
+@pytest.mark.slow
 def test_an_entry_under_another_key_is_not_trusted(data_copy: Path, own_cache: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
@@ -165,6 +171,7 @@ def test_a_hit_does_not_import_the_validator(data_copy: Path) -> None:
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_only_the_newest_entries_are_kept(tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "DATASET_ENTRIES", 2)
     for i in range(3):

@@ -119,6 +119,7 @@ def test_empty_selections_become_one_sentence() -> None:
     assert isinstance(single, ch.Note) and single.text == "Domain of the 1 person: military."
 
 
+@pytest.mark.slow
 def test_a_month_estimate_counted_from_a_later_day_is_drawn_after_it() -> None:
     chart = ch.plot_estimates(
         DS,
@@ -133,6 +134,7 @@ def test_a_month_estimate_counted_from_a_later_day_is_drawn_after_it() -> None:
     assert (pd.to_datetime(drawn["plot_date"]) >= pd.Timestamp(an.mobilization_date(DS))).all()
 
 
+@pytest.mark.slow
 def test_a_chart_is_drawn_once_when_saved(monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib.figure import Figure
 
@@ -145,6 +147,7 @@ def test_a_chart_is_drawn_once_when_saved(monkeypatch: pytest.MonkeyPatch) -> No
     assert chart.png() == first
 
 
+@pytest.mark.slow
 def test_date_axes_never_show_hours_and_always_a_year() -> None:
     import matplotlib.dates as mdates
 

@@ -156,6 +156,7 @@ def test_stations_match_the_shared_source_table(ds) -> None:
         assert mine["place"] == row.city, row.station_id
 
 
+@pytest.mark.slow
 def test_frictionless_validates_the_package() -> None:
     frictionless = pytest.importorskip("frictionless")
     report = frictionless.validate(str(DATA / "datapackage.json"))

@@ -213,6 +213,7 @@ def test_a_window_with_no_data_says_so() -> None:
     assert any("no estimate of how many left Russia and no dated push factor from 1 January 2019" in n for n in notes)
 
 
+@pytest.mark.slow
 def test_a_selected_country_without_records_is_named_at_the_top() -> None:
     shown = run_cells("03_destination_responses", countries=["JPN"], focus_country="MNG")
     texts = [s.text for s in shown if isinstance(s, Prose)]
@@ -228,6 +229,7 @@ def test_one_domain_counts_agree_in_number() -> None:
     assert "Domain of the 1 notable emigrant shown: military." in texts
 
 
+@pytest.mark.slow
 def test_the_settled_chart_for_countries_without_figures_is_a_sentence() -> None:
     shown = run_cells("03_destination_responses", countries=["FIN", "EST", "LVA", "LTU", "POL"], focus_country="FIN")
     texts = [s.text for s in shown if isinstance(s, Prose)]
@@ -310,6 +312,7 @@ def test_the_turn_section_counts_what_it_says_and_says_when_there_is_nothing() -
     ("group_by", "said", "not_said"),
     [("station", "unweighted", "weighted means"), ("country", "respondent-weighted", "unweighted")],
 )
+@pytest.mark.slow
 def test_the_exit_poll_note_is_true_for_each_grouping(group_by: str, said: str, not_said: str) -> None:
     shown = run_cells("04_vote_results", only=("station_results", "an.results("), group_by=group_by)
     (chart,) = [s for s in shown if isinstance(s, Chart)]

@@ -220,6 +220,7 @@ def test_a_backtracking_pattern_is_bounded(data_copy: Path) -> None:
     assert has(problems, "data/events.csv", "pattern")
 
 
+@pytest.mark.slow
 def test_a_pattern_that_runs_out_of_time_is_named(data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(russian_emigration.fields, "PATTERN_SECONDS", 0.0)
     # cache=False: a setting changed at run time is not part of the cache key (the code is).

@@ -38,7 +38,7 @@ test: $(STAMP) ## Run the whole test suite: lint, types, data, loader, notebooks
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## The quick tests only (no notebook runs, kernels, subprocesses or builds), for the edit loop
-	$(PY) -m pytest -m "not slow" tests README.md
+	$(PY) -m pytest -m "not slow" tests
 
 notebooks: $(STAMP) ## Re-execute the committed notebooks in place with default parameters, as the report runs them
 	$(PY) -m russian_emigration notebooks

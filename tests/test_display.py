@@ -80,6 +80,16 @@ def test_tables_are_for_people() -> None:
     assert shown._repr_mimebundle_()["text/plain"].startswith("  ")
 
 
+def test_short_dates_stay_on_one_line_and_long_date_texts_wrap() -> None:
+    # A long "when" text kept on one line made its column 285 px wide and cut the table off at 1280 px.
+    frame = pd.DataFrame(
+        {"when": ["2022-09-21", "after 21 September 2022 (no date in the source)"], "what": ["a", "b"]}
+    )
+    html = table(frame, ["when", "what"], name="dates")._repr_html_()
+    assert '<td style="text-align:left;white-space:nowrap">2022-09-21</td>' in html
+    assert '<td style="text-align:left">after 21 September 2022 (no date in the source)</td>' in html
+
+
 def test_nullable_integer_and_boolean_columns_read_as_numbers_and_yes_no() -> None:
     # Rows of Int64/boolean columns come out as numpy scalars, not Python int/bool.
     frame = pd.DataFrame(
@@ -225,6 +235,13 @@ def test_the_sortable_headings_work_from_the_keyboard(tmp_path) -> None:
         page.keyboard.press("Enter")
         assert page.get_attribute("th:nth-child(3)", "aria-sort") is None, "only the sorted column carries aria-sort"
         assert page.get_attribute("th:nth-child(2)", "aria-sort") == "ascending"
+        status = page.locator(".re-table [aria-live]")
+        page.fill("input[type=search]", "town1")
+        assert status.inner_text() == "11 of 20 rows"
+        page.fill("input[type=search]", "no-such-town")
+        assert status.inner_text().startswith("No rows match"), "a filter matching nothing says so"
+        page.fill("input[type=search]", "")
+        assert status.inner_text() == "" and page.locator("tbody tr:visible").count() == 20
         browser.close()
 
 

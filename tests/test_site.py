@@ -24,7 +24,14 @@ import nbformat
 import pytest
 
 from russian_emigration import data_dir, load_dataset
-from russian_emigration.site import build_site, dictionary_html, parameter_box, sources_html, stamp_html
+from russian_emigration.site import (
+    build_site,
+    dictionary_html,
+    parameter_box,
+    sources_html,
+    stamp_html,
+    static_dir,
+)
 from tests.conftest import Build as ReportBuild
 from tests.conftest import bundled_dataset, set_cell
 from tests.notebook_helpers import NOTEBOOKS
@@ -144,6 +151,26 @@ def test_the_data_dictionary_is_a_page_of_the_site_linked_from_the_landing_page(
         for column in resource["schema"]["fields"]:
             assert f"<td><code>{column['name']}</code></td>" in section, (resource["name"], column["name"])
     assert body.count('<div class="dictionary-table">') == len(descriptor["resources"])
+
+
+def test_the_data_dictionary_page_leaves_out_the_note_to_maintainers() -> None:
+    from russian_emigration.dictionary import render_file
+
+    note = "not this file"
+    descriptor = data_dir() / "datapackage.json"
+    assert note in render_file(descriptor), "data/README.md keeps the note for maintainers"
+    page = dictionary_html(descriptor)
+    assert note not in page and "make data-dictionary" not in page
+    assert "How the data package is built and what every column means." in page
+
+
+def test_the_sources_page_keeps_its_sort_buttons_on_a_phone() -> None:
+    css = (static_dir() / "site.css").read_text(encoding="utf-8")
+    phone = css[css.index("@media (max-width: 700px)") :]
+    phone = phone[: phone.index("\n}")]
+    assert "table.sources thead { display: none" not in phone, "a phone reader must be able to sort"
+    script = (static_dir() / "sources.js").read_text(encoding="utf-8")
+    assert 'setAttribute("aria-live"' in script and "No rows match" in script
 
 
 def test_the_data_dictionary_page_keeps_the_descriptor_text_as_text(tmp_path: Path) -> None:

@@ -10,6 +10,9 @@ page does not scroll sideways at a phone width of 390 px; every chart image link
 PNG, which exists; every sortable table (a notebook table with its script, the Sources table) is
 used from the keyboard: Tab from its filter box walks through its headings, Enter sorts a column
 ascending and Space descending, and the heading says so (``aria-sort``) and shows it (an arrow).
+Typing a filter that matches nothing says so ("No rows match") in an aria-live region. At 1280 px no
+notebook table and no Sources table is wider than its box (which would hide columns behind a sideways
+scroll); at 390 px the Sources page still shows its sort buttons, and one sorts.
 The search page, opened with a query, finds pages with no console error.
 Screenshots of the landing page, one analysis page and the Data dictionary, at desktop and phone
 width, are saved beside the report (never into it, which is published): into build/browser-check/
@@ -118,6 +121,24 @@ JS_UNSORTED_COLUMN = """(table) => {
     return count > 1 ? 1 : 0;
 }"""
 
+#: A table may be this many pixels wider than its box (borders, rounding) before it counts as cut off.
+TABLE_SLACK = 8
+#: Tables that must fit their box at desktop width: notebook tables and the Sources table.
+FITTING_TABLES = "table.re-table, table.sources"
+JS_TABLE_OVERFLOW = """(sel) => Array.from(document.querySelectorAll(sel)).map(t => {
+    const box = t.closest('.cell_output, .output, .sources-wrapper') || t.parentElement;
+    return [t.id || t.className, Math.round(t.scrollWidth), Math.round(box.clientWidth)];
+})"""
+#: Typed into a filter box: matches no row of any table.
+NO_MATCH = "zqxj-no-such-row"
+JS_LIVE_STATUS = """(table) => {
+    let el = table;
+    for (let i = 0; i < 4 && el; i++, el = el.parentElement) {
+        const live = Array.from(el.querySelectorAll('[aria-live]')).map(n => n.textContent.trim()).filter(Boolean);
+        if (live.length) return live.join(' | ');
+    }
+    return '';
+}"""
 #: The query the search page is opened with: a word every build's pages contain (the default focus country).
 SEARCH_QUERY = "Georgia"
 #: Where screenshots go when no folder is given (beside the report, never inside it).
@@ -165,9 +186,11 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                 problems += _check_charts(name, path, desktop)
                 problems += _check_code_hidden(name, desktop)
                 problems += _check_sortable(name, desktop)
+                problems += _check_table_fit(name, desktop)
             problems += _check_links(report, links, ids)
             problems += _check_search(report, desktop)
             phone = _new_page(browser, PHONE, problems)
+            problems += _check_phone_sort(report, phone)
             for path in site:
                 phone.goto(path.as_uri())
                 wide = phone.evaluate(
@@ -276,7 +299,50 @@ def _check_sortable_table(where: str, page, table) -> list[str]:
             problems.append(f"{where}: after {key}, heading {column + 1} shows no {sort} arrow {ARROWS[sort]}")
         if not state[sort]:
             problems.append(f"{where}: after {key} on heading {column + 1}, the rows are not in {sort} order")
-    return problems
+    return problems + _check_filter_feedback(where, page, table, filters.first)
+
+
+def _check_filter_feedback(where: str, page, table, box) -> list[str]:
+    """A filter that matches no row says "No rows match" in an aria-live region; clearing it brings the rows back."""
+    box.fill(NO_MATCH)
+    said = table.evaluate(JS_LIVE_STATUS)
+    box.fill("")
+    if "No rows match" not in said:
+        return [f"{where}: a filter matching nothing announces no 'No rows match' (aria-live text: {said!r})"]
+    return []
+
+
+def _check_table_fit(name: str, page) -> list[str]:
+    """At desktop width no notebook or Sources table is wider than its box (nothing cut off or hidden)."""
+    return [
+        f"{name}: table {label!r} is {width} px wide in a box of {room} px: it is cut off at {DESKTOP['width']} px"
+        for label, width, room in page.evaluate(JS_TABLE_OVERFLOW, FITTING_TABLES)
+        if width - room > TABLE_SLACK
+    ]
+
+
+def _check_phone_sort(report: Path, page) -> list[str]:
+    """At phone width the Sources page shows its sort buttons, and pressing one sorts the cards."""
+    sources = report / "sources.html"
+    if not sources.is_file():
+        return []
+    page.goto(sources.as_uri())
+    where = f"sources.html at {PHONE['width']} px"
+    buttons = page.locator("table.sources thead th button")
+    visible = [b for b in buttons.all() if b.is_visible()]
+    if not visible:
+        return [f"{where}: no sort button is visible, so a phone reader cannot sort"]
+    column = page.locator("table.sources").evaluate(JS_UNSORTED_COLUMN)
+    button = buttons.nth(column)
+    if not button.is_visible():
+        return [f"{where}: the sort button of column {column + 1} is not visible"]
+    button.click()
+    state = page.locator("table.sources").evaluate(JS_SORT_STATE, column)
+    if state["sort"] != "ascending" or not state["ascending"]:
+        return [
+            f"{where}: pressing the sort button of column {column + 1} does not sort it (aria-sort={state['sort']!r})"
+        ]
+    return []
 
 
 def _check_urls(name: str, page) -> list[str]:
@@ -474,6 +540,17 @@ PLANTED = {
         'alt="A planted chart whose link is broken"></a><a href="planted-ok.csv">data</a></div></div>',
         "which does not exist",
     ),
+    "table wider than its box": (
+        "analysis",
+        '<div class="cell"><div class="cell_output" style="width:600px"><table class="re-table" id="planted-wide">'
+        '<tr><td style="white-space:nowrap">' + "a date text that never wraps " * 10 + "</td></tr></table></div></div>",
+        "'planted-wide' is",
+    ),
+    "Sources headings hidden on a phone": (
+        "sources.html",
+        "<style>@media (max-width: 700px) { table.sources thead { display: none !important; } }</style>",
+        "no sort button is visible",
+    ),
     "chart data-URI CSV undecodable": (
         "analysis",
         f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with a broken inline '
@@ -506,6 +583,8 @@ def self_test(report: Path) -> list[str]:
         sortable = next(p for p in pages(broken) if 'createElement("button")' in p.read_text(encoding="utf-8"))
         _replace(sortable, 'createElement("button")', 'createElement("span")')
         _replace(broken / "_static" / "sources.js", 'setAttribute("aria-sort"', 'setAttribute("data-sort"')
+        # A filter that matches nothing and says nothing.
+        _replace(broken / "_static" / "sources.js", 'setAttribute("aria-live"', 'setAttribute("data-live"')
         # A second page titled like the first.
         _retitle(broken / "sources.html", _title_of(broken / "index.html"))
         # Search that finds nothing, and search that logs a console error (as a blocked summary fetch did).
@@ -522,6 +601,7 @@ def self_test(report: Path) -> list[str]:
     expected["duplicate title"] = "is the same as"
     expected["sortable headings not focusable"] = "is not reached with Tab"
     expected["sort that sets no aria-sort"] = "gives aria-sort=None"
+    expected["silent empty filter"] = "announces no 'No rows match'"
     expected["search with no result"] = "lists no result"
     expected["console error on the search page"] = "planted search error"
     expected["screenshot inside the report"] = "sits inside the report folder"
@@ -570,7 +650,7 @@ def main(argv: list[str]) -> int:
     missed = self_test(report)
     for name in missed:
         print(f"FAIL self-test: a planted {name} went unnoticed")
-    total = len(PLANTED) + 7
+    total = len(PLANTED) + 8
     print(
         f"screenshots in {shots}\n"
         f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "

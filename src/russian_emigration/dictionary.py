@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-INTRO = """\
-How the data package is built and what every column means. This file is generated from
+LEAD = "How the data package is built and what every column means."
+#: For maintainers, in data/README.md only (the site's Data dictionary page leaves it out).
+MAINTAINER_NOTE = """ This file is generated from
 `datapackage.json` by `make data-dictionary`; a test fails when it is out of date, so edit the
-descriptor, not this file.
-
+descriptor, not this file."""
+INTRO = """
 ## Conventions
 
 - Every CSV is UTF-8 without a byte-order mark, with LF line endings and one header row.
@@ -39,14 +40,17 @@ descriptor, not this file.
 """
 
 
-def render(descriptor: dict[str, Any]) -> str:
-    """Return the Markdown data dictionary for a data package descriptor."""
+def render(descriptor: dict[str, Any], *, maintainer_note: bool = True) -> str:
+    """Return the Markdown data dictionary for a data package descriptor.
+
+    ``maintainer_note=False`` leaves out the note on how the file is generated (for the site's page).
+    """
     lines = [
         f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}",
         "",
         descriptor.get("description", ""),
         "",
-        INTRO,
+        LEAD + (MAINTAINER_NOTE if maintainer_note else "") + "\n" + INTRO,
     ]
     licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
     lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", ""]
@@ -113,6 +117,6 @@ def _field_row(field: dict[str, Any]) -> str:
     return f"| `{field['name']}` | {ftype} | {required} | {'; '.join(allowed)} | {description} |"
 
 
-def render_file(descriptor_file: Path) -> str:
-    """Render the dictionary for the descriptor at ``descriptor_file``."""
-    return render(json.loads(descriptor_file.read_text(encoding="utf-8")))
+def render_file(descriptor_file: Path, *, maintainer_note: bool = True) -> str:
+    """Render the dictionary for the descriptor at ``descriptor_file`` (see :func:`render`)."""
+    return render(json.loads(descriptor_file.read_text(encoding="utf-8")), maintainer_note=maintainer_note)

@@ -44,10 +44,19 @@ INTERACTIVE_SCRIPT = """<script>
   var rows = Array.prototype.slice.call(body.rows);
   var input = document.createElement("input");
   input.type = "search"; input.placeholder = "Filter rows"; input.setAttribute("aria-label", "Filter rows");
+  var status = document.createElement("p");
+  status.className = "re-filter-status"; status.setAttribute("aria-live", "polite");
+  status.style.cssText = "margin:0.2rem 0;font-size:0.85em";
   input.oninput = function () {
-    var q = input.value.toLowerCase();
-    rows.forEach(function (r) { r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0; });
+    var q = input.value.toLowerCase(), shown = 0;
+    rows.forEach(function (r) {
+      r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) < 0;
+      if (!r.hidden) shown += 1;
+    });
+    status.textContent = q === "" ? "" : shown === 0 ? "No rows match \u201c" + input.value + "\u201d"
+      + " (0 of " + rows.length + " rows)" : shown + " of " + rows.length + " rows";
   };
+  box.insertBefore(status, box.firstChild);
   box.insertBefore(input, box.firstChild);
   var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var number = /^-?[0-9][0-9,]*(\\.[0-9]+)?$/;
@@ -195,8 +204,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def _nowrap(column: str) -> bool:
-    return column.endswith("_date") or column in {"when", "month", "as_of", "date"}
+#: A date text up to this long ("2022-09-21", "Sep 2022") stays on one line; a longer one ("after 21 Sep
+#: 2022 (no date in the source)") wraps like any text, so its column does not push the table wider.
+SHORT_DATE_CHARS = 12
+
+
+def _nowrap(column: str, text: str) -> bool:
+    """Whether a cell stays on one line: a short date (a long date text wraps like any other text)."""
+    is_date = column.endswith("_date") or column in {"when", "month", "as_of", "date"}
+    return is_date and len(text) <= SHORT_DATE_CHARS
 
 
 def csv_link(frame: pd.DataFrame, name: str, text: str = "Download these rows as CSV") -> str:
@@ -271,10 +287,7 @@ class Table:
         for i, record in enumerate(self.frame.itertuples(index=False), start=1):
             cells = [f'<td style="text-align:right">{i}</td>']
             for raw, value in zip(self.columns, record, strict=True):
-                style = "text-align:left;white-space:nowrap" if _nowrap(raw) else "text-align:left"
-                numeric = _is_number(value) and not raw.endswith("_id")
-                style = "text-align:right;white-space:nowrap" if numeric else style
-                cells.append(f'<td style="{style}">{_cell_html(value, raw, self.decimals.get(raw))}</td>')
+                cells.append(self._cell(value, raw))
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return (
             f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
@@ -283,6 +296,17 @@ class Table:
             f"<p>{csv_link(self.csv_frame(), self.name)}</p>"
             f"{INTERACTIVE_SCRIPT if len(self.frame) > INTERACTIVE_ROWS else ''}</div>"
         )
+
+    def _cell(self, value: Any, raw: str) -> str:
+        """One ``<td>``: numbers right-aligned on one line, short dates on one line, other text wraps."""
+        decimals = self.decimals.get(raw)
+        if _is_number(value) and not raw.endswith("_id"):
+            style = "text-align:right;white-space:nowrap"
+        elif _nowrap(raw, format_value(value, raw, decimals)):
+            style = "text-align:left;white-space:nowrap"
+        else:
+            style = "text-align:left"
+        return f'<td style="{style}">{_cell_html(value, raw, decimals)}</td>'
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         if self.frame.empty:

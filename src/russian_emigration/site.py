@@ -797,7 +797,8 @@ def dictionary_html(descriptor_file: Path) -> str:
     """The data dictionary (``python -m russian_emigration dictionary``) as HTML for the site's page.
 
     The Markdown is rendered as CommonMark with tables and with raw HTML off, so a descriptor's text
-    stays text; the generated document's first heading is left out (the page has its own), the
+    stays text; the generated document's first heading and its note to maintainers ("edit the
+    descriptor, not this file") are left out (the page has its own heading), the
     headings get the ids its table of contents links to, and each table sits in a box that scrolls
     sideways on a narrow screen instead of the page.
     """
@@ -806,7 +807,7 @@ def dictionary_html(descriptor_file: Path) -> str:
 
     from russian_emigration.dictionary import render_file
 
-    text = render_file(descriptor_file)
+    text = render_file(descriptor_file, maintainer_note=False)
     if text.startswith("# "):
         text = text.split("\n", 1)[1] if "\n" in text else ""
     markdown = MarkdownIt("commonmark", {"html": False}).enable("table")

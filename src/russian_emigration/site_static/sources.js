@@ -8,12 +8,23 @@ document.addEventListener("DOMContentLoaded", () => {
     filter.placeholder = "Filter: type any word";
     filter.setAttribute("aria-label", "Filter the table");
     table.parentElement.before(filter);
+    // What the filter left, read out by screen readers: "12 of 200 sources", or "No rows match".
+    const status = document.createElement("p");
+    status.className = "filter-status";
+    status.setAttribute("aria-live", "polite");
+    table.parentElement.before(status);
     filter.addEventListener("input", () => {
       const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      let shown = 0;
       for (const row of body.rows) {
         const text = row.textContent.toLowerCase();
         row.hidden = !words.every((w) => text.includes(w));
+        if (!row.hidden) shown += 1;
       }
+      const total = body.rows.length;
+      if (!words.length) status.textContent = "";
+      else if (shown === 0) status.textContent = `No rows match \u201c${filter.value.trim()}\u201d (0 of ${total} sources)`;
+      else status.textContent = `${shown} of ${total} sources`;
     });
     // Each heading is a button (Tab, then Enter or Space, or a click); the sorted one carries
     // aria-sort and a visible arrow (▲ ascending, ▼ descending); the others show ↕.

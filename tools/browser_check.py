@@ -125,10 +125,11 @@ JS_UNSORTED_COLUMN = """(table) => {
 TABLE_SLACK = 8
 #: Tables that must fit their box at desktop width: notebook tables and the Sources table.
 FITTING_TABLES = "table.re-table, table.sources"
-JS_TABLE_OVERFLOW = """(sel) => Array.from(document.querySelectorAll(sel)).map(t => {
+JS_TABLE_OVERFLOW = """async (sel) => { await document.fonts.ready;  // widths with the page's own fonts
+  return Array.from(document.querySelectorAll(sel)).map(t => {
     const box = t.closest('.cell_output, .output, .sources-wrapper') || t.parentElement;
     return [t.id || t.className, Math.round(t.scrollWidth), Math.round(box.clientWidth)];
-})"""
+}); }"""
 #: Typed into a filter box: matches no row of any table.
 NO_MATCH = "zqxj-no-such-row"
 JS_LIVE_STATUS = """(table) => {

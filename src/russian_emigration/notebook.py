@@ -66,7 +66,7 @@ INTERACTIVE_SCRIPT = """<script>
     button.type = "button"; button.className = "re-sort";
     button.style.cssText = "font:inherit;font-weight:bold;color:inherit;background:none;border:0;"
       + "padding:0;margin:0;cursor:pointer;text-align:inherit";
-    button.textContent = (text || "#") + "\\u00a0";
+    button.textContent = (text || "#") + " ";
     if (!text) button.setAttribute("aria-label", label);
     var arrow = document.createElement("span");
     arrow.className = "re-sort-arrow"; arrow.setAttribute("aria-hidden", "true");
@@ -207,6 +207,10 @@ def _is_number(value: Any) -> bool:
 #: A date text up to this long ("2022-09-21", "Sep 2022") stays on one line; a longer one ("after 21 Sep
 #: 2022 (no date in the source)") wraps like any text, so its column does not push the table wider.
 SHORT_DATE_CHARS = 12
+#: A cell longer than this (a note, a title, a long description) may break inside a word when its
+#: column is narrow, so its longest word does not set the table's width; it still breaks at spaces
+#: and hyphens first. Shorter cells ("Argentina", "applications") never break mid-word.
+LONG_TEXT_CHARS = 25
 
 
 def _nowrap(column: str, text: str) -> bool:
@@ -302,8 +306,10 @@ class Table:
         decimals = self.decimals.get(raw)
         if _is_number(value) and not raw.endswith("_id"):
             style = "text-align:right;white-space:nowrap"
-        elif _nowrap(raw, format_value(value, raw, decimals)):
+        elif _nowrap(raw, text := format_value(value, raw, decimals)):
             style = "text-align:left;white-space:nowrap"
+        elif len(text) > LONG_TEXT_CHARS:
+            style = "text-align:left;overflow-wrap:anywhere"
         else:
             style = "text-align:left"
         return f'<td style="{style}">{_cell_html(value, raw, decimals)}</td>'

@@ -157,3 +157,18 @@ def test_the_domain_error_shows_a_label_that_differs_from_its_code() -> None:
         validate(DS, domain="sport")
     example = str(caught.value).split("its label, e.g. ")[1].split(")")[0].strip("'")
     assert " " in example and example.replace(" ", "_") in DS.emigrants["domain"].astype(str).unique(), example
+
+
+def test_the_runner_echoes_a_country_name_as_typed_and_gives_its_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`report -p focus_country Georgia`: the error quotes 'Georgia', not 'GEORGIA', and says Georgia is GEO."""
+    from russian_emigration.__main__ import main
+
+    assert main(["report", "-p", "focus_country", "Georgia", "--output-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "focus_country='Georgia' is not valid (Georgia is GEO); use one of the " in err and "GEORGIA" not in err
+    assert main(["report", "-p", "countries", "JPN,Armenia", "--output-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no country has the code 'Armenia' (Armenia is ARM); use one or more of the " in err, err
+    assert not (tmp_path / "r").exists()

@@ -66,6 +66,7 @@ CASES = (
     ]
     + [("03_destination_responses", {"countries": None, "focus_country": "GEO"})]
     + [("03_destination_responses", {"countries": ["JPN"], "focus_country": "MNG"})]
+    + [("03_destination_responses", {"countries": ["JPN"], "focus_country": "GEO"})]
     + [("04_vote_results", {"min_respondents": m, "group_by": "station"}) for m in (0, MIDDLE, LARGEST)]
     + [("04_vote_results", {"min_respondents": MIDDLE, "group_by": "country"})]
 )
@@ -196,11 +197,23 @@ def test_every_parameter_value_gives_an_honest_page(case: tuple[str, dict[str, A
         assert not re.search(r"\b1 \w+ (emigrants|sources|stations|comparisons)\b", text), text
     notes = [s for s in shown if isinstance(s, Note)]
     assert all(n.text.strip().endswith(".") for n in notes)
+    said = _sentences(shown)
+    assert not [s for s in set(said) if said.count(s) > 1], "a page says each thing once"
+
+
+def _sentences(shown: list[Any]) -> list[str]:
+    """What a page says in words: its sentences, notes and the sentences of its empty tables."""
+    return [s.text for s in shown if isinstance(s, Prose | Note)] + [
+        t.empty for t in shown if isinstance(t, Table) and not len(t)
+    ]
 
 
 @pytest.mark.parametrize("code", UNRECORDED[:2])
 def test_a_focus_country_without_data_is_refused_with_the_valid_ones(code: str) -> None:
-    with pytest.raises(ParameterError, match=rf"focus_country='{code}' is not valid; use one of 'ARE'"):
+    with pytest.raises(
+        ParameterError,
+        match=rf"focus_country='{code}' is not valid; use one of the {len(FOCUS)} countries with a response",
+    ):
         validate(DS, focus_country=code)
 
 
@@ -227,6 +240,40 @@ def test_one_domain_counts_agree_in_number() -> None:
     assert any(t.startswith("1 notable emigrant shown;") for t in texts), texts
     assert not [s for s in shown if isinstance(s, Chart)], "one-bar charts become sentences"
     assert "Domain of the 1 notable emigrant shown: military." in texts
+
+
+@pytest.mark.slow
+def test_a_selection_without_responses_says_so_once_and_says_zero_as_zero() -> None:
+    shown = run_cells("03_destination_responses", countries=["JPN"], focus_country="GEO")
+    said = _sentences(shown)
+    about_japan = [s for s in said if "response" in s and "Japan" in s]
+    assert about_japan == [
+        "Note. The data holds no record at all of Japan: no response and no estimate, so it appears nowhere below.",
+        "The data records no response of Japan.",  # section 1, once: no chart, no table of undated ones
+        "The data records no established, dated response with a stance of Japan.",  # section 2, once
+    ], about_japan
+    assert not any("no more than one" in s or "other response" in s for s in said), said
+    names = {t.name for t in shown if isinstance(t, Table)}
+    assert not names & {"undated-responses", "stance-turns"}, names
+    assert not [c for c in shown if isinstance(c, Chart) and "Responses to Russian emigration" in c.alt]
+    (by_country,) = [t for t in shown if isinstance(t, Table) and t.name == "responses-by-country"]
+    assert by_country.empty == "No response to list here: see section 1."
+
+
+@pytest.mark.slow
+def test_one_selected_country_is_said_by_name_with_its_count() -> None:
+    turns = an.stance_turns(DS)
+    single = str(turns.loc[turns["responses"] == 1, "country_name"].iloc[0])
+    code = {name: code for code, name in an.country_names(DS).items()}[single]
+    shown = run_cells("03_destination_responses", only=("stance_turns",), countries=[code], focus_country="GEO")
+    (empty,) = [t for t in shown if isinstance(t, Table) and t.name == "stance-turns"]
+    assert not len(empty) and empty.empty == f"{single} has a single such response: there is nothing to compare."
+    several = str(turns.loc[turns["responses"] > 1, "country_name"].iloc[0])
+    code = {name: code for code, name in an.country_names(DS).items()}[several]
+    shown = run_cells("03_destination_responses", only=("stance_turns",), countries=[code], focus_country="GEO")
+    texts = [s.text for s in shown if isinstance(s, Prose)]
+    assert any(t.startswith(f"{several} has ") and " such responses; " in t for t in texts), texts
+    assert not any(t.startswith("Of the 1 ") for t in texts), texts
 
 
 @pytest.mark.slow

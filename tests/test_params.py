@@ -25,11 +25,17 @@ DS = bundled_dataset()
             "start_date='2023-01-01' is after end_date='2022-01-01'",
         ),
         ({"domain": "sport"}, "domain='sport' is not valid; use one of 'music'"),
-        ({"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of 'ARE'"),
+        ({"focus_country": "XXX"}, "focus_country='XXX' is not valid; use one of the 27 countries with a response"),
         ({"focus_country": "JPN"}, "focus_country='JPN' is not valid; use one of"),
-        ({"countries": "GEO;KAZ"}, "countries='GEO;KAZ' is not valid; use a non-empty list of ISO alpha-3 codes"),
-        ({"countries": ["GEO", "XXX"]}, "countries has unknown codes 'XXX'; known codes: ARE"),
-        ({"countries": []}, "countries=[] is not valid; use a non-empty list"),
+        ({"focus_country": "Georgia"}, "focus_country='Georgia' is not valid (Georgia is GEO); use one of the 27"),
+        ({"focus_country": "japan"}, "focus_country='japan' is not valid (Japan is JPN, not one of the valid codes)"),
+        ({"countries": "GEO;KAZ"}, "countries='GEO;KAZ' is not valid; give a non-empty list of ISO alpha-3 codes"),
+        ({"countries": ["GEO", "XXX"]}, "countries=['GEO', 'XXX'] is not valid: no country has the code 'XXX'; use"),
+        (
+            {"countries": "geo,Armenia"},
+            "countries='geo,Armenia' is not valid: no country has the code 'Armenia' (Armenia is ARM)",
+        ),
+        ({"countries": []}, "countries=[] is not valid; give a non-empty list"),
         ({"group_by": "city"}, "group_by='city' is not valid; use one of 'station', 'country'"),
         ({"min_respondents": -1}, "min_respondents=-1 is not valid; use a whole number >= 0"),
         ({"min_respondents": "5"}, "min_respondents='5' is not valid; use a whole number"),
@@ -61,6 +67,28 @@ def test_invalid_values_raise_a_clear_error(parameters: dict, message: str) -> N
 def test_countries_accept_every_command_line_form(raw, expected) -> None:
     assert parse_list(raw) == expected
     assert validate(DS, countries=raw)["countries"] == (sorted(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    "parameters", [{"countries": ["GEO", "XXX"]}, {"countries": "GEO;KAZ"}, {"focus_country": "XXX"}]
+)
+def test_country_errors_list_every_valid_code_and_say_what_the_list_is(parameters: dict) -> None:
+    """Both country parameters: the value as given, then what the list is, its size and every code in it."""
+    from russian_emigration.params import valid_values
+
+    (name,) = parameters
+    with pytest.raises(ParameterError) as caught:
+        validate(DS, **parameters)
+    message = str(caught.value)
+    assert message.startswith(f"{name}={parameters[name]!r} is not valid"), message
+    valid = valid_values(DS, name)
+    assert valid and message.endswith(
+        ", ".join(repr(c) for c in valid) + ("; or None for all" if name == "countries" else "")
+    )
+    what = (
+        "countries of the data's country table" if name == "countries" else "countries with a response or an estimate"
+    )
+    assert f" {len(valid)} {what}" in message, message
 
 
 def test_country_codes_are_case_insensitive() -> None:
@@ -129,3 +157,18 @@ def test_the_domain_error_shows_a_label_that_differs_from_its_code() -> None:
         validate(DS, domain="sport")
     example = str(caught.value).split("its label, e.g. ")[1].split(")")[0].strip("'")
     assert " " in example and example.replace(" ", "_") in DS.emigrants["domain"].astype(str).unique(), example
+
+
+def test_the_runner_echoes_a_country_name_as_typed_and_gives_its_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`report -p focus_country Georgia`: the error quotes 'Georgia', not 'GEORGIA', and says Georgia is GEO."""
+    from russian_emigration.__main__ import main
+
+    assert main(["report", "-p", "focus_country", "Georgia", "--output-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "focus_country='Georgia' is not valid (Georgia is GEO); use one of the " in err and "GEORGIA" not in err
+    assert main(["report", "-p", "countries", "JPN,Armenia", "--output-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "no country has the code 'Armenia' (Armenia is ARM); use one or more of the " in err, err
+    assert not (tmp_path / "r").exists()

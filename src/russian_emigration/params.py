@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,23 +94,66 @@ def parse_list(value: Any) -> Any:
     return value
 
 
-def check_codes(name: str, value: Any, known: Iterable[str], *, allow_none: bool = True) -> list[str] | None:
-    """Return a sorted list of known country codes, or None for all; text lists are parsed by :func:`parse_list`."""
-    known = sorted(known)
-    value = parse_list(value)
-    if value is None and allow_none:
+def _by_name(names: Mapping[str, str], value: Any) -> str | None:
+    """The code whose name is ``value`` (case and spacing aside), when ``value`` is a country's name."""
+    if not isinstance(value, str):
         return None
-    if isinstance(value, list | tuple):
-        value = [v.strip().upper() if isinstance(v, str) else v for v in value]
-    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+    wanted = " ".join(value.split()).casefold()
+    return next((code for code, name in names.items() if " ".join(str(name).split()).casefold() == wanted), None)
+
+
+def _name_hints(typed: Iterable[Any], names: Mapping[str, str], valid: Iterable[str]) -> str:
+    """' (Georgia is GEO)' for every typed value that is a country's name rather than its code; a
+    code that is not valid either says so (' (Japan is JPN, not one of the valid codes)')."""
+    valid = set(valid)
+    codes = [code for value in typed if (code := _by_name(names, value)) is not None]
+    hints = [f"{names[c]} is {c}" + ("" if c in valid else ", not one of the valid codes") for c in codes]
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
+def check_codes(
+    name: str,
+    value: Any,
+    known: Iterable[str],
+    *,
+    what: str = "known countries",
+    names: Mapping[str, str] | None = None,
+    allow_none: bool = True,
+) -> list[str] | None:
+    """Return a sorted list of known country codes, or None for all; text lists are parsed by :func:`parse_list`.
+
+    ``what`` says what the known codes are (in the error); ``names`` (code to name) lets the error
+    give the code of a country typed by its name. The error echoes ``value`` as given.
+    """
+    known = sorted(known)
+    parsed = parse_list(value)
+    if parsed is None and allow_none:
+        return None
+    valid = f"use one or more of the {len(known)} {what}: {_listing(known)}; or None for all"
+    if isinstance(parsed, str) or not isinstance(parsed, list | tuple) or not parsed:
         raise ParameterError(
-            f"{name}={value!r} is not valid; use a non-empty list of ISO alpha-3 codes such as ['GEO', 'KAZ'], "
-            f"or None for all. Known codes: {', '.join(known)}"
+            f"{name}={value!r} is not valid{_name_hints([parsed], names or {}, known)}; give a non-empty list of "
+            f"ISO alpha-3 codes such as ['GEO', 'KAZ'] or GEO,KAZ; {valid}"
         )
-    unknown = [v for v in value if v not in known]
+    unknown = [v for v in parsed if not isinstance(v, str) or v.strip().upper() not in known]
     if unknown:
-        raise ParameterError(f"{name} has unknown codes {_listing(unknown)}; known codes: {', '.join(known)}")
-    return sorted(set(value))
+        raise ParameterError(
+            f"{name}={value!r} is not valid: no country has the code{'s' if len(unknown) > 1 else ''} "
+            f"{_listing(unknown)}{_name_hints(unknown, names or {}, known)}; {valid}"
+        )
+    return sorted({v.strip().upper() for v in parsed})
+
+
+def check_country(name: str, value: Any, valid: Sequence[str], *, what: str, names: Mapping[str, str]) -> str:
+    """Return the code ``value`` names (case aside) if it is one of ``valid``; the error echoes ``value`` as
+    given, says what the valid codes are (``what``), and gives the code of a country typed by its name."""
+    code = value.strip().upper() if isinstance(value, str) else value
+    if code in valid:
+        return str(code)
+    raise ParameterError(
+        f"{name}={value!r} is not valid{_name_hints([value], names, valid)}; use one of the {len(valid)} {what}: "
+        f"{_listing(valid)}"
+    )
 
 
 def check_domain(name: str, value: Any, codes: Sequence[str]) -> str | None:
@@ -149,6 +192,17 @@ def _profiled_countries(ds: Any) -> list[str]:
     return sorted(codes - {ORIGIN_COUNTRY_CODE})
 
 
+def _country_names(ds: Any) -> dict[str, str]:
+    from russian_emigration.analysis import country_names
+
+    return {str(code): str(name) for code, name in country_names(ds).items()}
+
+
+#: What each country list is, as the errors say it: why ``countries`` takes more codes than ``focus_country``.
+COUNTRIES_LIST = "countries of the data's country table (countries.csv), with or without a record"
+FOCUS_LIST = "countries with a response or an estimate to profile (Russia aside)"
+
+
 def _vocabulary(ds: Any, table: str, column: str) -> list[str]:
     from russian_emigration.analysis import vocabulary
 
@@ -160,9 +214,11 @@ VALIDATORS: dict[str, Any] = {
     "start_date": lambda ds, v: check_iso_date("start_date", v),
     "end_date": lambda ds, v: check_iso_date("end_date", v, last=True),
     "domain": lambda ds, v: check_domain("domain", v, _vocabulary(ds, "emigrants", "domain")),
-    "countries": lambda ds, v: check_codes("countries", v, ds.countries["country_code"]),
-    "focus_country": lambda ds, v: check_choice(
-        "focus_country", v.strip().upper() if isinstance(v, str) else v, _profiled_countries(ds)
+    "countries": lambda ds, v: check_codes(
+        "countries", v, ds.countries["country_code"], what=COUNTRIES_LIST, names=_country_names(ds)
+    ),
+    "focus_country": lambda ds, v: check_country(
+        "focus_country", v, _profiled_countries(ds), what=FOCUS_LIST, names=_country_names(ds)
     ),
     "min_respondents": lambda ds, v: check_int("min_respondents", v, minimum=0),
     "group_by": lambda ds, v: check_choice("group_by", v, ["station", "country"]),

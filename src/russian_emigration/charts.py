@@ -634,7 +634,8 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
     finish(fig, ax, title=title, xlabel="date of the response", ylabel="country or body", sources=sources, note=note)
     counts = matrix["stance_label"].value_counts()
     alt = (
-        f"{title}: {len(matrix)} dated responses of {len(rows)} countries or bodies, {_span(matrix['plot_date'])}; "
+        f"{title}: {plural(len(matrix), 'dated response')} of "
+        f"{plural(len(rows), 'country or body', 'countries or bodies')}, {_span(matrix['plot_date'])}; "
         + ", ".join(f"{counts[s]} {s}" for s in STANCE_COLORS if s in counts.index)
         + "."
     )

@@ -306,6 +306,7 @@ def test_the_stance_turns_table_lists_what_its_sentence_counts() -> None:
 WITHOUT_RESPONSES = sorted(set(FOCUS) - set(an.responses(DS)["country_code"].dropna()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", WITHOUT_RESPONSES or ["none"])
 def test_focus_tables_without_rows_say_so(code: str) -> None:
     if code == "none":
@@ -396,6 +397,7 @@ def test_the_vote_page_header_says_all_stations_and_prints_thousands() -> None:
     assert "Dropped for fewer than 1,000 respondents: " in texts[1]
 
 
+@pytest.mark.slow
 def test_the_alt_text_of_a_chart_by_measure_names_each_measure_with_its_count() -> None:
     shown = run_cells("03_destination_responses", only=FOCUS_CELLS, focus_country="GEO")
     (chart,) = [s for s in shown if isinstance(s, Chart)]

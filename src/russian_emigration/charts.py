@@ -246,7 +246,9 @@ def finish(
     fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str, sources: pd.DataFrame, note: str = ""
 ) -> None:
     """Give a chart its title, axis labels (with units) and a footnote listing its sources."""
-    heading = ax.set_title(title)
+    # y=1.0 is where matplotlib's automatic placement puts it (no axis of ours has ticks or an offset
+    # text on top); given, matplotlib does not measure every y tick label again at each layout and draw.
+    heading = ax.set_title(title, y=1.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     footnote = source_footnote(sources)
@@ -258,16 +260,39 @@ def finish(
     height = fig.get_size_inches()[1]
     fig.text(0.01, 0.06 / height, footnote, fontsize=NOTE_SIZE, color="#444444", va="bottom", ha="left")
     _fit_title(fig, heading)
-    fig.tight_layout(rect=(0, below / height, 1, 1))
+    _tight_layout(fig, ax, rect=(0, below / height, 1, 1))
     for _ in range(3):  # widening the axis for its value labels can bring a wider tick label: lay out again
         if not _room_for_annotations(fig, ax):
             break
-        fig.tight_layout(rect=(0, below / height, 1, 1))
+        _tight_layout(fig, ax, rect=(0, below / height, 1, 1))
     # The title starts at the figure's left edge, like the footnote, not after the longest tick label.
     heading.set_x(-(ax.bbox.x0 - 0.01 * fig.bbox.width) / ax.bbox.width)
     # tight_layout leaves a placeholder layout engine, which makes savefig draw the whole figure once
     # more before drawing it; the layout is applied already, so drop the engine (the image is the same).
     fig.set_layout_engine(None)
+
+
+def _tight_layout(fig: Figure, ax: Axes, rect: tuple[float, float, float, float]) -> None:
+    """``fig.tight_layout(rect=rect)``, measuring the axes once.
+
+    Given a ``rect``, matplotlib computes the layout twice from the axes' tight box, measuring every
+    tick label, title and axis label both times though nothing moves in between; the second pass gets
+    the box the first one measured, so the layout is the same.
+    """
+    real = ax.get_tightbbox
+    measured: dict[tuple[Any, ...], Any] = {}
+
+    def once(renderer: Any = None, *args: Any, **kwargs: Any) -> Any:
+        key = (id(renderer), args, tuple(sorted(kwargs.items())))
+        if key not in measured:
+            measured[key] = real(renderer, *args, **kwargs)
+        return measured[key].frozen()
+
+    ax.get_tightbbox = once  # type: ignore[method-assign]
+    try:
+        fig.tight_layout(rect=rect)
+    finally:
+        del ax.get_tightbbox
 
 
 def _legend_below(fig: Figure, ax: Axes, above: float) -> float:

@@ -8,6 +8,7 @@ papermill's command line prepared (parameters injected, nothing executed).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -22,6 +23,13 @@ INJECTED = "injected-parameters"
 
 
 def _cells(path: Path) -> list[Any]:
+    """The notebook's code cells, read once per version of the file (a sweep runs one notebook many times)."""
+    stat = path.stat()
+    return _read_cells(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _read_cells(path: Path, _mtime_ns: int, _size: int) -> list[Any]:
     nb = nbformat.read(path, as_version=4)
     return [c for c in nb.cells if c.cell_type == "code"]
 

@@ -86,8 +86,9 @@ def _ids(case: tuple[str, dict[str, Any]]) -> str:
 
 def _texts(fig: Any) -> list[str]:
     texts = [t.get_text() for t in fig.texts]
+    texts += [t.get_text() for legend in fig.legends for t in [*legend.get_texts(), legend.get_title()]]
     for ax in fig.axes:
-        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [ax.get_title(loc) for loc in ("left", "center", "right")] + [ax.get_xlabel(), ax.get_ylabel()]
         texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
         legend = ax.get_legend()
         if legend is not None:
@@ -154,7 +155,8 @@ def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) 
         if isinstance(ax.xaxis.get_major_formatter(), DateFormatter):
             assert all(re.search(r"\d{4}", t.get_text()) for t in ax.get_xticklabels() if t.get_text())
     texts = _texts(fig)
-    assert not any(re.search(r"\bNone\b|\bnan\b|\bNaT\b", t) for t in texts), [t for t in texts if "None" in t]
+    missing = [t for t in texts if re.search(r"\bNone\b|\bnan\b|\bNaT\b", t)]
+    assert not missing, f"'None', 'nan' or 'NaT' drawn in {chart.alt[:60]}: {missing}"
     assert not any("Sources: none" in t for t in texts)
     assert chart.sources.shape[0] > 0 and "source_id" in chart.data.columns
     assert chart.alt and "None" not in chart.alt

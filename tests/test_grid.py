@@ -174,9 +174,27 @@ def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) 
             assert lo >= window[0].date() and hi <= window[1].date()
 
 
+def _responses_once() -> Any:
+    """``analysis.responses`` computed once per dataset and selection for this module, a fresh copy each
+    call: every case selects from the same responses, and a copy is what the function returns anyway."""
+    real = an.responses
+    computed: dict[tuple[int, tuple[str, ...] | None], tuple[Any, pd.DataFrame]] = {}
+
+    def responses(ds: Any, countries: list[str] | None = None) -> pd.DataFrame:
+        key = (id(ds), None if countries is None else tuple(countries))
+        if key not in computed:
+            computed[key] = (ds, real(ds, countries))  # the dataset is kept, so its id is not reused
+        return computed[key][1].copy()
+
+    return responses
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _shared_dataset():
-    with mock.patch.object(russian_emigration, "load_dataset", _dataset):
+    with (
+        mock.patch.object(russian_emigration, "load_dataset", _dataset),
+        mock.patch.object(an, "responses", _responses_once()),
+    ):
         yield
 
 

@@ -201,19 +201,19 @@ def _type(spec: dict[str, Any]) -> str:
     return str(spec.get("type", "string"))
 
 
-def _names(value: str | list[str] | None) -> list[str]:
+def key_names(value: str | list[str] | None) -> list[str]:
     """A key's field names: the descriptor gives one as a string, several as a list."""
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def _resource_problems(resource: dict[str, Any], schemas: dict[str, Any]) -> list[str]:
+def _resource_problems(resource: dict[str, Any], schemas: dict[Any, Any]) -> list[str]:
     """What the schema cannot check in one resource: fields named once, keys and rules naming real fields."""
     fields = resource["schema"]["fields"]
     specs = {spec["name"]: spec for spec in fields}
     problems = [f"field {n!r} appears twice" for n, c in Counter(f["name"] for f in fields).items() if c > 1]
     for spec in fields:
         problems += [f"field {spec['name']!r}: {p}" for p in _field_problems(spec)]
-    if not set(_names(resource["schema"].get("primaryKey"))) <= set(specs):
+    if not set(key_names(resource["schema"].get("primaryKey"))) <= set(specs):
         problems.append("'primaryKey' must name fields of the schema")
     for fk in resource["schema"].get("foreignKeys", []):
         problems += _foreign_key_problems(fk, resource["name"], specs, schemas)
@@ -231,9 +231,9 @@ def _field_problems(spec: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _foreign_key_problems(fk: dict[str, Any], name: str, specs: dict[str, Any], schemas: dict[str, Any]) -> list[str]:
+def _foreign_key_problems(fk: dict[str, Any], name: str, specs: dict[str, Any], schemas: dict[Any, Any]) -> list[str]:
     """A foreign key must name fields of its table and of an existing table, as many, of the same types."""
-    fields, ref_fields = _names(fk["fields"]), _names(fk["reference"]["fields"])
+    fields, ref_fields = key_names(fk["fields"]), key_names(fk["reference"]["fields"])
     parent = fk["reference"]["resource"] or name
     if parent not in schemas:
         return [f"a foreign key refers to an unknown resource {parent!r}"]

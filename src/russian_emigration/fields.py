@@ -48,10 +48,6 @@ def _each(function: Callable[[str], Any], dtype: type = bool) -> Callable[[pd.Se
     return lambda s: np.fromiter(map(function, s.to_numpy()), dtype=dtype, count=len(s))
 
 
-def _spaced(s: pd.Series) -> np.ndarray:
-    return s.to_numpy() != _each(str.strip, object)(s)
-
-
 def _matches(pattern: str) -> Test:
     fullmatch = _each(re.compile(pattern).fullmatch, object)
     return lambda s: pd.notna(fullmatch(s))
@@ -140,10 +136,9 @@ def _pattern_check(pattern: str) -> TextCheck:
 
 
 def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
-    """Every check of one field's non-empty text values, in the order they are reported."""
+    """The checks of one field's non-empty values without stray whitespace: form, enum, pattern."""
     constraints = spec.get("constraints", {})
-    spaced = TextCheck("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: ~_spaced(s))
-    checks = [spaced]
+    checks: list[TextCheck] = []
     form = _format_check(spec)
     if form is not None:
         checks.append(form)
@@ -156,31 +151,24 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
     return checks
 
 
-def passes_all(checks: list[TextCheck], required: bool) -> Test:
-    """One vectorised test of a column's cells: True where a cell is empty ('') and not required, or passes all."""
+def broken_rules(checks: list[TextCheck], cells: pd.Series, required: bool) -> list[tuple[str, str, np.ndarray]]:
+    """Which cells break which rule, as (rule, message, failing row positions), in the order they are reported.
 
-    def test(cells: pd.Series) -> np.ndarray:
-        present = cells.to_numpy() != ""
-        ok = np.zeros(len(cells), dtype=bool) if required else ~present
-        if present.any():
-            values = pd.Series(cells.to_numpy()[present], dtype=object)
-            ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
-        return ok
-
-    return test
-
-
-def broken_rules(checks: list[TextCheck], cells: pd.Series) -> list[tuple[str, str, pd.Index]]:
-    """Which of the failing ``cells`` break which rule, as (rule, message, rows).
-
-    An empty cell breaks ``required``; a value with stray whitespace is reported only as such.
+    An empty cell ('') breaks ``required`` if the field is required; a value with stray whitespace is
+    reported only as such, and the other checks test the rest.
     """
-    empty = cells.to_numpy() == ""
-    spaced = ~empty & _spaced(cells)
-    clean = cells[~empty & ~spaced]
-    broken = [("required", "is required but empty", cells.index[empty])]
-    broken.append((checks[0].rule, checks[0].message, cells.index[spaced]))
-    return broken + [(c.rule, c.message, clean.index[~c.test(clean)]) for c in checks[1:] if len(clean)]
+    values = cells.to_numpy()
+    empty = values == ""
+    spaced = ~empty & (values != _each(str.strip, object)(cells))
+    clean = ~empty & ~spaced
+    broken = [("required", "is required but empty", empty & required)]
+    broken.append(("no_stray_whitespace", "has spaces or other whitespace around the value", spaced))
+    present = pd.Series(values[clean], dtype=object)
+    for check in checks if clean.any() else []:
+        failing = np.zeros(len(values), dtype=bool)
+        failing[clean] = ~check.test(present)
+        broken.append((check.rule, check.message, failing))
+    return [(rule, message, np.flatnonzero(failing)) for rule, message, failing in broken if failing.any()]
 
 
 def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]:

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ import pandas as pd
 from russian_emigration.dataset import Dataset, data_dir
 from russian_emigration.descriptor import (
     descriptor_path,
+    key_names,
     label,
     newest_allowed_date,
     read_descriptor,
@@ -31,15 +32,12 @@ from russian_emigration.descriptor import (
 )
 from russian_emigration.errors import DatasetError, Problem, Report
 
-if TYPE_CHECKING:
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import TextCheck
-
 __all__ = ["Dataset", "data_dir", "load_dataset"]
 
 #: A check's meaning: rule, message, the column reported and the value shown for a row position.
 Meaning = tuple[str, str, str | None, Callable[[int], str]]
+#: A test of a typed table: True for each row that passes.
+RowTest = Callable[[pd.DataFrame], pd.Series]
 
 
 def load_dataset(path: str | Path | None = None, *, today: date | None = None, cache: bool = True) -> Dataset:
@@ -50,14 +48,10 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     ``created`` day. Raises :class:`DatasetError` listing every problem found in every table,
     foreign keys included, each with its file, row, column, value and rule.
 
-    With ``cache`` (the default), a package that passed validation is kept in the cache folder
-    (``russian_emigration.cache.datasets_dir()``), keyed by the descriptor's content, the bytes of
-    every table file, the date bound, this package's code and the pandas, numpy and Python versions.
-    A later load of the same bytes reads the typed tables from there instead of validating again;
-    any change to a file revalidates it. Only valid packages are cached, so every problem is still
-    raised on every load; an unreadable or corrupt entry is ignored and rebuilt. The descriptor is
-    always read and checked. Module settings changed at run time (such as
-    ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
+    With ``cache`` (the default), a valid package is kept in ``russian_emigration.cache.datasets_dir()``,
+    keyed by the bytes of every file, the date bound, this package's code and the library versions; a
+    later load of the same bytes reads the typed tables from there. Settings changed at run time (such
+    as ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
     """
     from russian_emigration import cache as store
 
@@ -155,57 +149,24 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 
 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
-    """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
-
-    Only the cells that fail the text checks are tested again, rule by rule, to say which rules they break.
-    """
+    """Check each column's text and type its valid cells, then check uniqueness, ranges, keys and cross-field rules."""
     from russian_emigration.fields import broken_rules, text_checks, typed_columns
 
-    specs = resource["schema"]["fields"]
-    checks = {spec["name"]: text_checks(spec) for spec in specs}
-    cells = raw.to_numpy()
-    text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
-    for name, positions in _text_failures(raw, specs, checks, report).items():
-        for rule, message, rows in broken_rules(checks[name], raw[name].iloc[positions]):
-            _report_rows(report, (rule, message, name, _shows(raw, [name])), rows)
-        text.loc[positions, name] = None
-    for name, column_checks in checks.items():
-        if any(check.timed_out for check in column_checks):
+    typed: dict[str, pd.Series] = {}
+    for spec in resource["schema"]["fields"]:
+        name, checks = spec["name"], text_checks(spec)
+        text = raw[name].where(raw[name] != "")
+        required = bool(spec.get("constraints", {}).get("required"))
+        for rule, message, positions in broken_rules(checks, raw[name], required):
+            _report_rows(report, (rule, message, name, _shows(raw, [name])), positions)
+            text.iloc[positions] = None
+        if any(check.timed_out for check in checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
             report.add("pattern_time", message, column=name)
-    typed: dict[str, pd.Series] = {}
-    for spec in specs:
-        typed.update(typed_columns(spec, text[spec["name"]]))
+        typed.update(typed_columns(spec, text))
     table = pd.DataFrame(typed, index=raw.index)
-    schema, meanings = _typed_schema(resource, raw, newest)
-    for key, positions in _failures(schema, table, meanings, report).items():
-        _report_rows(report, meanings[key], positions)
+    _check_typed(table, _typed_checks(resource, raw, newest), report)
     return table
-
-
-def _text_failures(
-    raw: pd.DataFrame, specs: list[dict[str, Any]], checks: dict[str, list[TextCheck]], report: Report
-) -> dict[str, list[int]]:
-    """The failing rows of each column, in order: one pandera check of the cells as one series, column after column."""
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import passes_all
-
-    names, rows = [spec["name"] for spec in specs], len(raw)
-    tests = [passes_all(checks[s["name"]], bool(s.get("constraints", {}).get("required"))) for s in specs]
-
-    def cells_pass(cells: pd.Series) -> pd.Series:
-        values = cells.to_numpy()
-        parts = [test(pd.Series(values[i * rows : (i + 1) * rows])) for i, test in enumerate(tests)]
-        return pd.Series(np.concatenate(parts), index=cells.index)
-
-    schema = pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])})
-    cells = pd.DataFrame({"cell": raw.to_numpy(dtype=object).ravel(order="F")})  # raw holds the columns in order
-    failing: dict[str, list[int]] = defaultdict(list)
-    meaning: Meaning = ("text", "the cells' text", None, str)
-    for position in _failures(schema, cells, {("cell", 0): meaning}, report).get(("cell", 0), []):
-        failing[names[position // rows]].append(position % rows)
-    return failing
 
 
 def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
@@ -218,71 +179,58 @@ def _report_rows(report: Report, meaning: Meaning, positions: Iterable[int]) -> 
     report.rows(rule, message, column, [(int(pos) + 2, shows(int(pos))) for pos in positions])
 
 
-def _failures(
-    schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
-) -> dict[tuple[str, int | str], list[int]]:
-    """Validate with pandera: the failing row positions of each (column, check); a check that raised is reported."""
+def _check_typed(table: pd.DataFrame, checks: list[tuple[RowTest, Meaning]], report: Report) -> None:
+    """Run the row tests in pandera and report the failing rows of each; a test that raised is reported once."""
     import pandera.pandas as pa
 
+    schema = pa.DataFrameSchema(checks=[pa.Check(test, ignore_na=False) for test, _ in checks])
     try:
-        schema.validate(frame, lazy=True, inplace=True)  # inplace: no copy of the frame per column
+        schema.validate(table, lazy=True, inplace=True)  # inplace: no copy of the frame
+        return
     except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases
-    else:
-        return {}
-    failing: dict[tuple[str, int | str], set[int]] = defaultdict(set)
-    for case in failures.itertuples():
-        column = "" if case.schema_context == "DataFrameSchema" else str(case.column)
-        check = case.check if pd.isna(case.check_number) else int(case.check_number)
-        if pd.isna(case.index):  # the check itself failed: report it for the whole column
-            rule, message, name, _ = meanings[(column, check)]
+        cases = exc.failure_cases
+    failing: dict[int, set[int]] = defaultdict(set)  # a failing row comes once per column
+    for case in cases.itertuples():
+        if pd.isna(case.index):  # the test itself raised
+            rule, message, name, _ = checks[int(case.check_number)][1]
             report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
-            continue
-        failing[(column, check)].add(int(case.index))
-    return {key: sorted(failing[key]) for key in meanings if key in failing}  # in the meanings' order
+        else:
+            failing[int(case.check_number)].add(int(case.index))
+    for number, positions in sorted(failing.items()):
+        _report_rows(report, checks[number][1], sorted(positions))
 
 
-def _typed_schema(
-    resource: dict[str, Any], raw: pd.DataFrame, newest: date
-) -> tuple[pa.DataFrameSchema, dict[tuple[str, int | str], Meaning]]:
-    """Uniqueness (pandera's own checks), ranges, date ranges, the primary key and the x_rules."""
-    import pandera.pandas as pa
-
-    pk = _names(resource["schema"].get("primaryKey"))
-    meaning: Meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
-    meanings: dict[tuple[str, int | str], Meaning] = {("", "multiple_fields_uniqueness"): meaning}
-    columns: dict[str, pa.Column] = {}
-    by_column: dict[tuple[str, int | str], Meaning] = {}  # reported after the table's checks, as pandera orders them
-    frame_checks: list[pa.Check] = []
+def _typed_checks(resource: dict[str, Any], raw: pd.DataFrame, newest: date) -> list[tuple[RowTest, Meaning]]:
+    """The row tests of the typed table and their meanings: uniqueness, ranges, dates, the primary key, x_rules."""
+    checks: list[tuple[RowTest, Meaning]] = []
+    pk = key_names(resource["schema"].get("primaryKey"))
     for spec in resource["schema"]["fields"]:
         name, constraints = spec["name"], spec.get("constraints", {})
         shows = _shows(raw, [name])
         if constraints.get("unique"):
-            columns[name] = pa.Column(nullable=True, unique=True)
             message = "appears in more than one row but must be unique"
-            by_column[(name, "field_uniqueness")] = ("unique", message, name, shows)
+            checks.append((_unique([name]), ("unique", message, name, shows)))
         for key, outside, word in (("minimum", operator.lt, "below"), ("maximum", operator.gt, "above")):
-            if key in constraints:  # a table check, not a column's: much less pandera overhead
-                by_column[("", len(frame_checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
-                frame_checks.append(pa.Check(_within(name, outside, constraints[key]), ignore_na=False))
+            if key in constraints:
+                meaning: Meaning = (key, f"is {word} the {key} {constraints[key]}", name, shows)
+                checks.append((_within(name, outside, constraints[key]), meaning))
         if "x_date_range" in spec:
-            test, meanings[("", len(frame_checks))] = _date_range(spec, newest, shows)
-            frame_checks.append(pa.Check(test, ignore_na=False))
-    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in columns)
-    for rule in resource.get("x_rules", []):
-        test, meanings[("", len(frame_checks))] = _cross_field_rule(rule, raw)
-        frame_checks.append(pa.Check(test, ignore_na=False))
-    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
-    return schema, meanings | by_column
+            checks.append(_date_range(spec, newest, shows))
+    if pk and not (len(pk) == 1 and any(c[1][0] == "unique" and c[1][2] == pk[0] for c in checks)):
+        meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
+        checks.append((_unique(pk), meaning))
+    return checks + [_cross_field_rule(rule, raw) for rule in resource.get("x_rules", [])]
 
 
-def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> Callable[[pd.DataFrame], pd.Series]:
+def _unique(names: list[str]) -> RowTest:
+    return lambda df: ~df.duplicated(subset=names, keep=False) | df[names].isna().any(axis=1)
+
+
+def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> RowTest:
     return lambda df: ~outside(df[name], limit).fillna(False)
 
 
-def _date_range(
-    spec: dict[str, Any], newest: date, shows: Callable[[int], str]
-) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+def _date_range(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> tuple[RowTest, Meaning]:
     """Every date must fall in the range (a partial date must overlap it): the test and its meaning."""
     name, bounds = spec["name"], spec["x_date_range"]
     low, high = bounds.get("min", "0001-01-01"), newest if bounds.get("max", "today") == "today" else bounds["max"]
@@ -292,7 +240,7 @@ def _date_range(
     return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), meaning
 
 
-def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[RowTest, Meaning]:
     """One x_rules entry as a row-wise test and its meaning."""
     kind, description = rule["rule"], rule.get("description", "")
     if kind == "row_sum":
@@ -327,8 +275,8 @@ def _check_foreign_keys(
     for resource in descriptor["resources"]:
         name, report = resource["name"], Report(_file_label(root, resource))
         for fk in resource["schema"].get("foreignKeys", []) if name in tables else []:
-            fields, ref = _names(fk["fields"]), fk["reference"]
-            parent, ref_fields = ref.get("resource") or name, _names(ref["fields"])
+            fields, ref = key_names(fk["fields"]), fk["reference"]
+            parent, ref_fields = ref.get("resource") or name, key_names(ref["fields"])
             if parent in tables:  # a table that could not be read is reported already
                 present = np.logical_and.reduce([tables[name][f].notna().to_numpy() for f in fields])
                 dangling = present & ~_keys(tables[name], fields).isin(_keys(tables[parent], ref_fields))
@@ -342,11 +290,6 @@ def _check_foreign_keys(
 def _file_label(root: str, resource: dict[str, Any]) -> str:
     """How messages name a resource's file: its path under the package folder's name."""
     return f"{root}/{resource['path']}" if root else resource["path"]
-
-
-def _names(value: str | list[str] | None) -> list[str]:
-    """A key's field names: the descriptor gives one as a string, several as a list."""
-    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _keys(table: pd.DataFrame, fields: list[str]) -> pd.Index:

@@ -60,26 +60,36 @@ def read_descriptor(path: Path) -> dict[str, Any]:
     """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
     where = label(path)
     text = read_text(path, where)
+    problems, row = _problems(text, date.today())
+    if problems:
+        raise _errors(where, list(problems), row)
+    return _parse(text)
+
+
+def _parse(text: str) -> Any:
+    return json.loads(
+        text,
+        object_pairs_hook=_unique_keys,
+        parse_int=_bounded_int,
+        parse_float=_finite_float,
+        parse_constant=_no_constant,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _problems(text: str, today: date) -> tuple[tuple[tuple[str, str], ...], int | None]:
+    """The problems of a descriptor's text and the row of a JSON syntax error, kept per text and day
+    ('created' may not be in the future): one package is loaded again and again."""
     try:
-        descriptor = json.loads(
-            text,
-            object_pairs_hook=_unique_keys,
-            parse_int=_bounded_int,
-            parse_float=_finite_float,
-            parse_constant=_no_constant,
-        )
-        if _depth(descriptor) > MAX_DEPTH:
+        if _depth(_parse(text)) > MAX_DEPTH:
             raise RecursionError
     except json.JSONDecodeError as exc:
-        raise _errors(where, [("valid_json", f"is not valid JSON: {exc.msg}")], exc.lineno) from None
+        return (("valid_json", f"is not valid JSON: {exc.msg}"),), exc.lineno
     except RecursionError:
-        raise _errors(where, [("depth_limit", f"is nested deeper than {MAX_DEPTH} levels")]) from None
+        return (("depth_limit", f"is nested deeper than {MAX_DEPTH} levels"),), None
     except _Refused as exc:
-        raise _errors(where, [exc.problem]) from None
-    problems = check_descriptor(descriptor)
-    if problems:
-        raise _errors(where, problems)
-    return descriptor
+        return (exc.problem,), None
+    return tuple(check_descriptor(_parse(text))), None
 
 
 def read_text(path: Path, where: str) -> str:

@@ -8,8 +8,11 @@ becomes a :class:`Problem` with the file, spreadsheet row, column, value and rul
 
 from __future__ import annotations
 
+import contextvars
 import csv
+import hashlib
 import io
+import json
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -65,7 +68,11 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     key = store.dataset_key(descriptor, files, newest) if cache else None
     tables = store.read_dataset(key, names) if key else None
     if tables is None:
-        tables = _validated_tables(descriptor, base, targets, newest)
+        token = _MEMO_ON.set(cache)
+        try:
+            tables = _validated_tables(descriptor, base, targets, newest)
+        finally:
+            _MEMO_ON.reset(token)
         if key and store.dataset_key(descriptor, files, newest) == key:  # no file changed meanwhile
             store.write_dataset(key, tables)
     return Dataset(tables, descriptor, base)
@@ -81,10 +88,9 @@ def _validated_tables(
     raws: dict[str, pd.DataFrame] = {}
     for resource, target in zip(descriptor["resources"], targets, strict=True):
         report = Report(_file_label(root, resource))
-        raw = _read_table(target, [f["name"] for f in resource["schema"]["fields"]], report)
-        if raw is not None:
-            tables[resource["name"]] = _validate_table(raw, resource, report, newest)
-            raws[resource["name"]] = raw
+        raw, table = _checked_table(resource, target, report, newest)
+        if raw is not None and table is not None:
+            tables[resource["name"]], raws[resource["name"]] = table, raw
         problems += report.problems
     problems += _check_foreign_keys(descriptor, tables, raws, root)
     if problems:
@@ -92,17 +98,44 @@ def _validated_tables(
     return tables
 
 
-def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame | None:
+#: Tables validated in this process by loads with ``cache``: (raw, typed table, problems) by file
+#: label, resource, text digest and date bound. A package loaded again with one file changed
+#: validates that file only.
+_MEMO: dict[tuple[str, str, bytes, date], tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]] = {}
+MEMO_SIZE = 64
+_MEMO_ON: contextvars.ContextVar[bool] = contextvars.ContextVar("memo_on", default=True)
+
+
+def _checked_table(
+    resource: dict[str, Any], target: Path, report: Report, newest: date
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Read and validate one table: its cells as text and its typed table (None where unreadable)."""
+    try:
+        text = read_text(target, report.file)
+    except DatasetError as exc:
+        report.problems += exc.problems
+        return None, None
+    memo = _MEMO_ON.get()
+    key = (report.file, json.dumps(resource, sort_keys=True), hashlib.sha256(text.encode()).digest(), newest)
+    if memo and key in _MEMO:
+        raw, table, problems = _MEMO[key]
+        report.problems += problems
+        return raw, None if table is None else table.copy()
+    raw = _read_table(text, [f["name"] for f in resource["schema"]["fields"]], report)
+    table = None if raw is None else _validate_table(raw, resource, report, newest)
+    if memo:  # a copy: the caller may change its table
+        _MEMO[key] = (raw, None if table is None else table.copy(), list(report.problems))
+        if len(_MEMO) > MEMO_SIZE:
+            del _MEMO[next(iter(_MEMO))]
+    return raw, table
+
+
+def _read_table(text: str, names: list[str], report: Report) -> pd.DataFrame | None:
     """The CSV's cells as text ('' for empty), or None when its structure is broken.
 
     Accepts what spreadsheets write: a UTF-8 byte-order mark, CRLF line endings, quoted fields and
     a missing final newline.
     """
-    try:
-        text = read_text(target, report.file)
-    except DatasetError as exc:
-        report.problems += exc.problems
-        return None
     if "\x00" in text:
         report.add("no_nul", "contains a NUL character", row=text.count("\n", 0, text.index("\x00")) + 1)
         return None

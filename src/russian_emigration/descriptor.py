@@ -174,10 +174,9 @@ def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
         return problems
     if descriptor.get("created") is not None and _created_date(descriptor) is None:
         problems.append(("descriptor_structure", "'created' must be an ISO date and time, not in the future"))
-    counts = Counter(r.get("name") for r in resources if isinstance(r, dict))
-    schemas = {
-        r.get("name"): None if i in broken else r["schema"] for i, r in enumerate(resources) if isinstance(r, dict)
-    }
+    named = [(i, r) for i, r in enumerate(resources) if isinstance(r, dict) and isinstance(r.get("name"), str)]
+    counts = Counter(r["name"] for _, r in named)
+    schemas = {r["name"]: None if i in broken else r["schema"] for i, r in named}
     for index, resource in enumerate(resources):
         if index not in broken:
             messages = _resource_problems(resource, schemas)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import csv
-import hashlib
+import functools
 import io
 import json
 import operator
@@ -98,11 +98,7 @@ def _validated_tables(
     return tables
 
 
-#: Tables validated in this process by loads with ``cache``: (raw, typed table, problems) by file
-#: label, resource, text digest and date bound. A package loaded again with one file changed
-#: validates that file only.
-_MEMO: dict[tuple[str, str, bytes, date], tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]] = {}
-MEMO_SIZE = 64
+#: Whether tables validated before in this process are reused (loads with ``cache``).
 _MEMO_ON: contextvars.ContextVar[bool] = contextvars.ContextVar("memo_on", default=True)
 
 
@@ -115,19 +111,20 @@ def _checked_table(
     except DatasetError as exc:
         report.problems += exc.problems
         return None, None
-    memo = _MEMO_ON.get()
-    key = (report.file, json.dumps(resource, sort_keys=True), hashlib.sha256(text.encode()).digest(), newest)
-    if memo and key in _MEMO:
-        raw, table, problems = _MEMO[key]
-        report.problems += problems
-        return raw, None if table is None else table.copy()
+    check = _check_table if _MEMO_ON.get() else _check_table.__wrapped__
+    raw, table, problems = check(report.file, json.dumps(resource), text, newest)
+    report.problems += problems
+    return raw, None if table is None else table.copy()  # a copy: the caller may change its table
+
+
+@functools.lru_cache(maxsize=64)  # a package loaded again with one file changed validates that file only
+def _check_table(
+    file: str, resource_json: str, text: str, newest: date
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, tuple[Problem, ...]]:
+    report, resource = Report(file), json.loads(resource_json)
     raw = _read_table(text, [f["name"] for f in resource["schema"]["fields"]], report)
     table = None if raw is None else _validate_table(raw, resource, report, newest)
-    if memo:  # a copy: the caller may change its table
-        _MEMO[key] = (raw, None if table is None else table.copy(), list(report.problems))
-        if len(_MEMO) > MEMO_SIZE:
-            del _MEMO[next(iter(_MEMO))]
-    return raw, table
+    return raw, table, tuple(report.problems)
 
 
 def _read_table(text: str, names: list[str], report: Report) -> pd.DataFrame | None:
@@ -311,7 +308,7 @@ def _check_foreign_keys(
             fields, ref = key_names(fk["fields"]), fk["reference"]
             parent, ref_fields = ref.get("resource") or name, key_names(ref["fields"])
             if parent in tables:  # a table that could not be read is reported already
-                present = np.logical_and.reduce([tables[name][f].notna().to_numpy() for f in fields])
+                present = tables[name][fields].notna().all(axis=1).to_numpy()
                 dangling = present & ~_keys(tables[name], fields).isin(_keys(tables[parent], ref_fields))
                 message, shows = f"is not a value of {parent}.{','.join(ref_fields)}", _shows(raws[name], fields)
                 meaning = ("foreign_key", message, ",".join(fields), shows)
@@ -325,8 +322,6 @@ def _file_label(root: str, resource: dict[str, Any]) -> str:
     return f"{root}/{resource['path']}" if root else resource["path"]
 
 
-def _keys(table: pd.DataFrame, fields: list[str]) -> pd.Index:
-    """The values of one or more columns as an index, for membership tests."""
-    if len(fields) == 1:
-        return pd.Index(table[fields[0]].astype(object))
-    return pd.MultiIndex.from_arrays([table[f].astype(object) for f in fields])
+def _keys(table: pd.DataFrame, fields: list[str]) -> pd.MultiIndex:
+    """The values of one or more columns as an index of tuples, for membership tests."""
+    return pd.MultiIndex.from_frame(table[fields].astype(object))

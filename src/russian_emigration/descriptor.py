@@ -56,13 +56,23 @@ def _errors(where: str, problems: list[tuple[str, str]], row: int | None = None)
     return DatasetError([Problem(where, row, None, None, rule, message) for rule, message in problems])
 
 
-def read_descriptor(path: Path) -> dict[str, Any]:
-    """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
+def read_descriptor(path: Path, remember: bool = False) -> dict[str, Any]:
+    """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it.
+
+    With ``remember``, a descriptor that passed is noted in the cache folder (by its text, the day and
+    this package's code), and reading the same text again skips the jsonschema check and its import.
+    """
+    from russian_emigration import cache as store
+
     where = label(path)
     text = read_text(path, where)
-    problems, row = _problems(text, date.today())
-    if problems:
-        raise _errors(where, list(problems), row)
+    key = store.text_key(text, date.today().isoformat()) if remember else None
+    if not (key and store.read_json("descriptors", key)):
+        problems, row = _problems(text, date.today())
+        if problems:
+            raise _errors(where, list(problems), row)
+        if key:
+            store.write_json("descriptors", key, True)
     return _parse(text)
 
 

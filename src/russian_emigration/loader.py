@@ -53,13 +53,15 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
 
     With ``cache`` (the default), a valid package is kept in ``russian_emigration.cache.datasets_dir()``,
     keyed by the bytes of every file, the date bound, this package's code and the library versions; a
-    later load of the same bytes reads the typed tables from there. Settings changed at run time (such
-    as ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
+    later load of the same bytes reads the typed tables from there, and a descriptor that passed is
+    remembered there too. Without ``cache`` every table is validated again. Settings changed at run
+    time (such as ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after
+    changing one.
     """
     from russian_emigration import cache as store
 
     descriptor_file = descriptor_path(data_dir() if path is None else path)
-    descriptor = read_descriptor(descriptor_file)
+    descriptor = read_descriptor(descriptor_file, remember=cache)
     base = descriptor_file.parent
     newest = newest_allowed_date(descriptor, today or date.today())
     targets = [resource_file(base, r, label(descriptor_file)) for r in descriptor["resources"]]

@@ -199,14 +199,34 @@ def test_a_signal_stops_the_build_promptly_and_leaves_nothing(tmp_path: Path, si
     assert not list((tmp_path / "tmp").iterdir()), "connection files or sockets left"
 
 
+#: A build whose execute step only says it has started, then waits to be killed: no kernel runs.
+STALLED = """
+import pathlib, sys, time
+from russian_emigration import report
+def stall(*args, **kwargs):
+    pathlib.Path(sys.argv[1]).write_text("executing")
+    time.sleep(300)
+report.execute_all = stall
+report.build_report(pathlib.Path(sys.argv[2]), notebooks=[pathlib.Path(sys.argv[3])], progress=lambda m: None)
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path) -> None:
-    process, kernels = start_sleeping_build(tmp_path, count=1)
-    process.kill()  # SIGKILL: no handler runs
+def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path, recording_executor: Executed) -> None:
+    """A build killed while it executes (SIGKILL: no handler runs) leaves its staging folder; the next
+    build removes it, but not the folder of a build still running. Which kernels a stopped build kills
+    is the signal tests' part: here the killed build's execute step starts none."""
+    started = tmp_path / "started"
+    nb = tiny_notebook(tmp_path / "tiny")
+    process = subprocess.Popen([sys.executable, "-c", STALLED, str(started), str(tmp_path / "out"), str(nb)])
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert process.poll() is None, "the build ended early"
+        assert time.monotonic() < deadline, "the build did not start executing"
+        time.sleep(0.05)
+    process.kill()
     process.wait(timeout=30)
-    for pid in kernels:  # what the killed build could not stop
-        os.killpg(pid, signal.SIGKILL)
     leftovers = list(tmp_path.glob(".out.building-*"))
     assert len(leftovers) == 1
     live = tmp_path / ".out.building-live"  # a build that is still running holds its lock
@@ -214,9 +234,10 @@ def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path) -> None
     lock = os.open(live, os.O_RDONLY)
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
-        build_report(tmp_path / "out", notebooks=[tiny_notebook(tmp_path / "tiny")], progress=quiet)
+        build_report(tmp_path / "out", notebooks=[nb], progress=quiet)
     finally:
         os.close(lock)
+    assert recording_executor.stems() == ["01_tiny"]
     assert not leftovers[0].exists()
     assert live.exists()
     assert (tmp_path / "out" / "index.html").exists()

@@ -197,20 +197,28 @@ def _parameters_in_fresh_process(notebook: Path) -> tuple[str, bool]:
 
 
 @pytest.mark.slow
-def test_declared_parameters_are_cached_without_papermill(tmp_path: Path) -> None:
+def test_declared_parameters_are_cached_without_papermill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read here with papermill's inspector counted, and in one fresh process (where papermill is not
+    loaded yet) from the cache folder this test's first read wrote."""
     import shutil
 
-    from russian_emigration.report import notebook_paths, notebooks_dir
+    from russian_emigration import report
 
-    notebook = Path(shutil.copy(notebook_paths(notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
-    first, imported = _parameters_in_fresh_process(notebook)
-    assert imported and "start_date" in first
+    inspected: list[Path] = []
+    real = report._inspect
+    monkeypatch.setattr(report, "_inspect", lambda path: inspected.append(path) or real(path))
+    monkeypatch.setattr(report, "_DECLARED", {})  # nothing known in this process yet
+    notebook = Path(shutil.copy(report.notebook_paths(report.notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
+    first = sorted(map(repr, report.notebook_parameters(notebook).values()))
+    assert inspected == [notebook] and "start_date" in str(first)
     second, imported = _parameters_in_fresh_process(notebook)
-    assert second == first and not imported, "a cached answer needs no papermill"
+    assert second == str(first) and not imported, "a cached answer needs no papermill"
     text = notebook.read_text(encoding="utf-8")
     notebook.write_text(text.replace('\\"2022-01-01\\"', '\\"2022-02-01\\"', 1), encoding="utf-8")
-    changed, imported = _parameters_in_fresh_process(notebook)
-    assert imported and "2022-02-01" in changed and "2022-01-01" not in changed, "an edited notebook is read again"
+    report._DECLARED.clear()  # only the cache folder could answer now
+    changed = str(sorted(map(repr, report.notebook_parameters(notebook).values())))
+    assert inspected == [notebook, notebook], "an edited notebook is read again"
+    assert "2022-02-01" in changed and "2022-01-01" not in changed
 
 
 @pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '[["start_date", "str"]]', "{}"])

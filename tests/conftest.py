@@ -297,10 +297,15 @@ class Executed:
 
 @pytest.fixture
 def recording_executor(monkeypatch: pytest.MonkeyPatch) -> Executed:
-    """The runner with its execute step replaced: no kernel starts; each call is recorded (notebook stem
-    -> the typed parameters it would get) and returns the notebooks unexecuted, as read from disk. For
-    tests of the runner's logic (which notebooks a rebuild executes, staging folders, swaps); the same
-    step with real kernels is proved by tests/test_kernels.py, tests/test_runner.py's signal tests, the
+    """The runner with its execute step recorded, for the whole test (:func:`record_executions`)."""
+    return record_executions(monkeypatch)
+
+
+def record_executions(monkeypatch: pytest.MonkeyPatch) -> Executed:
+    """Replace the runner's execute step: no kernel starts; each call is recorded (notebook stem -> the
+    typed parameters it would get) and returns the notebooks unexecuted, as read from disk. For tests
+    of the runner's logic (which notebooks a rebuild executes, staging folders, swaps); the same step
+    with real kernels is proved by tests/test_kernels.py, tests/test_runner.py's signal tests, the
     parameter build (tests/test_notebooks.py) and the default build."""
     import nbformat
 

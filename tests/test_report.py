@@ -14,7 +14,7 @@ import pytest
 from russian_emigration.__main__ import main
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, build_report, convert, plan
-from tests.conftest import Build
+from tests.conftest import Build, record_executions
 from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
@@ -84,10 +84,13 @@ def test_strings_reach_the_notebook_as_literals_and_the_index_shows_the_values(t
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path) -> None:
+def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous report comes from a recorded build (no kernel); the failing one runs its kernel."""
     good = tiny_notebook(tmp_path / "good")
     out = tmp_path / "out"
-    build_report(out, notebooks=[good], progress=quiet)
+    with monkeypatch.context() as patch:
+        assert record_executions(patch).calls == []
+        build_report(out, notebooks=[good], progress=quiet)
     before = (out / "index.html").read_bytes()
     bad = tiny_notebook(tmp_path / "bad", body="raise RuntimeError('boom')")
     with pytest.raises(ReportError, match="01_tiny.ipynb failed in cell .*RuntimeError: boom"):

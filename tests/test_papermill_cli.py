@@ -1,6 +1,6 @@
 """The documented command lines: papermill's own command line and the report runner's.
 
-One end-to-end run through the real ``papermill`` executable: the command notebook 03 documents. The
+One run through the real ``papermill`` executable with a kernel: the command notebook 03 documents. The
 other forms (``-p`` passes text, ``-y`` passes YAML, a JSON list as text) go through papermill's
 command line with ``--prepare-only``, which injects the parameters and executes nothing; the prepared
 notebook's own parameters cell, the injected cell and its set-up cell (which validates every value)
@@ -9,7 +9,6 @@ then run in this process. The runner's ``-p`` forms are parsed by its command li
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,8 +135,7 @@ def test_a_bad_value_from_the_command_line_is_a_clean_error(tmp_path: Path) -> N
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "RUSSIAN_EMIGRATION_CACHE": str(tmp_path / "cache")},  # not the other tests' cache
-    )
+    )  # it shares this run's cache (tests/conftest.py): a hit of the data or the parameters changes nothing here
     assert done.returncode != 0
     assert (
         "countries" in done.stderr

@@ -285,7 +285,7 @@ def _without_site(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @dataclass
-class Executed:
+class Recorded:
     """What the recording executor (:func:`recording_executor`) was asked to run, call by call."""
 
     calls: list[dict[str, dict[str, Any]]]
@@ -296,12 +296,12 @@ class Executed:
 
 
 @pytest.fixture
-def recording_executor(monkeypatch: pytest.MonkeyPatch) -> Executed:
+def recording_executor(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     """The runner with its execute step recorded, for the whole test (:func:`record_executions`)."""
     return record_executions(monkeypatch)
 
 
-def record_executions(monkeypatch: pytest.MonkeyPatch) -> Executed:
+def record_executions(monkeypatch: pytest.MonkeyPatch) -> Recorded:
     """Replace the runner's execute step: no kernel starts; each call is recorded (notebook stem -> the
     typed parameters it would get) and returns the notebooks unexecuted, as read from disk. For tests
     of the runner's logic (which notebooks a rebuild executes, staging folders, swaps); the same step
@@ -311,7 +311,7 @@ def record_executions(monkeypatch: pytest.MonkeyPatch) -> Executed:
 
     from russian_emigration import report
 
-    recorded = Executed([])
+    recorded = Recorded([])
 
     def execute_all(jobs: dict[Path, dict[str, Any]], *_: Any, **__: Any) -> dict[Path, Any]:
         recorded.calls.append({path.stem: dict(params) for path, params in jobs.items()})

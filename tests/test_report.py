@@ -14,7 +14,7 @@ import pytest
 from russian_emigration.__main__ import main
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, build_report, convert, plan
-from tests.conftest import Build, Executed, record_executions
+from tests.conftest import Build, Recorded, record_executions
 from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
@@ -100,7 +100,7 @@ def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path, mo
 
 
 @pytest.mark.slow
-def test_two_builds_into_different_folders_at_once(tmp_path: Path, recording_executor: Executed) -> None:
+def test_two_builds_into_different_folders_at_once(tmp_path: Path, recording_executor: Recorded) -> None:
     """Staging, swaps, the cache and the site render of two builds in two threads (the execute step is
     recorded: kernels running at once in threads are the default build's and tests/test_kernels.py's)."""
     nb = tiny_notebook(tmp_path / "nbs")

@@ -22,7 +22,7 @@ from russian_emigration.__main__ import main
 from russian_emigration.execute import run_in_place
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, _swap_into_place, build_report
-from tests.conftest import REPO, Executed, set_cell
+from tests.conftest import REPO, Recorded, set_cell
 from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
@@ -220,7 +220,7 @@ report.build_report(pathlib.Path(sys.argv[2]), notebooks=[pathlib.Path(sys.argv[
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path, recording_executor: Executed) -> None:
+def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path, recording_executor: Recorded) -> None:
     """A build killed while it executes (SIGKILL: no handler runs) leaves its staging folder; the next
     build removes it, but not the folder of a build still running. Which kernels a stopped build kills
     is the signal tests' part: here the killed build's execute step starts none."""
@@ -261,7 +261,7 @@ def declaring_notebook(folder: Path, name: str, declares: str) -> Path:
 
 @pytest.mark.usefixtures("no_site")
 def test_a_rebuild_executes_only_the_notebooks_whose_inputs_changed(
-    tmp_path: Path, data_copy: Path, recording_executor: Executed
+    tmp_path: Path, data_copy: Path, recording_executor: Recorded
 ) -> None:
     """The cache's logic, with the execute step recorded (no kernel): a cached notebook is copied into the
     report, so what a kernel would print is proved by the tests that run kernels."""

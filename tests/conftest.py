@@ -284,6 +284,43 @@ def _without_site(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(report, "render", render)
 
 
+@dataclass
+class Recorded:
+    """What the recording executor (:func:`recording_executor`) was asked to run, call by call."""
+
+    calls: list[dict[str, dict[str, Any]]]
+
+    def stems(self, call: int = -1) -> list[str]:
+        """The notebooks (file stems) of one call, sorted."""
+        return sorted(self.calls[call]) if self.calls else []
+
+
+@pytest.fixture
+def recording_executor(monkeypatch: pytest.MonkeyPatch) -> Recorded:
+    """The runner with its execute step recorded, for the whole test (:func:`record_executions`)."""
+    return record_executions(monkeypatch)
+
+
+def record_executions(monkeypatch: pytest.MonkeyPatch) -> Recorded:
+    """Replace the runner's execute step: no kernel starts; each call is recorded (notebook stem -> the
+    typed parameters it would get) and returns the notebooks unexecuted, as read from disk. For tests
+    of the runner's logic (which notebooks a rebuild executes, staging folders, swaps); the same step
+    with real kernels is proved by tests/test_kernels.py, tests/test_runner.py's signal tests, the
+    parameter build (tests/test_notebooks.py) and the default build."""
+    import nbformat
+
+    from russian_emigration import report
+
+    recorded = Recorded([])
+
+    def execute_all(jobs: dict[Path, dict[str, Any]], *_: Any, **__: Any) -> dict[Path, Any]:
+        recorded.calls.append({path.stem: dict(params) for path, params in jobs.items()})
+        return {path: nbformat.read(path, as_version=4) for path in jobs}
+
+    monkeypatch.setattr(report, "execute_all", execute_all)
+    return recorded
+
+
 @pytest.fixture
 def no_site(monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner without its Sphinx render, for tests of its mechanics (the cache, staging folders,

@@ -159,19 +159,6 @@ def test_cache_false_neither_reads_nor_writes(data_copy: Path, own_cache: Path, 
 
 
 @pytest.mark.slow
-def test_a_hit_does_not_import_the_validator(data_copy: Path) -> None:
-    import subprocess
-
-    load_dataset(data_copy)
-    code = (
-        "import sys; from russian_emigration import load_dataset; "
-        f"load_dataset({str(data_copy)!r}); print('pandera' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
-@pytest.mark.slow
 def test_only_the_newest_entries_are_kept(tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "DATASET_ENTRIES", 2)
     for i in range(3):
@@ -184,33 +171,50 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path, own_cache: Path, monke
 # --- The notebooks' declared parameters ---------------------------------------------------------
 
 
-def _parameters_in_fresh_process(notebook: Path) -> tuple[str, bool]:
-    import subprocess
-
-    code = (
-        "import sys; from pathlib import Path; from russian_emigration.report import notebook_parameters; "
-        f"print(sorted(map(repr, notebook_parameters(Path({str(notebook)!r})).values()))); "
-        "print('papermill' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    return out[0], out[1] == "True"
+#: Run in a fresh process: a load of the data package and a read of a notebook's parameters, both
+#: expected from the cache; prints the parameters, then whether the validator and papermill were imported.
+FRESH = """
+import sys
+from pathlib import Path
+from russian_emigration import load_dataset
+from russian_emigration.report import notebook_parameters
+load_dataset(sys.argv[1])
+print(sorted(map(repr, notebook_parameters(Path(sys.argv[2])).values())))
+print("pandera" in sys.modules, "papermill" in sys.modules)
+"""
 
 
 @pytest.mark.slow
-def test_declared_parameters_are_cached_without_papermill(tmp_path: Path) -> None:
+def test_hits_need_neither_the_validator_nor_papermill(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data package and a notebook's declared parameters are read here (validated, inspected with
+    papermill, the inspector counted), then in one fresh process (where neither library is loaded yet)
+    from the cache folder this test's first reads wrote; an edited notebook is inspected again."""
     import shutil
+    import subprocess
 
-    from russian_emigration.report import notebook_paths, notebooks_dir
+    from russian_emigration import report
 
-    notebook = Path(shutil.copy(notebook_paths(notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
-    first, imported = _parameters_in_fresh_process(notebook)
-    assert imported and "start_date" in first
-    second, imported = _parameters_in_fresh_process(notebook)
-    assert second == first and not imported, "a cached answer needs no papermill"
+    inspected: list[Path] = []
+    real = report._inspect
+    monkeypatch.setattr(report, "_inspect", lambda path: inspected.append(path) or real(path))
+    monkeypatch.setattr(report, "_DECLARED", {})  # nothing known in this process yet
+    notebook = Path(shutil.copy(report.notebook_paths(report.notebooks_dir())[0], tmp_path / "01_copy.ipynb"))
+    load_dataset(data_copy)
+    first = str(sorted(map(repr, report.notebook_parameters(notebook).values())))
+    assert inspected == [notebook] and "start_date" in first
+    command = [sys.executable, "-c", FRESH, str(data_copy), str(notebook)]
+    printed, imported = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
+    validator, papermill = imported.split()
+    assert validator == "False", "a cached data package needs no validator (pandera)"
+    assert printed == first and papermill == "False", "a cached answer needs no papermill"
     text = notebook.read_text(encoding="utf-8")
     notebook.write_text(text.replace('\\"2022-01-01\\"', '\\"2022-02-01\\"', 1), encoding="utf-8")
-    changed, imported = _parameters_in_fresh_process(notebook)
-    assert imported and "2022-02-01" in changed and "2022-01-01" not in changed, "an edited notebook is read again"
+    report._DECLARED.clear()  # only the cache folder could answer now
+    changed = str(sorted(map(repr, report.notebook_parameters(notebook).values())))
+    assert inspected == [notebook, notebook], "an edited notebook is read again"
+    assert "2022-02-01" in changed and "2022-01-01" not in changed
 
 
 @pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '[["start_date", "str"]]', "{}"])

@@ -59,16 +59,26 @@ class Started:
         return not any(alive(pid) for pid in self.pids) and not any(km.private_folder.exists() for km in self.managers)
 
 
-def record_starts(monkeypatch: pytest.MonkeyPatch, dying: int, port: int) -> Started:
-    """Make the runner's first ``dying`` kernels TCP kernels told to bind ``port``; record every start."""
+#: A kernel command that exits at once, without answering: a cheap kernel that dies before it answers.
+EXITS_AT_ONCE = [sys.executable, "-S", "-c", "raise SystemExit(1)"]
+
+
+def record_starts(monkeypatch: pytest.MonkeyPatch, dying: int, port: int | None = None) -> Started:
+    """Make the runner's first ``dying`` kernels die before they answer, and record every start: TCP
+    kernels told to bind ``port`` (held by someone else, the port race), or with no port, processes that
+    exit at once (:data:`EXITS_AT_ONCE`)."""
     started = Started()
     make, wait = execute.kernel_manager, execute.wait_until_ready
 
     def kernel_manager(**kwargs: Any) -> Any:
-        if len(started.managers) < dying:
+        dies = len(started.managers) < dying
+        if dies and port is not None:
             kwargs.update(transport="tcp", shell_port=port, cache_ports=False)
-        started.managers.append(make(**kwargs))
-        return started.managers[-1]
+        km = make(**kwargs)
+        if dies and port is None:
+            km.format_kernel_cmd = lambda extra_arguments=None: list(EXITS_AT_ONCE)
+        started.managers.append(km)
+        return km
 
     async def wait_until_ready(km: Any) -> None:
         started.pids.append(km.provisioner.pid)
@@ -118,9 +128,11 @@ def test_a_kernel_that_died_before_it_answered_is_replaced(
 
 @pytest.mark.slow
 def test_a_kernel_that_keeps_dying_is_one_clear_error_naming_the_notebook(
-    private_tmp: Path, held_port: int, monkeypatch: pytest.MonkeyPatch
+    private_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = record_starts(monkeypatch, dying=START_TRIES, port=held_port)
+    """Kernels that exit at once (the port race itself is the test above) give up after a bounded
+    number of tries."""
+    started = record_starts(monkeypatch, dying=START_TRIES)
     nb_path = tiny_notebook(private_tmp / "nbs", "03_stubborn.ipynb")
     message = f"03_stubborn.ipynb did not start: its kernel died before it answered, {START_TRIES} times"
     with pytest.raises(ExecutionError, match=message):

@@ -1,6 +1,6 @@
 """The documented command lines: papermill's own command line and the report runner's.
 
-One end-to-end run through the real ``papermill`` executable: the command notebook 03 documents. The
+One run through the real ``papermill`` executable with a kernel: the command notebook 03 documents. The
 other forms (``-p`` passes text, ``-y`` passes YAML, a JSON list as text) go through papermill's
 command line with ``--prepare-only``, which injects the parameters and executes nothing; the prepared
 notebook's own parameters cell, the injected cell and its set-up cell (which validates every value)
@@ -9,7 +9,6 @@ then run in this process. The runner's ``-p`` forms are parsed by its command li
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,22 +61,42 @@ def test_countries_from_the_command_line(tmp_path: Path, arguments: tuple[str, .
     assert "Countries: Georgia, Kazakhstan. Profiled in depth: Kazakhstan." in shown
 
 
+def head_of(path: Path, folder: Path) -> Path:
+    """``path`` cut after its set-up cell (the code cell that validates the parameters), same file name."""
+    nb = nbformat.read(path, as_version=4)
+    setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "validate(" in c.source)
+    nb.cells = nb.cells[: setup + 1]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / path.name)
+    return folder / path.name
+
+
 @pytest.mark.slow
 def test_the_command_notebook_03_documents(tmp_path: Path) -> None:
-    """The one end-to-end run of the real papermill executable, with a kernel."""
+    """The one run of the real papermill executable, with a kernel, with the arguments notebook 03
+    documents, on the notebook's parameters and set-up cells (which validate every value and say which
+    countries they took); the whole notebook then runs with the same values in this process."""
     nb = nbformat.read(BY_NAME["03_destination_responses"], as_version=4)
     arguments = ["-p", "countries", '["KAZ", "KGZ", "UZB"]', "-p", "focus_country", "KAZ"]
     assert """-p countries '["KAZ", "KGZ", "UZB"]' -p focus_country KAZ""" in nb.cells[0].source
+    head = head_of(BY_NAME["03_destination_responses"], tmp_path / "head")
     out = tmp_path / "03.out.ipynb"
     done = run_with_kernel(
-        [str(PAPERMILL), str(BY_NAME["03_destination_responses"]), str(out), "--kernel", "python3"]
-        + ["--no-progress-bar", *arguments],
+        [str(PAPERMILL), str(head), str(out), "--kernel", "python3", "--no-progress-bar", *arguments],
         timeout=600,
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    text = notebook_text(nbformat.read(out, as_version=4))
-    assert "Countries: Kazakhstan, Kyrgyzstan, Uzbekistan. Profiled in depth: Kazakhstan." in text
+    sentence = "Countries: Kazakhstan, Kyrgyzstan, Uzbekistan. Profiled in depth: Kazakhstan."
+    assert sentence in notebook_text(nbformat.read(out, as_version=4)), "the kernel did not take the values"
+    injected = nbformat.read(out, as_version=4).cells[2]
+    assert "injected-parameters" in injected.metadata.get("tags", [])
+    values: dict[str, object] = {}
+    exec(injected.source, values)  # the values papermill passed the kernel
+    del values["__builtins__"]
+    assert values == {"countries": '["KAZ", "KGZ", "UZB"]', "focus_country": "KAZ"}
+    shown = run_cells("03_destination_responses", **values)  # every cell, with the same values
+    assert sentence in header(shown) and len(shown) > 10
 
 
 def test_a_partial_date_window_and_a_domain_label(tmp_path: Path) -> None:
@@ -116,8 +135,7 @@ def test_a_bad_value_from_the_command_line_is_a_clean_error(tmp_path: Path) -> N
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "RUSSIAN_EMIGRATION_CACHE": str(tmp_path / "cache")},  # not the other tests' cache
-    )
+    )  # it shares this run's cache (tests/conftest.py): a hit of the data or the parameters changes nothing here
     assert done.returncode != 0
     assert (
         "countries" in done.stderr

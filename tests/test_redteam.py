@@ -283,3 +283,18 @@ def test_a_date_after_today_and_the_creation_day_is_refused(data_copy: Path) -> 
     )
     set_cell(data_copy / "sources.csv", 1, "accessed_date", (created.date() + timedelta(days=1)).isoformat())
     assert has(problems_of(data_copy, today=created.date()), "data/sources.csv", "date_range")
+
+
+def test_a_resource_name_that_is_not_text(data_copy: Path) -> None:
+    """Found by the fuzz test: a list as a resource's name is reported, not counted as a name."""
+    edit_descriptor(data_copy, lambda d: d["resources"][0].update(name=[]))
+    assert has(problems_of(data_copy), DESCRIPTOR, "table_name", "resources[0].name")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
+def test_a_symbolic_link_out_of_the_package_is_refused(data_copy: Path) -> None:
+    outside = data_copy.parent / "outside.csv"
+    outside.write_bytes((data_copy / "events.csv").read_bytes())
+    (data_copy / "events.csv").unlink()
+    os.symlink(outside, data_copy / "events.csv")
+    assert has(problems_of(data_copy), DESCRIPTOR, "safe_path", "'events'", "symbolic link")

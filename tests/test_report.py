@@ -14,7 +14,7 @@ import pytest
 from russian_emigration.__main__ import main
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, build_report, convert, plan
-from tests.conftest import Build
+from tests.conftest import Build, Recorded, record_executions
 from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
@@ -84,10 +84,13 @@ def test_strings_reach_the_notebook_as_literals_and_the_index_shows_the_values(t
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path) -> None:
+def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The previous report comes from a recorded build (no kernel); the failing one runs its kernel."""
     good = tiny_notebook(tmp_path / "good")
     out = tmp_path / "out"
-    build_report(out, notebooks=[good], progress=quiet)
+    with monkeypatch.context() as patch:
+        assert record_executions(patch).calls == []
+        build_report(out, notebooks=[good], progress=quiet)
     before = (out / "index.html").read_bytes()
     bad = tiny_notebook(tmp_path / "bad", body="raise RuntimeError('boom')")
     with pytest.raises(ReportError, match="01_tiny.ipynb failed in cell .*RuntimeError: boom"):
@@ -97,12 +100,16 @@ def test_a_failing_build_leaves_the_previous_report_untouched(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_two_builds_into_different_folders_at_once(tmp_path: Path) -> None:
+def test_two_builds_into_different_folders_at_once(tmp_path: Path, recording_executor: Recorded) -> None:
+    """Staging, swaps, the cache and the site render of two builds in two threads (the execute step is
+    recorded: kernels running at once in threads are the default build's and tests/test_kernels.py's)."""
     nb = tiny_notebook(tmp_path / "nbs")
     errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
 
     def build(folder: str, value: str) -> None:
         try:
+            barrier.wait()
             build_report(tmp_path / folder, {"value": value}, notebooks=[nb], progress=quiet)
         except BaseException as exc:
             errors.append(exc)
@@ -113,9 +120,12 @@ def test_two_builds_into_different_folders_at_once(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert not errors
+    assert sorted(call["01_tiny"]["value"] for call in recording_executor.calls) == ["v0", "v1"]
     for i in range(2):
-        out = executed(tmp_path / f"out{i}" / "index.html", nb.name)
-        assert out.cells[-1].outputs[0]["text"].strip() == repr(f"v{i}")
+        page = (tmp_path / f"out{i}" / "01_tiny.html").read_text(encoding="utf-8")
+        assert f"<code>value</code> = <strong>v{i}</strong>" in page, f"out{i} shows another build's value"
+        assert executed(tmp_path / f"out{i}" / "index.html", nb.name).cells[-1].source == "print(repr(value))"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "out0", "out1"], "no staging folder left behind"
 
 
 def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:

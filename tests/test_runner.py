@@ -22,8 +22,8 @@ from russian_emigration.__main__ import main
 from russian_emigration.execute import run_in_place
 from russian_emigration.params import ParameterError
 from russian_emigration.report import MARKER, ReportError, _swap_into_place, build_report
-from tests.conftest import REPO, set_cell
-from tests.notebook_helpers import NOTEBOOKS, quiet, tiny_notebook
+from tests.conftest import REPO, Recorded, set_cell
+from tests.notebook_helpers import NOTEBOOKS, executed, quiet, tiny_notebook
 
 
 @pytest.fixture
@@ -187,26 +187,53 @@ def ended(process: subprocess.Popen[bytes], kernels: list[int]) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
-def test_a_signal_stops_the_build_promptly_and_leaves_nothing(tmp_path: Path, signum: int, status: int) -> None:
-    process, kernels = start_sleeping_build(tmp_path)  # two notebooks running at once: both must stop
+@pytest.mark.parametrize(
+    ("signum", "status", "count"), [(signal.SIGINT, 130, 2), (signal.SIGTERM, 128 + signal.SIGTERM, 1)]
+)
+def test_a_signal_stops_the_build_promptly_and_leaves_nothing(
+    tmp_path: Path, signum: int, status: int, count: int
+) -> None:
+    """Ctrl-C with two notebooks running at once (both must stop); SIGTERM, which takes another way into
+    the same stop, with one."""
+    process, kernels = start_sleeping_build(tmp_path, count)
     process.send_signal(signum)
     seconds = ended(process, kernels)
     assert process.returncode == status
     assert seconds < 10, f"took {seconds:.1f} s to stop"
     assert not [pid for pid in kernels if alive(pid)], "kernels left running"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernel-1.pid", "kernel-2.pid", "nbs", "tmp"], "leftovers"
+    pidfiles = [f"kernel-{i}.pid" for i in range(1, count + 1)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*pidfiles, "nbs", "tmp"], "leftovers"
     assert not list((tmp_path / "tmp").iterdir()), "connection files or sockets left"
+
+
+#: A build whose execute step only says it has started, then waits to be killed: no kernel runs.
+STALLED = """
+import pathlib, sys, time
+from russian_emigration import report
+def stall(*args, **kwargs):
+    pathlib.Path(sys.argv[1]).write_text("executing")
+    time.sleep(300)
+report.execute_all = stall
+report.build_report(pathlib.Path(sys.argv[2]), notebooks=[pathlib.Path(sys.argv[3])], progress=lambda m: None)
+"""
 
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path) -> None:
-    process, kernels = start_sleeping_build(tmp_path, count=1)
-    process.kill()  # SIGKILL: no handler runs
+def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path, recording_executor: Recorded) -> None:
+    """A build killed while it executes (SIGKILL: no handler runs) leaves its staging folder; the next
+    build removes it, but not the folder of a build still running. Which kernels a stopped build kills
+    is the signal tests' part: here the killed build's execute step starts none."""
+    started = tmp_path / "started"
+    nb = tiny_notebook(tmp_path / "tiny")
+    process = subprocess.Popen([sys.executable, "-c", STALLED, str(started), str(tmp_path / "out"), str(nb)])
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert process.poll() is None, "the build ended early"
+        assert time.monotonic() < deadline, "the build did not start executing"
+        time.sleep(0.05)
+    process.kill()
     process.wait(timeout=30)
-    for pid in kernels:  # what the killed build could not stop
-        os.killpg(pid, signal.SIGKILL)
     leftovers = list(tmp_path.glob(".out.building-*"))
     assert len(leftovers) == 1
     live = tmp_path / ".out.building-live"  # a build that is still running holds its lock
@@ -214,49 +241,52 @@ def test_the_next_build_removes_what_a_killed_build_left(tmp_path: Path) -> None
     lock = os.open(live, os.O_RDONLY)
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
-        build_report(tmp_path / "out", notebooks=[tiny_notebook(tmp_path / "tiny")], progress=quiet)
+        build_report(tmp_path / "out", notebooks=[nb], progress=quiet)
     finally:
         os.close(lock)
+    assert recording_executor.stems() == ["01_tiny"]
     assert not leftovers[0].exists()
     assert live.exists()
     assert (tmp_path / "out" / "index.html").exists()
 
 
-def log_notebook(folder: Path, name: str, log: Path, declares: str) -> Path:
-    body = f"with open({str(log)!r}, 'a') as f:\n    f.write({name[:2]!r} + '\\n')"
+def declaring_notebook(folder: Path, name: str, declares: str) -> Path:
     parameters = (
         "from typing import Optional\n\n"
         f'{declares}: str = "a"  # any text\n'
         "data_dir: Optional[str] = None  # another data package"
     )
-    return tiny_notebook(folder, name, body=body, parameters=parameters)
+    return tiny_notebook(folder, name, body=f"print({declares})", parameters=parameters)
 
 
-@pytest.mark.slow
 @pytest.mark.usefixtures("no_site")
-def test_a_rebuild_executes_only_the_notebooks_whose_inputs_changed(tmp_path: Path, data_copy: Path) -> None:
-    log = tmp_path / "executed.log"
-    first = log_notebook(tmp_path / "nbs", "01_a.ipynb", log, declares="value")
-    second = log_notebook(tmp_path / "nbs", "02_b.ipynb", log, declares="other")
+def test_a_rebuild_executes_only_the_notebooks_whose_inputs_changed(
+    tmp_path: Path, data_copy: Path, recording_executor: Recorded
+) -> None:
+    """The cache's logic, with the execute step recorded (no kernel): a cached notebook is copied into the
+    report, so what a kernel would print is proved by the tests that run kernels."""
+    first = declaring_notebook(tmp_path / "nbs", "01_a.ipynb", declares="value")
+    second = declaring_notebook(tmp_path / "nbs", "02_b.ipynb", declares="other")
     notebooks = [first, second]
 
     def rebuild(**parameters: str) -> list[str]:
-        before = log.read_text().split() if log.exists() else []
         build_report(tmp_path / "out", parameters, data_dir=data_copy, notebooks=notebooks, progress=quiet)
-        return sorted(log.read_text().split()[len(before) :])
+        return recording_executor.stems()
 
-    assert rebuild() == ["01", "02"]
+    assert rebuild() == ["01_a", "02_b"]
     assert rebuild() == [], "nothing changed, nothing executed"
-    assert rebuild(value="z") == ["01"], "only the notebook that declares `value`"
+    assert rebuild(value="z") == ["01_a"], "only the notebook that declares `value`"
+    assert recording_executor.calls[-1]["01_a"] == {"value": "z", "data_dir": str(data_copy.resolve())}
     assert rebuild(value="z") == []
     set_cell(data_copy / "sources.csv", 1, "title", "An edited title")
-    assert rebuild(value="z") == ["01", "02"], "the data package changed"
+    assert rebuild(value="z") == ["01_a", "02_b"], "the data package changed"
     nb = nbformat.read(second, as_version=4)
     nb.cells[0].source += "\n\nEdited."
     nbformat.write(nb, second)
-    assert rebuild(value="z") == ["02"], "only the edited notebook"
-    assert rebuild(value="y") == ["01"]
+    assert rebuild(value="z") == ["02_b"], "only the edited notebook"
+    assert rebuild(value="y") == ["01_a"]
     assert rebuild(value="z") == [], "an earlier combination is still cached"
+    assert "Edited." in executed(tmp_path / "out" / "index.html", "02_b.ipynb").cells[0].source, "the cached copy"
 
 
 @pytest.mark.slow

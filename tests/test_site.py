@@ -232,7 +232,9 @@ CHART_CSV = "value,source_id\n1,wikipedia-seed\n"
 
 @pytest.fixture(scope="module")
 def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site whose charts carry alt text (in the output's metadata) and a CSV link, as the chart helpers will."""
+    """A site whose charts carry alt text (in the output's metadata) and a CSV link, for the browser tests
+    (built only when they can run)."""
+    needs_browser()
     out = tmp_path_factory.mktemp("chart-site")
     (out / "notebooks").mkdir()
     executed = []
@@ -260,8 +262,21 @@ def chart_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_chart_alt_text_in_output_metadata_reaches_the_page(chart_site: Path) -> None:
-    assert 'alt="A chart of 01_causes, planted alt text"' in text(chart_site / "01_causes.html")
+def chart_alt_texts(nb_path: Path) -> list[str]:
+    """The alt text of each chart of a committed notebook, from its output's metadata."""
+    nb = nbformat.read(nb_path, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    return [o.get("metadata", {}).get("image/png", {}).get("alt", "") for o in outputs]
+
+
+def test_chart_alt_text_in_output_metadata_reaches_the_page(site: Path) -> None:
+    charts = 0
+    for nb_path in NOTEBOOKS:
+        page = html.unescape(text(site / f"{nb_path.stem}.html"))
+        for alt in chart_alt_texts(nb_path):
+            assert alt and f'alt="{alt}"' in page, f"{nb_path.stem}: {alt[:60]!r} is not the alt text of an image"
+            charts += 1
+    assert charts == chart_count() > 0
 
 
 def test_browser_check_passes_on_a_site_with_chart_alt_text_and_csv(chart_site: Path, tmp_path: Path) -> None:
@@ -512,29 +527,52 @@ def test_the_injected_parameter_cell_shows_the_folder_name_only(tmp_path: Path) 
     assert "data_dir = 'my-data'  # a data folder given with" in written
 
 
+def first_cells(path: Path, folder: Path, code_cells: int) -> Path:
+    """``path`` cut after its first ``code_cells`` code cells (and the Markdown among them), same file name."""
+    nb = nbformat.read(path, as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb.cells = nb.cells[: code[code_cells - 1] + 1]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / path.name)
+    return folder / path.name
+
+
 def test_a_report_from_data_copies_at_two_paths_is_the_same_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Byte for byte, executed notebook included: no absolute path of the data folder is published.
 
-    One real notebook (04, which takes the parameter) is enough: the data folder reaches every
-    notebook the same way, through papermill's injected cell, which the site rewrites for each page.
+    One notebook (04, which takes the parameter) is enough: the data folder reaches every notebook the
+    same way, through papermill's injected cell, which the site rewrites for each page. Its first five
+    code cells run (parameters, set-up, a sentence, a chart, a table: each kind of output the
+    notebooks show); what the rest shows with the bundled data is the committed output, checked byte for
+    byte on the default build, which is itself checked for the checkout's absolute path (below).
     """
     from russian_emigration.report import build_report
 
+    notebook = first_cells(NOTEBOOKS[-1], tmp_path / "nbs", code_cells=5)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same build date in both
     sites = []
     for where in ("one/deeper/place", "two"):
         folder = tmp_path / where / "data"
         shutil.copytree(data_dir(), folder)
         out = tmp_path / where / "report"
-        build_report(
-            out, {"min_respondents": "500"}, data_dir=folder, notebooks=NOTEBOOKS[-1:], progress=lambda _: None
-        )
+        build_report(out, {"min_respondents": "500"}, data_dir=folder, notebooks=[notebook], progress=lambda _: None)
         files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
         assert not [p for p, b in files.items() if str(tmp_path).encode() in b], "an absolute path is published"
         sites.append(files)
     assert sites[0] == sites[1]
+    shown = nbformat.read(tmp_path / "two" / "report" / "notebooks" / notebook.name, as_version=4)
+    assert sum(bool(c.get("outputs")) for c in shown.cells) == 4, "each cell after the parameters showed something"
+
+
+def test_no_file_of_the_default_build_names_the_checkout(site: Path) -> None:
+    """The committed outputs, as the default build publishes them, hold no absolute path of the data or
+    the checkout (the two-path test above runs only part of one notebook)."""
+    paths = [str(p).encode() for p in (data_dir().resolve(), REPO)]
+    for file in sorted(p for p in site.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        assert not [p for p in paths if p in data], f"{file.relative_to(site)} names an absolute path"
 
 
 def test_the_landing_page_text_links_to_the_sources_page(site: Path) -> None:

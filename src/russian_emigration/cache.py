@@ -52,13 +52,21 @@ _CODE_DIGEST: list[str] = []
 
 
 def _code_digest() -> str:
-    """A digest of this package's modules (its version included): new code never reads old entries."""
+    """A digest of this package's modules and schemas (its version included): new code never reads old entries."""
     if not _CODE_DIGEST:
         digest = hashlib.sha256()
-        for path in sorted(Path(__file__).parent.glob("*.py")):
+        for path in sorted([*Path(__file__).parent.glob("*.py"), *Path(__file__).parent.glob("*.json")]):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         _CODE_DIGEST.append(digest.hexdigest())
     return _CODE_DIGEST[0]
+
+
+def text_key(*texts: str) -> str:
+    """A cache key of some texts and this package's code."""
+    digest = hashlib.sha256(_code_digest().encode())
+    for text in texts:
+        digest.update(text.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def dataset_key(descriptor: dict[str, Any], resources: Sequence[tuple[str, Path]], newest: date) -> str | None:

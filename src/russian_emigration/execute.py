@@ -14,6 +14,8 @@ on Windows, or a socket path too long) is replaced by a fresh one with fresh por
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -36,6 +38,8 @@ START_TIMEOUT = 120
 CELL_TIMEOUT = 600
 #: Kernels started for one notebook when each dies before it answers, before the run gives up.
 START_TRIES = 3
+#: Seconds between two looks at whether a kernel that has not answered yet has died.
+DEATH_POLL = 0.1
 #: The longest Unix socket path every POSIX system takes (macOS allows 104 bytes, Linux 108).
 SOCKET_PATH_MAX = 100
 
@@ -160,18 +164,30 @@ class KernelDied(RuntimeError):
 async def wait_until_ready(km: Any) -> None:
     """Wait until the kernel of ``km`` answers ``kernel_info``.
 
-    Raises :class:`KernelDied` if it died first, :class:`ExecutionError` if it is alive but silent
-    for :data:`START_TIMEOUT` seconds.
+    Raises :class:`KernelDied` if it died first (noticed within :data:`DEATH_POLL` seconds: the
+    client alone looks only after each second it waited for an answer), :class:`ExecutionError` if it
+    is alive but silent for :data:`START_TIMEOUT` seconds.
     """
     kc = km.client()
     kc.start_channels()
+    ready = asyncio.ensure_future(kc.wait_for_ready(timeout=START_TIMEOUT))
     try:
-        await kc.wait_for_ready(timeout=START_TIMEOUT)
+        while not ready.done():
+            await asyncio.wait({ready}, timeout=DEATH_POLL)
+            if not ready.done() and not await km.is_alive():
+                raise KernelDied("the kernel died before it answered kernel_info")
+        ready.result()
+    except KernelDied:
+        raise
     except RuntimeError as exc:
         if await km.is_alive():
             raise ExecutionError(f"the kernel did not answer: {exc}") from None
         raise KernelDied(str(exc)) from None
     finally:
+        if not ready.done():
+            ready.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await ready
         kc.stop_channels()
 
 

@@ -1,4 +1,4 @@
-"""Each Table Schema field as checks on its text (run by pandera), and the typed column it becomes.
+"""Each Table Schema field as checks on its text, and the typed column it becomes.
 
 Only ASCII digits count as digits. Values with stray whitespace are reported once, as such, and not
 again by the format checks.
@@ -46,10 +46,6 @@ def _each(function: Callable[[str], Any], dtype: type = bool) -> Callable[[pd.Se
     Given a C function (``str.strip``, a compiled pattern's ``fullmatch``), the loop runs no Python code.
     """
     return lambda s: np.fromiter(map(function, s.to_numpy()), dtype=dtype, count=len(s))
-
-
-def _spaced(s: pd.Series) -> np.ndarray:
-    return s.to_numpy() != _each(str.strip, object)(s)
 
 
 def _matches(pattern: str) -> Test:
@@ -115,35 +111,29 @@ def _datetime_format(spec: dict[str, Any]) -> str:
 
 
 def _pattern_check(pattern: str) -> TextCheck:
-    """Full match of the field's pattern, each distinct value once, each within PATTERN_SECONDS.
+    """Full match of the field's pattern, each value within PATTERN_SECONDS.
 
     After one value runs out of time the pattern is not tried again: the rest count as failing, so
-    a pattern that backtracks catastrophically costs one time limit, not one per value. Answers are
-    kept, so testing the failing values again, rule by rule, gives the same answers.
+    a pattern that backtracks catastrophically costs one time limit, not one per value.
     """
     compiled = regex.compile(pattern, regex.ASCII | regex.VERSION0)
     check = TextCheck("pattern", f"does not match the pattern {pattern}", lambda s: s.to_numpy())
-    results: dict[str, bool] = {}
 
-    def test(s: pd.Series) -> np.ndarray:
-        for value in s.unique():
-            if value in results:
-                continue
-            try:
-                results[value] = not check.timed_out and compiled.fullmatch(value, timeout=PATTERN_SECONDS) is not None
-            except TimeoutError:
-                results[value], check.timed_out = False, True
-        return np.array([results[value] for value in s.to_numpy()], dtype=bool)
+    def matches(value: str) -> bool:
+        try:
+            return not check.timed_out and compiled.fullmatch(value, timeout=PATTERN_SECONDS) is not None
+        except TimeoutError:
+            check.timed_out = True
+            return False
 
-    check.test = test
+    check.test = _each(matches)
     return check
 
 
 def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
-    """Every check of one field's non-empty text values, in the order they are reported."""
+    """The checks of one field's non-empty values without stray whitespace: form, enum, pattern."""
     constraints = spec.get("constraints", {})
-    spaced = TextCheck("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: ~_spaced(s))
-    checks = [spaced]
+    checks: list[TextCheck] = []
     form = _format_check(spec)
     if form is not None:
         checks.append(form)
@@ -156,31 +146,24 @@ def text_checks(spec: dict[str, Any]) -> list[TextCheck]:
     return checks
 
 
-def passes_all(checks: list[TextCheck], required: bool) -> Test:
-    """One vectorised test of a column's cells: True where a cell is empty ('') and not required, or passes all."""
+def broken_rules(checks: list[TextCheck], cells: pd.Series, required: bool) -> list[tuple[str, str, np.ndarray]]:
+    """Which cells break which rule, as (rule, message, failing row positions), in the order they are reported.
 
-    def test(cells: pd.Series) -> np.ndarray:
-        present = cells.to_numpy() != ""
-        ok = np.zeros(len(cells), dtype=bool) if required else ~present
-        if present.any():
-            values = pd.Series(cells.to_numpy()[present], dtype=object)
-            ok[present] = np.logical_and.reduce([check.test(values) for check in checks])
-        return ok
-
-    return test
-
-
-def broken_rules(checks: list[TextCheck], cells: pd.Series) -> list[tuple[str, str, pd.Index]]:
-    """Which of the failing ``cells`` break which rule, as (rule, message, rows).
-
-    An empty cell breaks ``required``; a value with stray whitespace is reported only as such.
+    An empty cell ('') breaks ``required`` if the field is required; a value with stray whitespace is
+    reported only as such, and the other checks test the rest.
     """
-    empty = cells.to_numpy() == ""
-    spaced = ~empty & _spaced(cells)
-    clean = cells[~empty & ~spaced]
-    broken = [("required", "is required but empty", cells.index[empty])]
-    broken.append((checks[0].rule, checks[0].message, cells.index[spaced]))
-    return broken + [(c.rule, c.message, clean.index[~c.test(clean)]) for c in checks[1:] if len(clean)]
+    values = cells.to_numpy()
+    empty = values == ""
+    spaced = ~empty & (values != _each(str.strip, object)(cells))
+    clean = ~empty & ~spaced
+    broken = [("required", "is required but empty", empty & required)]
+    broken.append(("no_stray_whitespace", "has spaces or other whitespace around the value", spaced))
+    present = pd.Series(values[clean], dtype=object)
+    for check in checks if clean.any() else []:
+        failing = np.zeros(len(values), dtype=bool)
+        failing[clean] = ~check.test(present)
+        broken.append((check.rule, check.message, failing))
+    return [(rule, message, np.flatnonzero(failing)) for rule, message, failing in broken if failing.any()]
 
 
 def typed_columns(spec: dict[str, Any], text: pd.Series) -> dict[str, pd.Series]:

@@ -8,14 +8,17 @@ becomes a :class:`Problem` with the file, spreadsheet row, column, value and rul
 
 from __future__ import annotations
 
+import contextvars
 import csv
+import functools
 import io
+import json
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +26,7 @@ import pandas as pd
 from russian_emigration.dataset import Dataset, data_dir
 from russian_emigration.descriptor import (
     descriptor_path,
+    key_names,
     label,
     newest_allowed_date,
     read_descriptor,
@@ -31,15 +35,12 @@ from russian_emigration.descriptor import (
 )
 from russian_emigration.errors import DatasetError, Problem, Report
 
-if TYPE_CHECKING:
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import TextCheck
-
 __all__ = ["Dataset", "data_dir", "load_dataset"]
 
 #: A check's meaning: rule, message, the column reported and the value shown for a row position.
 Meaning = tuple[str, str, str | None, Callable[[int], str]]
+#: A test of a typed table: True for each row that passes.
+RowTest = Callable[[pd.DataFrame], pd.Series]
 
 
 def load_dataset(path: str | Path | None = None, *, today: date | None = None, cache: bool = True) -> Dataset:
@@ -50,19 +51,17 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     ``created`` day. Raises :class:`DatasetError` listing every problem found in every table,
     foreign keys included, each with its file, row, column, value and rule.
 
-    With ``cache`` (the default), a package that passed validation is kept in the cache folder
-    (``russian_emigration.cache.datasets_dir()``), keyed by the descriptor's content, the bytes of
-    every table file, the date bound, this package's code and the pandas, numpy and Python versions.
-    A later load of the same bytes reads the typed tables from there instead of validating again;
-    any change to a file revalidates it. Only valid packages are cached, so every problem is still
-    raised on every load; an unreadable or corrupt entry is ignored and rebuilt. The descriptor is
-    always read and checked. Module settings changed at run time (such as
-    ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after changing one.
+    With ``cache`` (the default), a valid package is kept in ``russian_emigration.cache.datasets_dir()``,
+    keyed by the bytes of every file, the date bound, this package's code and the library versions; a
+    later load of the same bytes reads the typed tables from there, and a descriptor that passed is
+    remembered there too. Without ``cache`` every table is validated again. Settings changed at run
+    time (such as ``fields.PATTERN_SECONDS``) are not part of the key: pass ``cache=False`` after
+    changing one.
     """
     from russian_emigration import cache as store
 
     descriptor_file = descriptor_path(data_dir() if path is None else path)
-    descriptor = read_descriptor(descriptor_file)
+    descriptor = read_descriptor(descriptor_file, remember=cache)
     base = descriptor_file.parent
     newest = newest_allowed_date(descriptor, today or date.today())
     targets = [resource_file(base, r, label(descriptor_file)) for r in descriptor["resources"]]
@@ -71,7 +70,11 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     key = store.dataset_key(descriptor, files, newest) if cache else None
     tables = store.read_dataset(key, names) if key else None
     if tables is None:
-        tables = _validated_tables(descriptor, base, targets, newest)
+        token = _MEMO_ON.set(cache)
+        try:
+            tables = _validated_tables(descriptor, base, targets, newest)
+        finally:
+            _MEMO_ON.reset(token)
         if key and store.dataset_key(descriptor, files, newest) == key:  # no file changed meanwhile
             store.write_dataset(key, tables)
     return Dataset(tables, descriptor, base)
@@ -87,10 +90,9 @@ def _validated_tables(
     raws: dict[str, pd.DataFrame] = {}
     for resource, target in zip(descriptor["resources"], targets, strict=True):
         report = Report(_file_label(root, resource))
-        raw = _read_table(target, [f["name"] for f in resource["schema"]["fields"]], report)
-        if raw is not None:
-            tables[resource["name"]] = _validate_table(raw, resource, report, newest)
-            raws[resource["name"]] = raw
+        raw, table = _checked_table(resource, target, report, newest)
+        if raw is not None and table is not None:
+            tables[resource["name"]], raws[resource["name"]] = table, raw
         problems += report.problems
     problems += _check_foreign_keys(descriptor, tables, raws, root)
     if problems:
@@ -98,17 +100,41 @@ def _validated_tables(
     return tables
 
 
-def _read_table(target: Path, names: list[str], report: Report) -> pd.DataFrame | None:
+#: Whether tables validated before in this process are reused (loads with ``cache``).
+_MEMO_ON: contextvars.ContextVar[bool] = contextvars.ContextVar("memo_on", default=True)
+
+
+def _checked_table(
+    resource: dict[str, Any], target: Path, report: Report, newest: date
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Read and validate one table: its cells as text and its typed table (None where unreadable)."""
+    try:
+        text = read_text(target, report.file)
+    except DatasetError as exc:
+        report.problems += exc.problems
+        return None, None
+    check = _check_table if _MEMO_ON.get() else _check_table.__wrapped__
+    raw, table, problems = check(report.file, json.dumps(resource), text, newest)
+    report.problems += problems
+    return raw, None if table is None else table.copy()  # a copy: the caller may change its table
+
+
+@functools.lru_cache(maxsize=64)  # a package loaded again with one file changed validates that file only
+def _check_table(
+    file: str, resource_json: str, text: str, newest: date
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, tuple[Problem, ...]]:
+    report, resource = Report(file), json.loads(resource_json)
+    raw = _read_table(text, [f["name"] for f in resource["schema"]["fields"]], report)
+    table = None if raw is None else _validate_table(raw, resource, report, newest)
+    return raw, table, tuple(report.problems)
+
+
+def _read_table(text: str, names: list[str], report: Report) -> pd.DataFrame | None:
     """The CSV's cells as text ('' for empty), or None when its structure is broken.
 
     Accepts what spreadsheets write: a UTF-8 byte-order mark, CRLF line endings, quoted fields and
     a missing final newline.
     """
-    try:
-        text = read_text(target, report.file)
-    except DatasetError as exc:
-        report.problems += exc.problems
-        return None
     if "\x00" in text:
         report.add("no_nul", "contains a NUL character", row=text.count("\n", 0, text.index("\x00")) + 1)
         return None
@@ -155,57 +181,24 @@ def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> 
 
 
 def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report, newest: date) -> pd.DataFrame:
-    """Check the cells' text, type the valid ones, then check ranges, keys and cross-field rules.
-
-    Only the cells that fail the text checks are tested again, rule by rule, to say which rules they break.
-    """
+    """Check each column's text and type its valid cells, then check uniqueness, ranges, keys and cross-field rules."""
     from russian_emigration.fields import broken_rules, text_checks, typed_columns
 
-    specs = resource["schema"]["fields"]
-    checks = {spec["name"]: text_checks(spec) for spec in specs}
-    cells = raw.to_numpy()
-    text = pd.DataFrame(np.where(cells == "", np.nan, cells), index=raw.index, columns=raw.columns, dtype=object)
-    for name, positions in _text_failures(raw, specs, checks, report).items():
-        for rule, message, rows in broken_rules(checks[name], raw[name].iloc[positions]):
-            _report_rows(report, (rule, message, name, _shows(raw, [name])), rows)
-        text.loc[positions, name] = None
-    for name, column_checks in checks.items():
-        if any(check.timed_out for check in column_checks):
+    typed: dict[str, pd.Series] = {}
+    for spec in resource["schema"]["fields"]:
+        name, checks = spec["name"], text_checks(spec)
+        text = raw[name].where(raw[name] != "")
+        required = bool(spec.get("constraints", {}).get("required"))
+        for rule, message, positions in broken_rules(checks, raw[name], required):
+            _report_rows(report, (rule, message, name, _shows(raw, [name])), positions)
+            text.iloc[positions] = None
+        if any(check.timed_out for check in checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
             report.add("pattern_time", message, column=name)
-    typed: dict[str, pd.Series] = {}
-    for spec in specs:
-        typed.update(typed_columns(spec, text[spec["name"]]))
+        typed.update(typed_columns(spec, text))
     table = pd.DataFrame(typed, index=raw.index)
-    schema, meanings = _typed_schema(resource, raw, newest)
-    for key, positions in _failures(schema, table, meanings, report).items():
-        _report_rows(report, meanings[key], positions)
+    _check_typed(table, _typed_checks(resource, raw, newest), report)
     return table
-
-
-def _text_failures(
-    raw: pd.DataFrame, specs: list[dict[str, Any]], checks: dict[str, list[TextCheck]], report: Report
-) -> dict[str, list[int]]:
-    """The failing rows of each column, in order: one pandera check of the cells as one series, column after column."""
-    import pandera.pandas as pa
-
-    from russian_emigration.fields import passes_all
-
-    names, rows = [spec["name"] for spec in specs], len(raw)
-    tests = [passes_all(checks[s["name"]], bool(s.get("constraints", {}).get("required"))) for s in specs]
-
-    def cells_pass(cells: pd.Series) -> pd.Series:
-        values = cells.to_numpy()
-        parts = [test(pd.Series(values[i * rows : (i + 1) * rows])) for i, test in enumerate(tests)]
-        return pd.Series(np.concatenate(parts), index=cells.index)
-
-    schema = pa.DataFrameSchema({"cell": pa.Column(checks=[pa.Check(cells_pass, ignore_na=False)])})
-    cells = pd.DataFrame({"cell": raw.to_numpy(dtype=object).ravel(order="F")})  # raw holds the columns in order
-    failing: dict[str, list[int]] = defaultdict(list)
-    meaning: Meaning = ("text", "the cells' text", None, str)
-    for position in _failures(schema, cells, {("cell", 0): meaning}, report).get(("cell", 0), []):
-        failing[names[position // rows]].append(position % rows)
-    return failing
 
 
 def _shows(raw: pd.DataFrame, names: list[str]) -> Callable[[int], str]:
@@ -218,71 +211,58 @@ def _report_rows(report: Report, meaning: Meaning, positions: Iterable[int]) -> 
     report.rows(rule, message, column, [(int(pos) + 2, shows(int(pos))) for pos in positions])
 
 
-def _failures(
-    schema: pa.DataFrameSchema, frame: pd.DataFrame, meanings: dict[tuple[str, int | str], Meaning], report: Report
-) -> dict[tuple[str, int | str], list[int]]:
-    """Validate with pandera: the failing row positions of each (column, check); a check that raised is reported."""
+def _check_typed(table: pd.DataFrame, checks: list[tuple[RowTest, Meaning]], report: Report) -> None:
+    """Run the row tests in pandera and report the failing rows of each; a test that raised is reported once."""
     import pandera.pandas as pa
 
+    schema = pa.DataFrameSchema(checks=[pa.Check(test, ignore_na=False) for test, _ in checks])
     try:
-        schema.validate(frame, lazy=True, inplace=True)  # inplace: no copy of the frame per column
+        schema.validate(table, lazy=True, inplace=True)  # inplace: no copy of the frame
+        return
     except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases
-    else:
-        return {}
-    failing: dict[tuple[str, int | str], set[int]] = defaultdict(set)
-    for case in failures.itertuples():
-        column = "" if case.schema_context == "DataFrameSchema" else str(case.column)
-        check = case.check if pd.isna(case.check_number) else int(case.check_number)
-        if pd.isna(case.index):  # the check itself failed: report it for the whole column
-            rule, message, name, _ = meanings[(column, check)]
+        cases = exc.failure_cases
+    failing: dict[int, set[int]] = defaultdict(set)  # a failing row comes once per column
+    for case in cases.itertuples():
+        if pd.isna(case.index):  # the test itself raised
+            rule, message, name, _ = checks[int(case.check_number)][1]
             report.add(rule, f"{message} (could not be checked: {case.failure_case})", column=name)
-            continue
-        failing[(column, check)].add(int(case.index))
-    return {key: sorted(failing[key]) for key in meanings if key in failing}  # in the meanings' order
+        else:
+            failing[int(case.check_number)].add(int(case.index))
+    for number, positions in sorted(failing.items()):
+        _report_rows(report, checks[number][1], sorted(positions))
 
 
-def _typed_schema(
-    resource: dict[str, Any], raw: pd.DataFrame, newest: date
-) -> tuple[pa.DataFrameSchema, dict[tuple[str, int | str], Meaning]]:
-    """Uniqueness (pandera's own checks), ranges, date ranges, the primary key and the x_rules."""
-    import pandera.pandas as pa
-
-    pk = _names(resource["schema"].get("primaryKey"))
-    meaning: Meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
-    meanings: dict[tuple[str, int | str], Meaning] = {("", "multiple_fields_uniqueness"): meaning}
-    columns: dict[str, pa.Column] = {}
-    by_column: dict[tuple[str, int | str], Meaning] = {}  # reported after the table's checks, as pandera orders them
-    frame_checks: list[pa.Check] = []
+def _typed_checks(resource: dict[str, Any], raw: pd.DataFrame, newest: date) -> list[tuple[RowTest, Meaning]]:
+    """The row tests of the typed table and their meanings: uniqueness, ranges, dates, the primary key, x_rules."""
+    checks: list[tuple[RowTest, Meaning]] = []
+    pk = key_names(resource["schema"].get("primaryKey"))
     for spec in resource["schema"]["fields"]:
         name, constraints = spec["name"], spec.get("constraints", {})
         shows = _shows(raw, [name])
         if constraints.get("unique"):
-            columns[name] = pa.Column(nullable=True, unique=True)
             message = "appears in more than one row but must be unique"
-            by_column[(name, "field_uniqueness")] = ("unique", message, name, shows)
+            checks.append((_unique([name]), ("unique", message, name, shows)))
         for key, outside, word in (("minimum", operator.lt, "below"), ("maximum", operator.gt, "above")):
-            if key in constraints:  # a table check, not a column's: much less pandera overhead
-                by_column[("", len(frame_checks))] = (key, f"is {word} the {key} {constraints[key]}", name, shows)
-                frame_checks.append(pa.Check(_within(name, outside, constraints[key]), ignore_na=False))
+            if key in constraints:
+                meaning: Meaning = (key, f"is {word} the {key} {constraints[key]}", name, shows)
+                checks.append((_within(name, outside, constraints[key]), meaning))
         if "x_date_range" in spec:
-            test, meanings[("", len(frame_checks))] = _date_range(spec, newest, shows)
-            frame_checks.append(pa.Check(test, ignore_na=False))
-    pk_unique = bool(pk) and not (len(pk) == 1 and pk[0] in columns)
-    for rule in resource.get("x_rules", []):
-        test, meanings[("", len(frame_checks))] = _cross_field_rule(rule, raw)
-        frame_checks.append(pa.Check(test, ignore_na=False))
-    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=pk if pk_unique else None)
-    return schema, meanings | by_column
+            checks.append(_date_range(spec, newest, shows))
+    if pk and not (len(pk) == 1 and any(c[1][0] == "unique" and c[1][2] == pk[0] for c in checks)):
+        meaning = ("primary_key", "repeats the primary key of another row", ",".join(pk), _shows(raw, pk))
+        checks.append((_unique(pk), meaning))
+    return checks + [_cross_field_rule(rule, raw) for rule in resource.get("x_rules", [])]
 
 
-def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> Callable[[pd.DataFrame], pd.Series]:
+def _unique(names: list[str]) -> RowTest:
+    return lambda df: ~df.duplicated(subset=names, keep=False) | df[names].isna().any(axis=1)
+
+
+def _within(name: str, outside: Callable[[Any, Any], Any], limit: float) -> RowTest:
     return lambda df: ~outside(df[name], limit).fillna(False)
 
 
-def _date_range(
-    spec: dict[str, Any], newest: date, shows: Callable[[int], str]
-) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+def _date_range(spec: dict[str, Any], newest: date, shows: Callable[[int], str]) -> tuple[RowTest, Meaning]:
     """Every date must fall in the range (a partial date must overlap it): the test and its meaning."""
     name, bounds = spec["name"], spec["x_date_range"]
     low, high = bounds.get("min", "0001-01-01"), newest if bounds.get("max", "today") == "today" else bounds["max"]
@@ -292,7 +272,7 @@ def _date_range(
     return lambda df: ~((df[last] < pd.Timestamp(low)) | (df[first] > end)).fillna(False), meaning
 
 
-def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[Callable[[pd.DataFrame], pd.Series], Meaning]:
+def _cross_field_rule(rule: dict[str, Any], raw: pd.DataFrame) -> tuple[RowTest, Meaning]:
     """One x_rules entry as a row-wise test and its meaning."""
     kind, description = rule["rule"], rule.get("description", "")
     if kind == "row_sum":
@@ -327,10 +307,10 @@ def _check_foreign_keys(
     for resource in descriptor["resources"]:
         name, report = resource["name"], Report(_file_label(root, resource))
         for fk in resource["schema"].get("foreignKeys", []) if name in tables else []:
-            fields, ref = _names(fk["fields"]), fk["reference"]
-            parent, ref_fields = ref.get("resource") or name, _names(ref["fields"])
+            fields, ref = key_names(fk["fields"]), fk["reference"]
+            parent, ref_fields = ref.get("resource") or name, key_names(ref["fields"])
             if parent in tables:  # a table that could not be read is reported already
-                present = np.logical_and.reduce([tables[name][f].notna().to_numpy() for f in fields])
+                present = tables[name][fields].notna().all(axis=1).to_numpy()
                 dangling = present & ~_keys(tables[name], fields).isin(_keys(tables[parent], ref_fields))
                 message, shows = f"is not a value of {parent}.{','.join(ref_fields)}", _shows(raws[name], fields)
                 meaning = ("foreign_key", message, ",".join(fields), shows)
@@ -344,13 +324,6 @@ def _file_label(root: str, resource: dict[str, Any]) -> str:
     return f"{root}/{resource['path']}" if root else resource["path"]
 
 
-def _names(value: str | list[str] | None) -> list[str]:
-    """A key's field names: the descriptor gives one as a string, several as a list."""
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _keys(table: pd.DataFrame, fields: list[str]) -> pd.Index:
-    """The values of one or more columns as an index, for membership tests."""
-    if len(fields) == 1:
-        return pd.Index(table[fields[0]].astype(object))
-    return pd.MultiIndex.from_arrays([table[f].astype(object) for f in fields])
+def _keys(table: pd.DataFrame, fields: list[str]) -> pd.MultiIndex:
+    """The values of one or more columns as an index of tuples, for membership tests."""
+    return pd.MultiIndex.from_frame(table[fields].astype(object))

@@ -131,10 +131,17 @@ def test_limits_that_are_not_numbers(data_copy: Path, constant: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("where", "keyword"),
-    [("constraints", "minLength"), ("field", "missingValues"), ("schema", "missingValues"), ("resource", "bytes")],
+    ("where", "keyword", "known"),
+    [
+        ("constraints", "minLength", "required"),
+        ("field", "missingValues", "constraints"),
+        ("schema", "missingValues", "primaryKey"),
+        ("resource", "bytes", "x_rules"),
+    ],
 )
-def test_unknown_keywords_are_named(data_copy: Path, where: str, keyword: str) -> None:
+def test_unknown_keywords_are_named(data_copy: Path, where: str, keyword: str, known: str) -> None:
+    """The message names the keyword and lists the ones the loader knows in that place."""
+
     def change(d: dict) -> None:
         target = {
             "constraints": field(d, "events", "summary")["constraints"],
@@ -145,7 +152,7 @@ def test_unknown_keywords_are_named(data_copy: Path, where: str, keyword: str) -
         target[keyword] = 1
 
     edit_descriptor(data_copy, change)
-    assert has(problems_of(data_copy), DESCRIPTOR, "unknown_keyword", repr(keyword))
+    assert has(problems_of(data_copy), DESCRIPTOR, "unknown_keyword", f"does not implement {keyword!r} (known: ", known)
 
 
 # --- digits ---

@@ -200,10 +200,19 @@ def _schema_problem(descriptor: Any, error: Any) -> tuple[str, str]:
     x_message where it gives them, else ``unknown_keyword`` or ``descriptor_structure`` and jsonschema's."""
     rule = "unknown_keyword" if error.validator == "additionalProperties" else "descriptor_structure"
     schema = error.schema if isinstance(error.schema, dict) else {}
-    message = schema.get("x_message", error.message)
+    message = schema.get("x_message") or _unknown_keys(error.instance, schema) or error.message
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
     return schema.get("x_rule", rule), f"{_place(descriptor, list(error.absolute_path))}: {message}"
+
+
+def _unknown_keys(instance: Any, schema: dict[str, Any]) -> str | None:
+    """For a keyword the schema does not allow here: which keyword, and the ones it knows."""
+    known = schema.get("properties", {})
+    if schema.get("additionalProperties") is not False or not isinstance(instance, dict) or not known:
+        return None
+    unknown = ", ".join(repr(key) for key in instance if key not in known)
+    return f"the loader does not implement {unknown} (known: {', '.join(sorted(known))})"
 
 
 def _place(descriptor: Any, path: list[str | int]) -> str:

@@ -48,9 +48,19 @@ def _each(function: Callable[[str], Any], dtype: type = bool) -> Callable[[pd.Se
     return lambda s: np.fromiter(map(function, s.to_numpy()), dtype=dtype, count=len(s))
 
 
+def _each_distinct(function: Callable[[str], bool]) -> Callable[[pd.Series], np.ndarray]:
+    """A test of each distinct value once (a column repeats its dates and codes), as a bool per value."""
+
+    def test(s: pd.Series) -> np.ndarray:
+        codes, distinct = pd.factorize(s.to_numpy())
+        return np.fromiter(map(function, distinct), dtype=bool, count=len(distinct))[codes]
+
+    return test
+
+
 def _matches(pattern: str) -> Test:
-    fullmatch = _each(re.compile(pattern).fullmatch, object)
-    return lambda s: pd.notna(fullmatch(s))
+    fullmatch = re.compile(pattern).fullmatch
+    return _each_distinct(lambda value: fullmatch(value) is not None)
 
 
 def _dates(s: pd.Series, fmt: str) -> pd.Series:
@@ -111,7 +121,7 @@ def _datetime_format(spec: dict[str, Any]) -> str:
 
 
 def _pattern_check(pattern: str) -> TextCheck:
-    """Full match of the field's pattern, each value within PATTERN_SECONDS.
+    """Full match of the field's pattern, each distinct value once, each within PATTERN_SECONDS.
 
     After one value runs out of time the pattern is not tried again: the rest count as failing, so
     a pattern that backtracks catastrophically costs one time limit, not one per value.
@@ -126,7 +136,7 @@ def _pattern_check(pattern: str) -> TextCheck:
             check.timed_out = True
             return False
 
-    check.test = _each(matches)
+    check.test = _each_distinct(matches)
     return check
 
 

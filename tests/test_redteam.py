@@ -152,7 +152,9 @@ def test_unknown_keywords_are_named(data_copy: Path, where: str, keyword: str, k
         target[keyword] = 1
 
     edit_descriptor(data_copy, change)
-    assert has(problems_of(data_copy), DESCRIPTOR, "unknown_keyword", f"does not implement {keyword!r} (known: ", known)
+    assert has(
+        problems_of(data_copy), DESCRIPTOR, "unknown_keyword", f"does not implement {keyword!r}", "(known: ", known
+    )
 
 
 # --- digits ---
@@ -295,7 +297,7 @@ def test_a_date_after_today_and_the_creation_day_is_refused(data_copy: Path) -> 
 def test_a_resource_name_that_is_not_text(data_copy: Path) -> None:
     """Found by the fuzz test: a list as a resource's name is reported, not counted as a name."""
     edit_descriptor(data_copy, lambda d: d["resources"][0].update(name=[]))
-    assert has(problems_of(data_copy), DESCRIPTOR, "table_name", "resources[0].name")
+    assert has(problems_of(data_copy), DESCRIPTOR, "table_name", "resource 1, 'name'")
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links on this system")
@@ -305,3 +307,75 @@ def test_a_symbolic_link_out_of_the_package_is_refused(data_copy: Path) -> None:
     (data_copy / "events.csv").unlink()
     os.symlink(outside, data_copy / "events.csv")
     assert has(problems_of(data_copy), DESCRIPTOR, "safe_path", "'events'", "symbolic link")
+
+
+def _drop(target: dict, key: str) -> None:
+    del target[key]
+
+
+def _rename(target: dict, old: str, new: str) -> None:
+    target[new] = target.pop(old)
+
+
+#: Mistakes made editing datapackage.json by hand: each is one message, in words that say what to write.
+HAND_EDITS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("a missing name", lambda d: _drop(field(d, "vote_results", "place"), "name"), "field 2: needs 'name'"),
+    (
+        "a misspelt key",
+        lambda d: _rename(field(d, "vote_results", "putin_pct")["constraints"], "maximum", "maximun"),
+        "does not implement 'maximun'; did you mean 'maximum'?",
+    ),
+    (
+        "a misspelt required key",
+        lambda d: _rename(resource(d, "sources"), "schema", "shcema"),
+        "does not implement 'shcema'; did you mean 'schema'?",
+    ),
+    (
+        "an unknown type",
+        lambda d: field(d, "vote_results", "putin_pct").update(type="int"),
+        "'type': \"int\" is not one of string, integer, number",
+    ),
+    (
+        "a quoted number",
+        lambda d: field(d, "vote_results", "putin_pct")["constraints"].update(maximum="100"),
+        "constraint 'maximum': must be a number, without quotes, not \"100\"",
+    ),
+    (
+        "a quoted boolean",
+        lambda d: field(d, "vote_results", "putin_pct")["constraints"].update(required="yes"),
+        "constraint 'required': must be true or false, without quotes, not \"yes\"",
+    ),
+    (
+        "an enum as one text",
+        lambda d: field(d, "vote_results", "result_kind")["constraints"].update(enum="exit_poll, official"),
+        'constraint \'enum\': must be a list in square brackets, such as ["a", "b"], not "exit_poll, official"',
+    ),
+    (
+        "an empty enum",
+        lambda d: field(d, "vote_results", "result_kind")["constraints"].update(enum=[]),
+        "constraint 'enum': must list at least 1 value",
+    ),
+    (
+        "an enum value twice",
+        lambda d: field(d, "vote_results", "result_kind")["constraints"].update(enum=["official", "official"]),
+        "constraint 'enum': lists \"official\" more than once",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mistake", "change", "says"), HAND_EDITS, ids=[m for m, _, _ in HAND_EDITS])
+def test_a_hand_edited_descriptor_mistake_is_one_plain_message(
+    data_copy: Path, mistake: str, change: Callable[[dict], None], says: str
+) -> None:
+    edit_descriptor(data_copy, change)
+    problems = problems_of(data_copy)
+    assert [m for _, _, m in problems if says in m], f"{mistake}: {problems}"
+    assert len(problems) == 1, f"{mistake}: one mistake, one message: {problems}"
+    assert "of type" not in problems[0][2] and "implement  (" not in problems[0][2]
+
+
+def test_a_comma_after_the_last_item_is_pointed_at(data_copy: Path) -> None:
+    path = data_copy / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"today"\n', '"today",\n', 1), encoding="utf-8")
+    (problem,) = problems_of(data_copy)
+    assert problem[1] == "valid_json" and "no comma after the last item" in problem[2], problem

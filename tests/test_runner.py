@@ -307,6 +307,23 @@ def test_notebooks_verb_rejects_an_unknown_name(capsys: pytest.CaptureFixture[st
     assert all(p.name in err for p in NOTEBOOKS)
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"resources": [],}', "is not valid JSON"),
+        ('{"resources": [{"path": "a.csv", "schema": {"fields": []}}]}', "resource 1: needs 'name'"),
+    ],
+)
+def test_dictionary_verb_checks_the_descriptor_first(
+    data_copy: Path, capsys: pytest.CaptureFixture[str], text: str, says: str
+) -> None:
+    (data_copy / "datapackage.json").write_text(text, encoding="utf-8")
+    assert main(["dictionary", "--data-dir", str(data_copy)]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error:") and "data/datapackage.json" in err and says in err, err
+    assert out == "", "no half dictionary"
+
+
 def test_notebooks_verb_refuses_to_rewrite_an_installed_package(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], no_kernels: list[str]
 ) -> None:

@@ -8,6 +8,7 @@ JSON parser's hooks and the checks here cover what a JSON Schema cannot say.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import math
@@ -94,12 +95,22 @@ def _problems(text: str, today: date) -> tuple[tuple[tuple[str, str], ...], int 
         if _depth(_parse(text)) > MAX_DEPTH:
             raise RecursionError
     except json.JSONDecodeError as exc:
-        return (("valid_json", f"is not valid JSON: {exc.msg}"),), exc.lineno
+        return (("valid_json", _json_syntax(text, exc)),), exc.lineno
     except RecursionError:
         return (("depth_limit", f"is nested deeper than {MAX_DEPTH} levels"),), None
     except _Refused as exc:
         return (exc.problem,), None
     return tuple(check_descriptor(_parse(text))), None
+
+
+def _json_syntax(text: str, exc: json.JSONDecodeError) -> str:
+    """A JSON syntax error with its column, and the usual cause when it is a comma after the last item."""
+    message = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    before = text[: exc.pos].rstrip()
+    if before.endswith(",") and text[exc.pos : exc.pos + 1] in ("]", "}"):
+        line = text.count("\n", 0, len(before)) + 1
+        message += f"; JSON allows no comma after the last item of a list or object: see the end of line {line}"
+    return message
 
 
 def read_text(path: Path, where: str) -> str:
@@ -174,11 +185,12 @@ def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
     resource whose structure is sound: unique names, keys and rules that name real fields of fitting
     types, patterns and date formats that compile, and a 'created' date that is not in the future.
     """
-    problems, broken = [], set()
-    for error in _validator().iter_errors(descriptor):
-        problems.append(_schema_problem(descriptor, error))
-        path = list(error.absolute_path)
-        broken.add(path[1] if path[:1] == ["resources"] and len(path) > 1 else None)
+    errors = list(_validator().iter_errors(descriptor))
+    problems = _schema_problems(descriptor, errors)
+    broken = {
+        e.absolute_path[1] if list(e.absolute_path)[:1] == ["resources"] and len(e.absolute_path) > 1 else None
+        for e in errors
+    }
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list):
         return problems
@@ -195,34 +207,125 @@ def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
     return problems
 
 
-def _schema_problem(descriptor: Any, error: Any) -> tuple[str, str]:
-    """A jsonschema error as (rule, message): the rule and message are the schema's x_rule and
-    x_message where it gives them, else ``unknown_keyword`` or ``descriptor_structure`` and jsonschema's."""
-    rule = "unknown_keyword" if error.validator == "additionalProperties" else "descriptor_structure"
+def _schema_problems(descriptor: Any, errors: list[Any]) -> list[tuple[str, str]]:
+    """jsonschema's errors as (rule, message), one mistake once: at each place, an error about the value
+    itself (a missing or unknown keyword, a wrong type or value) hides those that follow from it (such as
+    a rule for some field types only, when the type is unknown), and a missing keyword that an unknown
+    one misspells is said once, as a suggestion."""
+    at: dict[tuple[Any, ...], list[Any]] = {}
+    for error in errors:
+        at.setdefault(tuple(error.absolute_path), []).append(error)
+    problems: list[tuple[str, str]] = []
+    for path, group in at.items():
+        first = [e for e in group if e.validator in VALUE_ERRORS] or group
+        first = [e for e in first if "then" not in e.absolute_schema_path] or first  # a value refused outright
+        misspelt = {
+            _close(k, e.schema.get("properties", {})) for e in first if e.validator == _EXTRA for k in _extra(e)
+        }
+        for error in first:
+            if error.validator == "required" and set(_missing(error)) <= misspelt:
+                continue
+            problem = _schema_problem(descriptor, list(path), error)
+            problems += [problem] if problem not in problems else []
+    return problems
+
+
+#: jsonschema validators that say what is wrong with a value itself; other errors at its place follow.
+VALUE_ERRORS = ("required", "additionalProperties", "type", "enum", "const")
+_EXTRA = "additionalProperties"
+#: How a JSON type is written, for someone editing the file by hand.
+JSON_TYPES = {
+    "array": 'a list in square brackets, such as ["a", "b"]',
+    "boolean": "true or false, without quotes",
+    "number": "a number, without quotes",
+    "integer": "a whole number, without quotes",
+    "string": "text in double quotes",
+    "object": "an object in curly braces, {...}",
+}
+
+
+def _schema_problem(descriptor: Any, path: list[Any], error: Any) -> tuple[str, str]:
+    """One jsonschema error as (rule, message): the schema's x_rule and x_message where it gives them,
+    else ``unknown_keyword`` or ``descriptor_structure`` and the error in plain words."""
+    rule = "unknown_keyword" if error.validator == _EXTRA else "descriptor_structure"
     schema = error.schema if isinstance(error.schema, dict) else {}
-    message = schema.get("x_message") or _unknown_keys(error.instance, schema) or error.message
+    message = schema.get("x_message") or _plain(error, schema)
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 3] + "..."
-    return schema.get("x_rule", rule), f"{_place(descriptor, list(error.absolute_path))}: {message}"
+    return schema.get("x_rule", rule), f"{_place(descriptor, path)}: {message}"
 
 
-def _unknown_keys(instance: Any, schema: dict[str, Any]) -> str | None:
-    """For a keyword the schema does not allow here: which keyword, and the ones it knows."""
-    known = schema.get("properties", {})
-    if schema.get("additionalProperties") is not False or not isinstance(instance, dict) or not known:
-        return None
-    unknown = ", ".join(repr(key) for key in instance if key not in known)
-    return f"the loader does not implement {unknown} (known: {', '.join(sorted(known))})"
+def _plain(error: Any, schema: dict[str, Any]) -> str:
+    """What a jsonschema error means, in words that say what to write instead."""
+    value, expected = error.instance, error.validator_value
+    if error.validator == _EXTRA:
+        known = schema.get("properties", {})
+        unknown = ", ".join(map(repr, _extra(error)))
+        hints = "".join(f"; did you mean {_close(k, known)!r}?" for k in _extra(error) if _close(k, known))
+        return f"the loader does not implement {unknown}{hints} (known: {', '.join(sorted(known))})"
+    if error.validator == "required":
+        return f"needs {', '.join(map(repr, _missing(error)))}"
+    if error.validator == "type":
+        types = [expected] if isinstance(expected, str) else expected
+        return f"must be {' or '.join(JSON_TYPES.get(t, t) for t in types)}, not {_short(value)}"
+    if error.validator == "enum":
+        hint = _close(value, expected) if isinstance(value, str) else None
+        return f"{_short(value)} is not one of {', '.join(map(str, expected))}" + (
+            f"; did you mean {hint!r}?" if hint else ""
+        )
+    if error.validator == "minItems":
+        return f"must list at least {expected} value{'s' if expected > 1 else ''}"
+    if error.validator == "uniqueItems":
+        twice = [v for v, n in Counter(json.dumps(v) for v in value).items() if n > 1]
+        return f"lists {', '.join(twice)} more than once"
+    if error.validator == "format" and expected == "date":
+        return f"must be an ISO date, YYYY-MM-DD, not {_short(value)}"
+    return str(error.message)
+
+
+def _extra(error: Any) -> list[str]:
+    known = error.schema.get("properties", {})
+    return [key for key in error.instance if key not in known]
+
+
+def _missing(error: Any) -> list[str]:
+    return [key for key in error.validator_value if key not in error.instance]
+
+
+def _close(word: str, choices: Any) -> str | None:
+    """The choice ``word`` most likely misspells (case aside), if any."""
+    lower = {str(c).lower(): str(c) for c in choices}
+    found = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.75)
+    found = found or [c for c in lower if len(word) > 2 and c.startswith(word.lower())][:1]
+    return lower[found[0]] if found else None
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+#: What the items of a list in the descriptor are called in messages.
+NOUNS = {"resources": "resource", "fields": "field", "x_rules": "rule", "foreignKeys": "foreign key"}
 
 
 def _place(descriptor: Any, path: list[str | int]) -> str:
-    """Where a JSON path points, list items named by their 'name': resources['events'].schema.fields[0]."""
-    place, node = "", descriptor
+    """Where a JSON path points, in words: resource 'events', field 'summary', constraint 'maximum'.
+    A list item is named by its 'name', else counted from 1 (field 2)."""
+    parts: list[str] = []
+    node, parent = descriptor, None
     for key in path:
         node = node[key]
-        name = node.get("name") if isinstance(key, int) and isinstance(node, dict) else None
-        place += f"[{name!r}]" if isinstance(name, str) else f"[{key}]" if isinstance(key, int) else f".{key}"
-    return place.lstrip(".") or "the package"
+        if isinstance(key, int):
+            name = node.get("name") if isinstance(node, dict) else None
+            noun = NOUNS.get(str(parent), f"{parent} item")
+            parts.append(f"{noun} {name!r}" if isinstance(name, str) else f"{noun} {key + 1}")
+        elif parent == "constraints":
+            parts[-1] = f"constraint {key!r}"
+        elif key not in ("schema", *NOUNS):
+            parts.append(str(key) if key == "constraints" else repr(key))
+        parent = key
+    return ", ".join(parts) or "the package"
 
 
 def _type(spec: dict[str, Any]) -> str:

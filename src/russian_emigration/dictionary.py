@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -118,5 +117,8 @@ def _field_row(field: dict[str, Any]) -> str:
 
 
 def render_file(descriptor_file: Path, *, maintainer_note: bool = True) -> str:
-    """Render the dictionary for the descriptor at ``descriptor_file`` (see :func:`render`)."""
-    return render(json.loads(descriptor_file.read_text(encoding="utf-8")), maintainer_note=maintainer_note)
+    """Render the dictionary for the descriptor at ``descriptor_file`` (see :func:`render`), after the
+    loader's checks of it: a descriptor it would refuse is a :class:`DatasetError`, not a half dictionary."""
+    from russian_emigration.descriptor import read_descriptor
+
+    return render(read_descriptor(descriptor_file, remember=True), maintainer_note=maintainer_note)

@@ -379,3 +379,28 @@ def test_a_comma_after_the_last_item_is_pointed_at(data_copy: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace('"today"\n', '"today",\n', 1), encoding="utf-8")
     (problem,) = problems_of(data_copy)
     assert problem[1] == "valid_json" and "no comma after the last item" in problem[2], problem
+
+
+def test_a_key_refused_in_its_own_table_is_pointed_at_from_the_rows_that_use_it(data_copy: Path) -> None:
+    countries = data_copy / "countries.csv"
+    line = next(i for i, row in enumerate(countries.read_text(encoding="utf-8").splitlines()) if row.startswith("ARG,"))
+    set_cell(countries, line, "country_code", "ARG ")
+    set_cell(data_copy / "vote_results.csv", 1, "country_code", "XXX")  # a key that is simply missing
+    problems = problems_of(data_copy)
+    keys = [m for _, rule, m in problems if rule == "foreign_key"]
+    assert len([m for m in keys if m.endswith("its row there has a problem of its own")]) >= 2, keys
+    assert [m for m in keys if m == "is not a value of countries.country_code"], "a missing key is said plainly"
+    assert has(problems, "data/countries.csv", "no_stray_whitespace")
+
+
+def test_a_value_that_is_not_a_date_is_not_also_reported_as_missing_the_pattern(data_copy: Path) -> None:
+    set_cell(data_copy / "events.csv", 1, "event_date", "21/09/2022")
+    problems = problems_of(data_copy)
+    assert [rule for _, rule, _ in problems] == ["partial_date"], problems
+
+
+def test_a_row_with_a_cell_too_many_says_how_many(data_copy: Path) -> None:
+    edit_lines(data_copy / "countries.csv", lambda lines: [*lines[:2], lines[2] + ",extra", *lines[3:]])
+    (problem,) = problems_of(data_copy)
+    header = (data_copy / "countries.csv").read_text(encoding="utf-8").splitlines()[0].count(",") + 1
+    assert problem[1] == "cell_count" and f"the header has {header} cells" in problem[2], problem

@@ -93,13 +93,25 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
         fmt = _datetime_format(spec)
         return TextCheck("type_datetime", f"is not a date and time in the format {fmt}", _real_datetime(fmt))
     fixed = {
-        "integer": ("type_integer", "is not a whole number (ASCII digits, at most 18)", _matches(INTEGER)),
-        "number": ("type_number", "is not a decimal number (ASCII digits) or is too large", _finite_number),
+        "integer": (
+            "type_integer",
+            "is not a whole number (ASCII digits, at most 18; no %, units or thousands separators)",
+            _matches(INTEGER),
+        ),
+        "number": (
+            "type_number",
+            "is not a decimal number (ASCII digits with a point; no %, units or thousands separators) or is too large",
+            _finite_number,
+        ),
         "date": ("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date),
         "uri": ("format", "is not a web address (scheme:address, no spaces)", _matches(URI)),
     }
     key = "uri" if spec.get("format") == "uri" else ftype
     return TextCheck(*fixed[key]) if key in fixed else None
+
+
+#: What a number cell may not hold besides its digits (said in the type messages).
+BARE = "no %, units or thousands separators"
 
 
 def _finite_number(s: pd.Series) -> np.ndarray:
@@ -160,7 +172,8 @@ def broken_rules(checks: list[TextCheck], cells: pd.Series, required: bool) -> l
     """Which cells break which rule, as (rule, message, failing row positions), in the order they are reported.
 
     An empty cell ('') breaks ``required`` if the field is required; a value with stray whitespace is
-    reported only as such, and the other checks test the rest.
+    reported only as such, and the other checks test the rest, each value until one fails: a date
+    written 21/09/2022 is not a date, and that is said once, not again as a pattern the date misses.
     """
     values = cells.to_numpy()
     empty = values == ""
@@ -168,10 +181,12 @@ def broken_rules(checks: list[TextCheck], cells: pd.Series, required: bool) -> l
     clean = ~empty & ~spaced
     broken = [("required", "is required but empty", empty & required)]
     broken.append(("no_stray_whitespace", "has spaces or other whitespace around the value", spaced))
-    present = pd.Series(values[clean], dtype=object)
-    for check in checks if clean.any() else []:
+    for check in checks:
+        if not clean.any():
+            break
         failing = np.zeros(len(values), dtype=bool)
-        failing[clean] = ~check.test(present)
+        failing[clean] = ~check.test(pd.Series(values[clean], dtype=object))
+        clean &= ~failing
         broken.append((check.rule, check.message, failing))
     return [(rule, message, np.flatnonzero(failing)) for rule, message, failing in broken if failing.any()]
 

@@ -174,9 +174,10 @@ def _header_matches(header: list[str], names: list[str], report: Report) -> bool
 def _cell_counts_match(records: list[list[str]], width: int, report: Report) -> bool:
     """Every record must have as many cells as the header; no record may be a blank line."""
     blank = [(i + 2, None) for i, r in enumerate(records) if not r]
-    wrong = [(i + 2, str(len(r))) for i, r in enumerate(records) if r and len(r) != width]
+    wrong = [(i + 2, f"{len(r)} cells") for i, r in enumerate(records) if r and len(r) != width]
     report.rows("no_blank_rows", "is a blank line", None, blank)
-    report.rows("cell_count", f"has a different number of cells from the header's {width}", None, wrong)
+    message = f"the header has {width} cells (a stray comma, or a comma inside a text without quotes?)"
+    report.rows("cell_count", message, None, wrong)
     return not blank and not wrong
 
 
@@ -312,9 +313,12 @@ def _check_foreign_keys(
             if parent in tables:  # a table that could not be read is reported already
                 present = tables[name][fields].notna().all(axis=1).to_numpy()
                 dangling = present & ~_keys(tables[name], fields).isin(_keys(tables[parent], ref_fields))
+                refused = _refused_keys(raws[parent], tables[parent], ref_fields)
+                follows = dangling & _keys(raws[name], fields, strip=True).isin(refused)
                 message, shows = f"is not a value of {parent}.{','.join(ref_fields)}", _shows(raws[name], fields)
-                meaning = ("foreign_key", message, ",".join(fields), shows)
-                _report_rows(report, meaning, dangling.nonzero()[0])
+                for where, note in ((dangling & ~follows, ""), (follows, ": its row there has a problem of its own")):
+                    meaning = ("foreign_key", message + note, ",".join(fields), shows)
+                    _report_rows(report, meaning, where.nonzero()[0])
         problems += report.problems
     return problems
 
@@ -324,6 +328,13 @@ def _file_label(root: str, resource: dict[str, Any]) -> str:
     return f"{root}/{resource['path']}" if root else resource["path"]
 
 
-def _keys(table: pd.DataFrame, fields: list[str]) -> pd.MultiIndex:
-    """The values of one or more columns as an index of tuples, for membership tests."""
-    return pd.MultiIndex.from_frame(table[fields].astype(object))
+def _refused_keys(raw: pd.DataFrame, table: pd.DataFrame, fields: list[str]) -> pd.MultiIndex:
+    """The key values (stripped) of a table's rows whose key cells hold text that was refused."""
+    refused = (table[fields].isna() & (raw[fields] != "")).any(axis=1)
+    return _keys(raw[refused.to_numpy()], fields, strip=True)
+
+
+def _keys(table: pd.DataFrame, fields: list[str], strip: bool = False) -> pd.MultiIndex:
+    """The values of one or more columns as an index of tuples, for membership tests (text ``strip``-ped)."""
+    columns = table[fields].astype(object)
+    return pd.MultiIndex.from_frame(columns.map(str.strip) if strip else columns)

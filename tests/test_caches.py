@@ -89,6 +89,7 @@ def test_an_edited_descriptor_is_revalidated(data_copy: Path) -> None:
         load_dataset(data_copy)
 
 
+@pytest.mark.slow  # several validations of a copy
 def test_errors_are_raised_on_every_load_and_never_cached(data_copy: Path, own_cache: Path) -> None:
     set_cell(data_copy / "estimates.csv", 1, "value", "many")
     for _ in range(2):
@@ -98,6 +99,7 @@ def test_errors_are_raised_on_every_load_and_never_cached(data_copy: Path, own_c
     assert entries(own_cache) == []
 
 
+@pytest.mark.slow  # several validations of a copy
 def test_the_date_bound_is_part_of_the_key(data_copy: Path) -> None:
     set_cell(data_copy / "sources.csv", 1, "accessed_date", "2026-12-15")  # after the package's created day
     assert len(load_dataset(data_copy, today=date(2027, 1, 1)).sources) > 0

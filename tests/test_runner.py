@@ -259,6 +259,7 @@ def declaring_notebook(folder: Path, name: str, declares: str) -> Path:
     return tiny_notebook(folder, name, body=f"print({declares})", parameters=parameters)
 
 
+@pytest.mark.slow  # eight builds, about two seconds
 @pytest.mark.usefixtures("no_site")
 def test_a_rebuild_executes_only_the_notebooks_whose_inputs_changed(
     tmp_path: Path, data_copy: Path, recording_executor: Recorded

@@ -331,6 +331,16 @@ HAND_EDITS: list[tuple[str, Callable[[dict], None], str]] = [
         "does not implement 'shcema'; did you mean 'schema'?",
     ),
     (
+        "a misspelt key field",
+        lambda d: resource(d, "vote_results")["schema"].update(primaryKey="results_id"),
+        "'primaryKey' names 'results_id', not a field of the schema; did you mean 'result_id'?",
+    ),
+    (
+        "a misspelt referenced field",
+        lambda d: resource(d, "vote_results")["schema"]["foreignKeys"][0]["reference"].update(fields="sourceid"),
+        "a foreign key's reference names 'sourceid', not a field of 'sources'; did you mean 'source_id'?",
+    ),
+    (
         "an unknown type",
         lambda d: field(d, "vote_results", "putin_pct").update(type="int"),
         "'type': \"int\" is not one of string, integer, number",

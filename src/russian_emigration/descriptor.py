@@ -344,8 +344,8 @@ def _resource_problems(resource: dict[str, Any], schemas: dict[Any, Any]) -> lis
     problems = [f"field {n!r} appears twice" for n, c in Counter(f["name"] for f in fields).items() if c > 1]
     for spec in fields:
         problems += [f"field {spec['name']!r}: {p}" for p in _field_problems(spec)]
-    if not set(key_names(resource["schema"].get("primaryKey"))) <= set(specs):
-        problems.append("'primaryKey' must name fields of the schema")
+    unknown = _not_fields(key_names(resource["schema"].get("primaryKey")), specs)
+    problems += [f"'primaryKey' {unknown}"] if unknown else []
     for fk in resource["schema"].get("foreignKeys", []):
         problems += _foreign_key_problems(fk, resource["name"], specs, schemas)
     for rule in resource.get("x_rules", []):
@@ -370,13 +370,15 @@ def _foreign_key_problems(fk: dict[str, Any], name: str, specs: dict[str, Any], 
         return [f"a foreign key refers to an unknown resource {parent!r}"]
     if schemas[parent] is None:  # its own structure is reported already
         return []
-    if len(fields) != len(ref_fields) or not set(fields) <= set(specs):
-        return ["a foreign key needs 'fields' of the schema and a 'reference' with as many 'fields'"]
+    if _not_fields(fields, specs):
+        return [f"a foreign key's 'fields' {_not_fields(fields, specs)}"]
+    if len(fields) != len(ref_fields):
+        return ["a foreign key needs a 'reference' with as many 'fields' as its own"]
     parent_specs = {spec["name"]: spec for spec in schemas[parent]["fields"]}
     problems = []
     for child, ref in zip(fields, ref_fields, strict=True):
         if ref not in parent_specs:
-            problems.append(f"a foreign key refers to {ref!r}, which its table does not have")
+            problems.append(f"a foreign key's reference {_not_fields([ref], parent_specs, parent)}")
         elif _type(specs[child]) != _type(parent_specs[ref]):
             problems.append(f"foreign key {child!r} and {ref!r} must have the same type")
     return problems
@@ -386,14 +388,22 @@ def _rule_problems(rule: dict[str, Any], specs: dict[str, dict[str, Any]]) -> li
     """A cross-field rule must name fields of the schema, of types it can compare or add."""
     kind = rule["rule"]
     named = rule["fields"] if kind == "row_sum" else [rule[k] for k in ("field", "other", "when_field") if k in rule]
-    if not all(n in specs for n in named):
-        return ["must name fields of the schema"]
+    if _not_fields(named, specs):
+        return [str(_not_fields(named, specs))]
     types = {_type(specs[n]) for n in named if n != rule.get("when_field")}
     if kind == "row_sum" and not types <= NUMERIC:
         return ["'row_sum' must add integer or number fields"]
     if kind == "not_less_than" and not (types <= NUMERIC or types in ({"date"}, {"datetime"})):
         return ["must compare numbers (integer or number fields) or dates of one type"]
     return []
+
+
+def _not_fields(names: list[Any], specs: dict[str, Any], table: str = "") -> str | None:
+    """For names that are not fields of a schema: which, and the field each most likely misspells."""
+    unknown = [name for name in names if name not in specs]
+    hints = "".join(f"; did you mean {_close(str(n), specs)!r}?" for n in unknown if _close(str(n), specs))
+    where = f"of {table!r}" if table else "of the schema"
+    return f"names {', '.join(map(repr, unknown))}, not a field {where}{hints}" if unknown else None
 
 
 def _created_date(descriptor: dict[str, Any]) -> date | None:

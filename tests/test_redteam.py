@@ -414,3 +414,14 @@ def test_a_row_with_a_cell_too_many_says_how_many(data_copy: Path) -> None:
     (problem,) = problems_of(data_copy)
     header = (data_copy / "countries.csv").read_text(encoding="utf-8").splitlines()[0].count(",") + 1
     assert problem[1] == "cell_count" and f"the header has {header} cells" in problem[2], problem
+
+
+def test_a_pattern_no_value_matches_points_at_the_descriptor(data_copy: Path) -> None:
+    edit_descriptor(
+        data_copy, lambda d: field(d, "vote_results", "country_code")["constraints"].update(pattern="[A-Z]{3")
+    )
+    problems = problems_of(data_copy)
+    assert has(
+        problems, "data/vote_results.csv", "pattern", "no value matches the pattern: check it in datapackage.json"
+    )
+    assert has(problems, "data/vote_results.csv", "pattern", "does not match the pattern [A-Z]{3"), "rows still named"

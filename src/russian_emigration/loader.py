@@ -190,12 +190,16 @@ def _validate_table(raw: pd.DataFrame, resource: dict[str, Any], report: Report,
         name, checks = spec["name"], text_checks(spec)
         text = raw[name].where(raw[name] != "")
         required = bool(spec.get("constraints", {}).get("required"))
-        for rule, message, positions in broken_rules(checks, raw[name], required):
+        broken = broken_rules(checks, raw[name], required)
+        for rule, message, positions in broken:
             _report_rows(report, (rule, message, name, _shows(raw, [name])), positions)
             text.iloc[positions] = None
+        misses = sum(len(positions) for rule, _, positions in broken if rule == "pattern")
         if any(check.timed_out for check in checks):
             message = "the pattern took too long to test (nested repeats backtrack); untested values count as failing"
             report.add("pattern_time", message, column=name)
+        elif misses >= 3 and misses == int((raw[name] != "").sum()):  # the pattern, not the data, is likely wrong
+            report.add("pattern", "no value matches the pattern: check it in datapackage.json", column=name)
         typed.update(typed_columns(spec, text))
     table = pd.DataFrame(typed, index=raw.index)
     _check_typed(table, _typed_checks(resource, raw, newest), report)

@@ -30,9 +30,9 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = loader._validated_tables
 
-    def counting(descriptor, base, targets, newest):  # type: ignore[no-untyped-def]
+    def counting(descriptor, base, targets, newest, **options):  # type: ignore[no-untyped-def]
         seen.append(base)
-        return real(descriptor, base, targets, newest)
+        return real(descriptor, base, targets, newest, **options)
 
     monkeypatch.setattr(loader, "_validated_tables", counting)
     return seen

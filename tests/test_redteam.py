@@ -361,6 +361,11 @@ HAND_EDITS: list[tuple[str, Callable[[dict], None], str]] = [
         'constraint \'enum\': must be a list in square brackets, such as ["a", "b"], not "exit_poll, official"',
     ),
     (
+        "no fields",
+        lambda d: resource(d, "sources")["schema"].update(fields=[]),
+        "resource 'sources', 'fields': must list at least 1 value",
+    ),
+    (
         "an empty enum",
         lambda d: field(d, "vote_results", "result_kind")["constraints"].update(enum=[]),
         "constraint 'enum': must list at least 1 value",

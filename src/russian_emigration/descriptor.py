@@ -92,7 +92,8 @@ def _problems(text: str, today: date) -> tuple[tuple[tuple[str, str], ...], int 
     """The problems of a descriptor's text and the row of a JSON syntax error, kept per text and day
     ('created' may not be in the future): one package is loaded again and again."""
     try:
-        if _depth(_parse(text)) > MAX_DEPTH:
+        descriptor = _parse(text)
+        if _depth(descriptor) > MAX_DEPTH:
             raise RecursionError
     except json.JSONDecodeError as exc:
         return (("valid_json", _json_syntax(text, exc)),), exc.lineno
@@ -100,7 +101,7 @@ def _problems(text: str, today: date) -> tuple[tuple[tuple[str, str], ...], int 
         return (("depth_limit", f"is nested deeper than {MAX_DEPTH} levels"),), None
     except _Refused as exc:
         return (exc.problem,), None
-    return tuple(check_descriptor(_parse(text))), None
+    return tuple(check_descriptor(descriptor)), None
 
 
 def _json_syntax(text: str, exc: json.JSONDecodeError) -> str:
@@ -187,10 +188,10 @@ def check_descriptor(descriptor: Any) -> list[tuple[str, str]]:
     """
     errors = list(_validator().iter_errors(descriptor))
     problems = _schema_problems(descriptor, errors)
-    broken = {
-        e.absolute_path[1] if list(e.absolute_path)[:1] == ["resources"] and len(e.absolute_path) > 1 else None
-        for e in errors
-    }
+    broken = set()  # the resources whose structure is unsound: the checks below would trip over them
+    for error in errors:
+        path = list(error.absolute_path)
+        broken.add(path[1] if path[:1] == ["resources"] and len(path) > 1 else None)
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list):
         return problems
@@ -314,15 +315,16 @@ def _place(descriptor: Any, path: list[str | int]) -> str:
     A list item is named by its 'name', else counted from 1 (field 2)."""
     parts: list[str] = []
     node, parent = descriptor, None
-    for key in path:
+    for index, key in enumerate(path):
         node = node[key]
+        item_follows = index + 1 < len(path) and isinstance(path[index + 1], int)
         if isinstance(key, int):
             name = node.get("name") if isinstance(node, dict) else None
             noun = NOUNS.get(str(parent), f"{parent} item")
             parts.append(f"{noun} {name!r}" if isinstance(name, str) else f"{noun} {key + 1}")
         elif parent == "constraints":
             parts[-1] = f"constraint {key!r}"
-        elif key not in ("schema", *NOUNS):
+        elif key != "schema" and not (key in NOUNS and item_follows):  # the item names its list
             parts.append(str(key) if key == "constraints" else repr(key))
         parent = key
     return ", ".join(parts) or "the package"

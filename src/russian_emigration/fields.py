@@ -74,6 +74,10 @@ def _partial_starts(s: pd.Series) -> pd.Series:
     return _dates(pd.Series(padded, index=s.index, dtype=object), "%Y-%m-%d")
 
 
+#: What a number cell may not hold besides its digits (said in the type messages).
+BARE = "no %, units or thousands separators"
+
+
 def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     """The check of a value's form for the field's type (None for free text)."""
     ftype = spec.get("type", "string")
@@ -95,12 +99,12 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     fixed = {
         "integer": (
             "type_integer",
-            "is not a whole number (ASCII digits, at most 18; no %, units or thousands separators)",
+            f"is not a whole number (ASCII digits, at most 18; {BARE})",
             _matches(INTEGER),
         ),
         "number": (
             "type_number",
-            "is not a decimal number (ASCII digits with a point; no %, units or thousands separators) or is too large",
+            f"is not a decimal number (ASCII digits with a point; {BARE}) or is too large",
             _finite_number,
         ),
         "date": ("type_date", "is not a calendar date in the form YYYY-MM-DD", _real_date),
@@ -108,10 +112,6 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     }
     key = "uri" if spec.get("format") == "uri" else ftype
     return TextCheck(*fixed[key]) if key in fixed else None
-
-
-#: What a number cell may not hold besides its digits (said in the type messages).
-BARE = "no %, units or thousands separators"
 
 
 def _finite_number(s: pd.Series) -> np.ndarray:

@@ -8,7 +8,6 @@ becomes a :class:`Problem` with the file, spreadsheet row, column, value and rul
 
 from __future__ import annotations
 
-import contextvars
 import csv
 import functools
 import io
@@ -70,27 +69,24 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None, c
     key = store.dataset_key(descriptor, files, newest) if cache else None
     tables = store.read_dataset(key, names) if key else None
     if tables is None:
-        token = _MEMO_ON.set(cache)
-        try:
-            tables = _validated_tables(descriptor, base, targets, newest)
-        finally:
-            _MEMO_ON.reset(token)
+        tables = _validated_tables(descriptor, base, targets, newest, memo=cache)
         if key and store.dataset_key(descriptor, files, newest) == key:  # no file changed meanwhile
             store.write_dataset(key, tables)
     return Dataset(tables, descriptor, base)
 
 
 def _validated_tables(
-    descriptor: dict[str, Any], base: Path, targets: list[Path], newest: date
+    descriptor: dict[str, Any], base: Path, targets: list[Path], newest: date, memo: bool = True
 ) -> dict[str, pd.DataFrame]:
-    """Read, type and check every table; raise one DatasetError with every problem, foreign keys included."""
+    """Read, type and check every table; raise one DatasetError with every problem, foreign keys included.
+    With ``memo``, a table validated before in this process (same resource, text and date bound) is reused."""
     root = base.name
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     raws: dict[str, pd.DataFrame] = {}
     for resource, target in zip(descriptor["resources"], targets, strict=True):
         report = Report(_file_label(root, resource))
-        raw, table = _checked_table(resource, target, report, newest)
+        raw, table = _checked_table(resource, target, report, newest, memo)
         if raw is not None and table is not None:
             tables[resource["name"]], raws[resource["name"]] = table, raw
         problems += report.problems
@@ -100,12 +96,8 @@ def _validated_tables(
     return tables
 
 
-#: Whether tables validated before in this process are reused (loads with ``cache``).
-_MEMO_ON: contextvars.ContextVar[bool] = contextvars.ContextVar("memo_on", default=True)
-
-
 def _checked_table(
-    resource: dict[str, Any], target: Path, report: Report, newest: date
+    resource: dict[str, Any], target: Path, report: Report, newest: date, memo: bool
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Read and validate one table: its cells as text and its typed table (None where unreadable)."""
     try:
@@ -113,13 +105,14 @@ def _checked_table(
     except DatasetError as exc:
         report.problems += exc.problems
         return None, None
-    check = _check_table if _MEMO_ON.get() else _check_table.__wrapped__
+    check = _check_table if memo else _check_table.__wrapped__
     raw, table, problems = check(report.file, json.dumps(resource), text, newest)
     report.problems += problems
     return raw, None if table is None else table.copy()  # a copy: the caller may change its table
 
 
-@functools.lru_cache(maxsize=64)  # a package loaded again with one file changed validates that file only
+# A package loaded again with one file changed validates that file only; two packages' tables are kept.
+@functools.lru_cache(maxsize=16)
 def _check_table(
     file: str, resource_json: str, text: str, newest: date
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, tuple[Problem, ...]]:

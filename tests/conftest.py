@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from russian_emigration import data_dir
-
+# Nothing from russian_emigration (pandas) at module level: with xdist the controller process loads this
+# file too but runs no test, and it starts the workers only after loading it.
 if TYPE_CHECKING:
     from russian_emigration.dataset import Dataset
 
@@ -42,13 +42,11 @@ OTHER_VALUES = {
 RENAMED = "Renamed Person"
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _private_nbval_kernels() -> None:
     """nbval's kernels start like the runner's (:class:`russian_emigration.execute.PrivateConnection`):
     connection file and Unix sockets in a private folder, so that they cannot lose a TCP port to a
     kernel the other xdist worker starts at the same moment (nbval 0.11 has no option for this; its
     ``start_new_kernel`` makes every manager from the module's ``KernelManager``)."""
-    if not config.pluginmanager.hasplugin("nbval"):
-        return
     import nbval.kernel
     from jupyter_client.manager import KernelManager
 
@@ -94,6 +92,8 @@ def bundled_dataset() -> Dataset:
 
 
 def copy_data(target: Path) -> Path:
+    from russian_emigration import data_dir
+
     shutil.copytree(data_dir(), target, ignore=shutil.ignore_patterns("README.md"))
     return target
 
@@ -269,9 +269,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """nbval's notebook cells run kernels: they are slow, so `make test-fast` skips them. The slow tests
     run first (a stable sort keeps a notebook's cells in order), so that no long test starts last."""
-    for item in items:
-        if item.nodeid.split("::")[0].endswith(".ipynb"):
-            item.add_marker(pytest.mark.slow)
+    notebook_cells = [item for item in items if item.nodeid.split("::")[0].endswith(".ipynb")]
+    for item in notebook_cells:
+        item.add_marker(pytest.mark.slow)
+    if notebook_cells:  # only a process that runs nbval's cells needs its kernels patched (not the xdist controller)
+        _private_nbval_kernels()
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

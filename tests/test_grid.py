@@ -16,7 +16,6 @@ from unittest import mock
 
 import pandas as pd
 import pytest
-from matplotlib.dates import DateFormatter
 
 import russian_emigration
 from russian_emigration import analysis as an
@@ -143,6 +142,8 @@ def check_readable(chart: Chart) -> None:
 
 
 def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) -> None:
+    import matplotlib.dates as mdates  # here, not at collection: matplotlib loads only where a chart is drawn
+
     fig = chart.fig
     assert not labels_overlap(fig), f"overlapping tick labels in {chart.alt[:60]}"
     check_readable(chart)
@@ -152,7 +153,7 @@ def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) 
             text = label.get_text().replace("\u2212", "-")
             assert text not in ("-0", "-0.0"), f"a '-0' tick in {chart.alt[:60]}"
             assert not HOURS.search(text), f"an hour tick {text!r} in {chart.alt[:60]}"
-        if isinstance(ax.xaxis.get_major_formatter(), DateFormatter):
+        if isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter):
             assert all(re.search(r"\d{4}", t.get_text()) for t in ax.get_xticklabels() if t.get_text())
     texts = _texts(fig)
     missing = [t for t in texts if re.search(r"\bNone\b|\bnan\b|\bNaT\b", t)]
@@ -166,8 +167,6 @@ def check_chart(chart: Chart, window: tuple[pd.Timestamp, pd.Timestamp] | None) 
             if column in chart.data.columns:
                 dates = pd.to_datetime(chart.data[column]).dropna()
                 assert dates.between(*window).all(), f"{column} outside {window}: {list(dates)}"
-        import matplotlib.dates as mdates
-
         ax = fig.axes[0]
         if isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter):
             lo, hi = (mdates.num2date(v).date() for v in ax.get_xlim())

@@ -9,12 +9,13 @@ import contextlib
 import csv
 import fcntl
 import functools
+import gc
 import io
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,6 +264,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return group_of(nodeid)
 
     return GroupScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """Collection imports every test module and what they use (pandas, nbformat, the package): about
+    100,000 long-lived objects, which Python's cycle collector would otherwise scan again and again, while
+    they load and in every later full collection (pytest runs one at the end of each process). It is
+    paused while collecting, and what collection created is then frozen out of later collections
+    (``gc.freeze``). Saves about 0.3 CPU-seconds in each process that collects; the few thousand objects
+    of garbage collection leaves behind stay in memory."""
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -13,7 +13,9 @@ ascending and Space descending, and the heading says so (``aria-sort``) and show
 Typing a filter that matches nothing says so ("No rows match") in an aria-live region. At 1280 px no
 notebook table and no Sources table is wider than its box (which would hide columns behind a sideways
 scroll); at 390 px the Sources page still shows its sort buttons, and one sorts.
-The search page, opened with a query, finds pages with no console error.
+The search page, opened with a query, finds pages with no console error. The landing page and an
+analysis page show exactly one search control at desktop and at phone width, and pressing it opens
+the search box.
 Screenshots of the landing page, one analysis page and the Data dictionary, at desktop and phone
 width, are saved beside the report (never into it, which is published): into build/browser-check/
 by default.
@@ -57,7 +59,7 @@ EMPTY_ALT = re.compile(
 MIN_ALT_CHARS = 20
 
 # JavaScript run in each page (kept here so the checks read as Python).
-JS_VISIBLE_CODE = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre'))
+JS_VISIBLE_CODE = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre, details.setup-code pre'))
     .filter(pre => pre.checkVisibility())
     .map(pre => pre.textContent.split('\\n').map(l => l.trim()).filter(Boolean)[0] || '(blank)')"""
 JS_UNLINKED_URLS = r"""() => {
@@ -85,7 +87,7 @@ JS_CHARTS = """() => Array.from(document.querySelectorAll('div.cell div.cell_out
     return [img.getAttribute('alt') || '', csv, full ? full.getAttribute('href') : null];
 })"""
 #: Tables whose headings sort: a notebook table that carries its script, and the Sources table.
-SORTABLE = "div.re-table:has(> script) > table, table.sortable"
+SORTABLE = "div.re-table:has(> script) table.re-table, table.sortable"
 #: The arrows a sorted heading shows, by the value of its aria-sort.
 ARROWS = {"ascending": "\u25b2", "descending": "\u25bc"}
 JS_FOCUSED_HEADING = """(table) => {
@@ -140,6 +142,11 @@ JS_LIVE_STATUS = """(table) => {
     }
     return '';
 }"""
+#: The site's search controls a reader can see (a field or a button), outside the search dialog itself.
+JS_SEARCH_CONTROLS = """() => Array.from(document.querySelectorAll(
+    '.search-button__button, .search-button-field, input[type=search][name=q]'))
+    .filter(el => !el.closest('dialog') && el.checkVisibility())
+    .map(el => el.className || el.tagName)"""
 #: The query the search page is opened with: a word every build's pages contain (the default focus country).
 SEARCH_QUERY = "Georgia"
 #: Where screenshots go when no folder is given (beside the report, never inside it).
@@ -190,8 +197,10 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                 problems += _check_table_fit(name, desktop)
             problems += _check_links(report, links, ids)
             problems += _check_search(report, desktop)
+            problems += _check_search_box(report, desktop, "desktop")
             phone = _new_page(browser, PHONE, problems)
             problems += _check_phone_sort(report, phone)
+            problems += _check_search_box(report, phone, "phone")
             for path in site:
                 phone.goto(path.as_uri())
                 wide = phone.evaluate(
@@ -400,6 +409,24 @@ def _check_search(report: Path, page) -> list[str]:
     return []
 
 
+def _check_search_box(report: Path, page, width: str) -> list[str]:
+    """Each analysis page shows exactly one search control, and pressing it opens a search box."""
+    problems = []
+    for path in [p for p in pages(report) if re.match(r"\d", p.name)][:1] + [report / "index.html"]:
+        page.goto(path.as_uri())
+        where = f"{path.name} at {width} width"
+        shown = page.evaluate(JS_SEARCH_CONTROLS)
+        if len(shown) != 1:
+            problems.append(f"{where}: {len(shown)} search controls are visible, not one: {shown}")
+            continue
+        page.locator(".search-button__button, .search-button-field").filter(visible=True).first.click()
+        box = page.locator("#pst-search-dialog input[type=search]")
+        if box.count() == 0 or not box.first.is_visible():
+            problems.append(f"{where}: pressing the search control opens no search box")
+        page.keyboard.press("Escape")
+    return problems
+
+
 def _csv_problems(folder: Path, href: str) -> list[str]:
     """What is wrong with the CSV file a link points to ([] when it exists, parses and has a source column)."""
     problems = _csv_content_problems(folder, href)
@@ -552,6 +579,11 @@ PLANTED = {
         "<style>@media (max-width: 700px) { table.sources thead { display: none !important; } }</style>",
         "no sort button is visible",
     ),
+    "second search box": (
+        "index.html",
+        '<button class="btn search-button-field search-button__button">Search</button>',
+        "index.html at desktop width: 2 search controls are visible",
+    ),
     "chart data-URI CSV undecodable": (
         "analysis",
         f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with a broken inline '
@@ -594,6 +626,11 @@ def self_test(report: Path) -> list[str]:
             re.sub(SEARCH_QUERY, "planted", index.read_text(encoding="utf-8"), flags=re.I), encoding="utf-8"
         )
         _plant(broken / "search.html", "<script>console.error('planted search error')</script>")
+        # No search control a phone reader can see (on the analysis page; the index has a planted second one).
+        _plant(
+            broken / analysis,
+            "<style>@media (max-width: 700px) { .search-button__button { display: none !important; } }</style>",
+        )
         # A screenshot left in the report folder.
         (broken / "screenshot-planted.png").write_bytes(b"png")
         found = " ".join(check(broken, screenshots=Path(tmp) / "shots"))
@@ -606,6 +643,7 @@ def self_test(report: Path) -> list[str]:
     expected["search with no result"] = "lists no result"
     expected["console error on the search page"] = "planted search error"
     expected["screenshot inside the report"] = "sits inside the report folder"
+    expected["no search control on a phone"] = "phone width: 0 search controls are visible"
     missed = [name for name, text in expected.items() if text not in found]
     return missed
 
@@ -651,7 +689,7 @@ def main(argv: list[str]) -> int:
     missed = self_test(report)
     for name in missed:
         print(f"FAIL self-test: a planted {name} went unnoticed")
-    total = len(PLANTED) + 8
+    total = len(PLANTED) + 9
     print(
         f"screenshots in {shots}\n"
         f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "

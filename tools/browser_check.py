@@ -12,7 +12,8 @@ used from the keyboard: Tab from its filter box walks through its headings, Ente
 ascending and Space descending, and the heading says so (``aria-sort``) and shows it (an arrow).
 Typing a filter that matches nothing says so ("No rows match") in an aria-live region. At 1280 px no
 notebook table and no Sources table is wider than its box (which would hide columns behind a sideways
-scroll); at 390 px the Sources page still shows its sort buttons, and one sorts.
+scroll); at 390 px the Sources page still shows its sort buttons, and one sorts. A notebook table
+longer than its box, scrolled inside it, still shows its headings at the top of the box (both widths).
 The search page, opened with a query, finds pages with no console error. The landing page and an
 analysis page show exactly one search control at desktop and at phone width, and pressing it opens
 the search box.
@@ -132,6 +133,18 @@ JS_TABLE_OVERFLOW = """async (sel) => { await document.fonts.ready;  // widths w
     const box = t.closest('.cell_output, .output, .sources-wrapper') || t.parentElement;
     return [t.id || t.className, Math.round(t.scrollWidth), Math.round(box.clientWidth)];
 }); }"""
+#: Notebook tables taller than the screen: each must scroll inside its own box (.re-table-scroll); scrolled
+#: half-way down inside it, where its headings are against the top of the box (sticky: 0 px apart).
+#: A tall table outside such a box gives null (its headings leave the screen as the page scrolls).
+JS_STICKY_HEADINGS = """() => Array.from(document.querySelectorAll('table.re-table')).map(table => {
+        const box = table.closest('.re-table-scroll'), th = table.querySelector('thead th');
+        if (!box) return table.offsetHeight > window.innerHeight ? [table.id, null] : null;
+        if (!th || box.scrollHeight <= box.clientHeight + 40) return null;
+        box.scrollTop = Math.round((box.scrollHeight - box.clientHeight) / 2);
+        const gap = th.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        box.scrollTop = 0;
+        return [table.id, Math.round(gap)];
+    }).filter(Boolean)"""
 #: Typed into a filter box: matches no row of any table.
 NO_MATCH = "zqxj-no-such-row"
 JS_LIVE_STATUS = """(table) => {
@@ -195,6 +208,7 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                 problems += _check_code_hidden(name, desktop)
                 problems += _check_sortable(name, desktop)
                 problems += _check_table_fit(name, desktop)
+                problems += _check_sticky_headings(name, desktop, "desktop")
             problems += _check_links(report, links, ids)
             problems += _check_search(report, desktop)
             problems += _check_search_box(report, desktop, "desktop")
@@ -210,6 +224,7 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                     problems.append(
                         f"{path.name} scrolls sideways by {wide} px at a phone width of {PHONE['width']} px"
                     )
+                problems += _check_sticky_headings(path.name, phone, "phone")
             if screenshots is not None:
                 problems += _screenshots(report, site, desktop, phone, screenshots)
         finally:
@@ -329,6 +344,23 @@ def _check_table_fit(name: str, page) -> list[str]:
         for label, width, room in page.evaluate(JS_TABLE_OVERFLOW, FITTING_TABLES)
         if width - room > TABLE_SLACK
     ]
+
+
+def _check_sticky_headings(name: str, page, width: str) -> list[str]:
+    """A notebook table that scrolls inside its box keeps its headings at the top of the box."""
+    problems = []
+    for label, gap in page.evaluate(JS_STICKY_HEADINGS):
+        if gap is None:
+            problems.append(
+                f"{name}: table {label!r} is taller than the screen at {width} width, outside a box of "
+                "its own: its headings scroll away"
+            )
+        elif abs(gap) > 2:
+            problems.append(
+                f"{name}: table {label!r} scrolled inside its box at {width} width shows no headings "
+                f"({gap} px from its top)"
+            )
+    return problems
 
 
 def _check_phone_sort(report: Path, page) -> list[str]:
@@ -578,6 +610,11 @@ PLANTED = {
         "sources.html",
         "<style>@media (max-width: 700px) { table.sources thead { display: none !important; } }</style>",
         "no sort button is visible",
+    ),
+    "table headings that scroll away": (
+        "analysis",
+        "<style>.re-table-scroll thead th { position: static !important; }</style>",
+        "shows no headings",
     ),
     "second search box": (
         "index.html",

@@ -266,3 +266,69 @@ def test_chart_file_names_are_cut_at_a_word_boundary() -> None:
     assert len(stem) <= 60 and stem.endswith("left-russia-as"), stem
     assert file_stem("Short title") == "short-title"
     assert file_stem("") == "chart"
+
+
+def test_a_source_link_can_read_as_its_publisher_and_the_csv_keeps_both() -> None:
+    frame = pd.DataFrame(
+        {
+            "value_as_published": ["about 25,000"],
+            "source_id": ["ibtimes-left"],
+            "publisher": ["<b>International Business Times</b>"],
+        }
+    )
+    from russian_emigration.notebook import Table
+
+    columns = {"value_as_published": "figure", "source_id": "source"}
+    shown = Table(frame, columns, name="t", empty="none", link_text={"source_id": "publisher"})
+    markup = shown._repr_html_()
+    assert (
+        '<a href="sources.html#ibtimes-left" title="ibtimes-left">&lt;b&gt;International Business Times&lt;/b&gt;</a>'
+        in markup
+    ), "the publisher, escaped, is the link's text; the id its tooltip"
+    assert markup.count("<th ") == 3, "no separate publisher column"
+    payload = markup.split("base64,")[1].split('"')[0]
+    csv = pd.read_csv(io.StringIO(base64.b64decode(payload).decode()))
+    assert list(csv.columns) == ["figure", "source", "publisher"]
+    assert csv["source"][0] == "ibtimes-left"
+
+
+def test_the_estimate_tables_of_page_03_label_their_links_by_publisher() -> None:
+    from russian_emigration import analysis as an
+    from russian_emigration.layouts import LINK_TEXT, TABLES
+
+    for name in ("focus-estimates", "conflicting-estimates"):
+        assert LINK_TEXT[name] == {"source_id": "publisher"}
+        assert {"measure_unit", "period", "source_id", "value_as_published"} <= set(TABLES[name])
+        assert "publisher" not in TABLES[name] and "unit" not in TABLES[name]
+    shown = table(an.destination_estimates(DS, "GEO"), "focus-estimates")
+    markup = shown._repr_html_()
+    assert '<div class="re-table-scroll"><table class="dataframe re-table" id="focus-estimates">' in markup
+    assert markup.count("<th ") == len(TABLES["focus-estimates"]) + 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text"),
+    [
+        ("2022-02", "2023-02", "2022-02 to 2023-02"),
+        ("2022-09", "2022-09", "2022-09"),
+        (None, "2024-07-16", "as of 2024-07-16"),
+        ("2022-02", None, "from 2022-02"),
+        (None, None, ""),
+    ],
+)
+def test_an_estimate_period_reads_as_one_phrase(start, end, text) -> None:
+    from russian_emigration.analysis import period_text
+
+    assert period_text(start, end) == text
+
+
+def test_a_period_breaks_between_its_dates_only_and_a_measure_between_words() -> None:
+    frame = pd.DataFrame(
+        {"measure_unit": ["humanitarian admissions (people) of a long measure"], "period": ["2022-09-21 to 2022-11-13"]}
+    )
+    markup = table(frame, ["measure_unit", "period"], name="p")._repr_html_()
+    assert (
+        '<span style="white-space:nowrap">2022-09-21</span> to <span style="white-space:nowrap">2022-11-13</span>'
+        in (markup)
+    )
+    assert "overflow-wrap:anywhere" not in markup

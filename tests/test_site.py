@@ -78,6 +78,8 @@ def text(path: Path) -> str:
 
 
 def test_each_notebook_is_a_page_titled_from_its_heading(site: Path) -> None:
+    from russian_emigration.site import setup_cells
+
     titles = set()
     for nb_path in NOTEBOOKS:
         nb = nbformat.read(nb_path, as_version=4)
@@ -86,9 +88,10 @@ def test_each_notebook_is_a_page_titled_from_its_heading(site: Path) -> None:
         title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
         assert html.escape(heading, quote=False) in title or heading in html.unescape(title)
         titles.add(title)
-        code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-        assert page.count('<details class="admonition hide above-input">') == code_cells, (
-            "every code cell gets a toggle"
+        setup = set(setup_cells(nb))
+        shown = sum(1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.outputs and i not in setup)
+        assert page.count('<details class="admonition hide above-input">') == shown, (
+            "every code cell with an output, below the set-up, gets a toggle"
         )
         assert "Parameters of this build" in page
     assert len(titles) == len(NOTEBOOKS)
@@ -143,9 +146,10 @@ def test_the_data_dictionary_is_a_page_of_the_site_linked_from_the_landing_page(
     body = page[page.index('<div class="data-dictionary">') :]
     for resource in descriptor["resources"]:
         anchor = resource["name"].replace("_", "-")
-        assert f'<h2 id="{anchor}">{resource["name"]}</h2>' in body, resource["name"]
+        heading = f'<section id="{anchor}">\n<h2>{resource["name"]}<a class="headerlink" href="#{anchor}"'
+        assert heading in body, resource["name"]
         assert f'<a href="#{anchor}"><code>{resource["name"]}</code></a>' in body, "the list of tables links to it"
-        section = body[body.index(f'<h2 id="{anchor}">') :]
+        section = body[body.index(heading) :]
         section = section[: section.index("</table>")]
         assert '<div class="dictionary-table"><table>' in section, "its table scrolls inside its own box"
         for column in resource["schema"]["fields"]:
@@ -633,3 +637,134 @@ def test_no_word_of_the_sources_kind_column_breaks_at_desktop_width(site: Path) 
     assert cells, "the Sources page has a kind column"
     broken = [kind for kind, lines, words in cells if lines > words]
     assert not broken, f"kinds broken mid-word at {browser_check.DESKTOP['width']} px: {broken}"
+
+
+# --- What a reader sees: no empty code bars, one search box, contents lists, sticky headings -------
+
+
+def cells_of(page: str) -> list[str]:
+    """The markup of each notebook cell of a page (from one cell's opening tag to the next's)."""
+    return page.split('<div class="cell ')[1:]
+
+
+def test_no_code_toggle_opens_onto_a_cell_without_output_and_the_set_up_code_is_one_toggle_away(site: Path) -> None:
+    for nb_path in NOTEBOOKS:
+        page = text(site / f"{nb_path.stem}.html")
+        empty = [c[:80] for c in cells_of(page) if "hide above-input" in c and "cell_output" not in c]
+        assert not empty, f"{nb_path.stem}: code toggles with nothing under them: {empty}"
+        head = page[page.index('<article class="bd-article"') :]
+        head = head[: head.index("<h2>")]  # the page down to its first section
+        assert "hide above-input" not in head, f"{nb_path.stem}: a code bar above the first section"
+        from russian_emigration.site import SETUP_CODE_SUMMARY, setup_cells
+
+        assert page.count('<details class="setup-code">') == 1, nb_path.stem
+        toggle = page[page.index('<details class="setup-code">') :]
+        toggle = toggle[: toggle.index("</details>")]
+        assert html.escape(SETUP_CODE_SUMMARY, quote=True) in toggle
+        code = html.unescape(re.sub(r"<[^>]+>", "", toggle))
+        nb = nbformat.read(nb_path, as_version=4)
+        for i in setup_cells(nb):
+            first = nb.cells[i].source.strip().splitlines()[0]
+            assert first in code, f"{nb_path.stem}: the set-up code lacks {first!r}"
+        assert "import" in code and "load_dataset" in code, "the imports and loading the data"
+        assert f'href="notebooks/{nb_path.stem}.ipynb" download' in toggle, "the whole notebook, one click away"
+        assert (site / "notebooks" / f"{nb_path.stem}.ipynb").is_file()
+
+
+def test_a_cell_without_output_shows_nothing_and_its_code_is_in_the_set_up_toggle_if_it_is_set_up(
+    tmp_path: Path,
+) -> None:
+    from russian_emigration.site import _prepare_notebook, setup_cells
+
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    later = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.outputs and i not in setup_cells(nb))
+    nb.cells[later].outputs = []
+    (tmp_path / "in").mkdir()
+    (tmp_path / "src").mkdir()
+    nbformat.write(nb, tmp_path / "in" / NOTEBOOKS[0].name)
+    _prepare_notebook(tmp_path / "in" / NOTEBOOKS[0].name, tmp_path / "src", Build(bundled_dataset(), data_dir()))
+    written = nbformat.read(tmp_path / "src" / NOTEBOOKS[0].name, as_version=4)
+    tags = {i: c.metadata.get("tags", []) for i, c in enumerate(written.cells) if c.cell_type == "code"}
+    assert "remove-cell" in tags[later + 1], "a later cell without output: no bar (one cell was inserted above)"
+    assert all("hide-input" not in tags[i + 1] for i in setup_cells(nb)), "no set-up cell keeps a bar"
+    assert "setup-code" in written.cells[1].outputs[0]["data"]["text/html"]
+
+
+def test_each_page_has_one_search_box(site: Path) -> None:
+    for page_path in sorted(site.glob("*.html")):
+        page = text(page_path)
+        header = page[page.index('<header id="pst-header"') : page.index("</header>")]
+        assert "search" not in header, f"{page_path.name}: a search box in the top header bar, beside the sidebar's"
+        assert page.count("search-button-field") == 1, f"{page_path.name}: one search box (the sidebar's)"
+        bar = page[page.index('<div class="article-header-buttons">') :]
+        assert "search-button search-button__button" in bar[: bar.index("</div></div>")], (
+            f"{page_path.name}: the article header keeps the search button a phone reader uses"
+        )
+
+
+def test_the_data_dictionary_page_lists_its_tables_in_its_side_contents(site: Path) -> None:
+    page = text(site / "dictionary.html")
+    assert 'id="pst-page-toc-nav"' in page, "the page has a side contents list"
+    toc = page[page.index('id="pst-page-toc-nav"') :]
+    toc = toc[: toc.index("</nav>")]
+    descriptor = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        anchor = resource["name"].replace("_", "-")
+        assert f'href="#{anchor}">{resource["name"]}</a>' in toc, resource["name"]
+        assert f'<section id="{anchor}">' in page, "the entry leads to the table's section"
+    for heading in ("conventions", "coding-rules"):
+        assert f'href="#{heading}"' in toc
+
+
+def test_a_data_dictionary_heading_is_text_not_markdown(tmp_path: Path) -> None:
+    from russian_emigration.site import _write_dictionary_page, markdown_text
+
+    assert markdown_text("vote_abroad_stations") == "vote\\_abroad\\_stations"
+    assert markdown_text("{raw}`x` *y* [z](w) <b>") == "\\{raw\\}\\`x\\` \\*y\\* \\[z\\]\\(w\\) \\<b\\>"
+    _write_dictionary_page(tmp_path, data_dir() / "datapackage.json")
+    page = (tmp_path / "dictionary.md").read_text(encoding="utf-8")
+    assert "\n## vote\\_abroad\\_stations\n" in page and "\n### Stance\n" in page
+    assert page.count("```{raw} html") == len(list(tmp_path.glob("_dictionary_*.html")))
+
+
+def test_long_notebook_tables_scroll_in_a_box_that_keeps_their_headings_in_view(site: Path) -> None:
+    css = (static_dir() / "site.css").read_text(encoding="utf-8")
+    box = re.search(r"\.bd-article \.re-table-scroll \{([^}]*)\}", css).group(1)
+    assert "max-height" in box and "overflow: auto" in box, "a long table scrolls inside its own box"
+    head = re.search(r"\.re-table-scroll > table\.re-table > thead th \{([^}]*)\}", css).group(1)
+    assert "position: sticky" in head and "top: 0" in head and "background" in head, "its headings stay at the top"
+    page = text(site / "03_destination_responses.html")
+    tables = re.findall(
+        r'<div class="re-table"><div class="re-table-scroll"><table class="dataframe re-table" id="([^"]+)"', page
+    )
+    assert "focus-estimates" in tables and "conflicting-estimates" in tables
+    assert page.count('<table class="dataframe re-table"') == len(tables), "every notebook table is in its box"
+    focus = page[page.index('id="focus-estimates"') :]
+    assert "<script>" in focus[: focus.index("</div>\n</div>")], "the long table keeps its sort and filter script"
+
+
+def test_the_focus_estimates_table_is_narrow_and_every_figure_keeps_its_source_link(site: Path) -> None:
+    from russian_emigration import analysis as an
+
+    page = text(site / "03_destination_responses.html")
+    table_html = page[page.index('id="focus-estimates"') :]
+    table_html = table_html[: table_html.index("</table>")]
+    headings = re.findall(r"<th[^>]*>(.*?)</th>", table_html)
+    assert len(headings) <= 6, f"{len(headings)} columns: {headings}"
+    ds = bundled_dataset()
+    estimates = an.destination_estimates(ds, "GEO")
+    rows = re.findall(r"<tr>(.*?)</tr>", table_html.split("<tbody>")[1])
+    assert len(rows) == len(estimates)
+    for row, estimate in zip(rows, estimates.to_dict("records"), strict=True):
+        link = f'<a href="sources.html#{estimate["source_id"]}" title="{estimate["source_id"]}">'
+        assert link + html.escape(estimate["publisher"]) + "</a>" in row, "the figure links its source by publisher"
+        assert html.escape(str(estimate["value_as_published"])) in row
+    payload = page[page.index('download="focus-estimates.csv"') :].split("base64,")[1].split('"')[0]
+    import io
+
+    import pandas as pd
+
+    csv = pd.read_csv(io.StringIO(base64.b64decode(payload).decode("utf-8")))
+    assert list(csv["source"]) == list(estimates["source_id"]) and list(csv["publisher"]) == list(
+        estimates["publisher"]
+    )

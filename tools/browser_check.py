@@ -12,8 +12,11 @@ used from the keyboard: Tab from its filter box walks through its headings, Ente
 ascending and Space descending, and the heading says so (``aria-sort``) and shows it (an arrow).
 Typing a filter that matches nothing says so ("No rows match") in an aria-live region. At 1280 px no
 notebook table and no Sources table is wider than its box (which would hide columns behind a sideways
-scroll); at 390 px the Sources page still shows its sort buttons, and one sorts.
-The search page, opened with a query, finds pages with no console error.
+scroll); at 390 px the Sources page still shows its sort buttons, and one sorts. A notebook table
+longer than its box, scrolled inside it, still shows its headings at the top of the box (both widths).
+The search page, opened with a query, finds pages with no console error. The landing page and an
+analysis page show exactly one search control at desktop and at phone width, and pressing it opens
+the search box.
 Screenshots of the landing page, one analysis page and the Data dictionary, at desktop and phone
 width, are saved beside the report (never into it, which is published): into build/browser-check/
 by default.
@@ -57,7 +60,7 @@ EMPTY_ALT = re.compile(
 MIN_ALT_CHARS = 20
 
 # JavaScript run in each page (kept here so the checks read as Python).
-JS_VISIBLE_CODE = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre'))
+JS_VISIBLE_CODE = """() => Array.from(document.querySelectorAll('div.cell div.cell_input pre, details.setup-code pre'))
     .filter(pre => pre.checkVisibility())
     .map(pre => pre.textContent.split('\\n').map(l => l.trim()).filter(Boolean)[0] || '(blank)')"""
 JS_UNLINKED_URLS = r"""() => {
@@ -85,7 +88,7 @@ JS_CHARTS = """() => Array.from(document.querySelectorAll('div.cell div.cell_out
     return [img.getAttribute('alt') || '', csv, full ? full.getAttribute('href') : null];
 })"""
 #: Tables whose headings sort: a notebook table that carries its script, and the Sources table.
-SORTABLE = "div.re-table:has(> script) > table, table.sortable"
+SORTABLE = "div.re-table:has(> script) table.re-table, table.sortable"
 #: The arrows a sorted heading shows, by the value of its aria-sort.
 ARROWS = {"ascending": "\u25b2", "descending": "\u25bc"}
 JS_FOCUSED_HEADING = """(table) => {
@@ -130,6 +133,18 @@ JS_TABLE_OVERFLOW = """async (sel) => { await document.fonts.ready;  // widths w
     const box = t.closest('.cell_output, .output, .sources-wrapper') || t.parentElement;
     return [t.id || t.className, Math.round(t.scrollWidth), Math.round(box.clientWidth)];
 }); }"""
+#: Notebook tables taller than the screen: each must scroll inside its own box (.re-table-scroll); scrolled
+#: half-way down inside it, where its headings are against the top of the box (sticky: 0 px apart).
+#: A tall table outside such a box gives null (its headings leave the screen as the page scrolls).
+JS_STICKY_HEADINGS = """() => Array.from(document.querySelectorAll('table.re-table')).map(table => {
+        const box = table.closest('.re-table-scroll'), th = table.querySelector('thead th');
+        if (!box) return table.offsetHeight > window.innerHeight ? [table.id, null] : null;
+        if (!th || box.scrollHeight <= box.clientHeight + 40) return null;
+        box.scrollTop = Math.round((box.scrollHeight - box.clientHeight) / 2);
+        const gap = th.getBoundingClientRect().top - box.getBoundingClientRect().top;
+        box.scrollTop = 0;
+        return [table.id, Math.round(gap)];
+    }).filter(Boolean)"""
 #: Typed into a filter box: matches no row of any table.
 NO_MATCH = "zqxj-no-such-row"
 JS_LIVE_STATUS = """(table) => {
@@ -140,6 +155,11 @@ JS_LIVE_STATUS = """(table) => {
     }
     return '';
 }"""
+#: The site's search controls a reader can see (a field or a button), outside the search dialog itself.
+JS_SEARCH_CONTROLS = """() => Array.from(document.querySelectorAll(
+    '.search-button__button, .search-button-field, input[type=search][name=q]'))
+    .filter(el => !el.closest('dialog') && el.checkVisibility())
+    .map(el => el.className || el.tagName)"""
 #: The query the search page is opened with: a word every build's pages contain (the default focus country).
 SEARCH_QUERY = "Georgia"
 #: Where screenshots go when no folder is given (beside the report, never inside it).
@@ -188,10 +208,13 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                 problems += _check_code_hidden(name, desktop)
                 problems += _check_sortable(name, desktop)
                 problems += _check_table_fit(name, desktop)
+                problems += _check_sticky_headings(name, desktop, "desktop")
             problems += _check_links(report, links, ids)
             problems += _check_search(report, desktop)
+            problems += _check_search_box(report, desktop, "desktop")
             phone = _new_page(browser, PHONE, problems)
             problems += _check_phone_sort(report, phone)
+            problems += _check_search_box(report, phone, "phone")
             for path in site:
                 phone.goto(path.as_uri())
                 wide = phone.evaluate(
@@ -201,6 +224,7 @@ def check(report: Path, screenshots: Path | None = None) -> list[str]:
                     problems.append(
                         f"{path.name} scrolls sideways by {wide} px at a phone width of {PHONE['width']} px"
                     )
+                problems += _check_sticky_headings(path.name, phone, "phone")
             if screenshots is not None:
                 problems += _screenshots(report, site, desktop, phone, screenshots)
         finally:
@@ -322,6 +346,23 @@ def _check_table_fit(name: str, page) -> list[str]:
     ]
 
 
+def _check_sticky_headings(name: str, page, width: str) -> list[str]:
+    """A notebook table that scrolls inside its box keeps its headings at the top of the box."""
+    problems = []
+    for label, gap in page.evaluate(JS_STICKY_HEADINGS):
+        if gap is None:
+            problems.append(
+                f"{name}: table {label!r} is taller than the screen at {width} width, outside a box of "
+                "its own: its headings scroll away"
+            )
+        elif abs(gap) > 2:
+            problems.append(
+                f"{name}: table {label!r} scrolled inside its box at {width} width shows no headings "
+                f"({gap} px from its top)"
+            )
+    return problems
+
+
 def _check_phone_sort(report: Path, page) -> list[str]:
     """At phone width the Sources page shows its sort buttons, and pressing one sorts the cards."""
     sources = report / "sources.html"
@@ -398,6 +439,24 @@ def _check_search(report: Path, page) -> list[str]:
         return [f"search.html?q={SEARCH_QUERY} lists no result"]
     page.wait_for_timeout(500)  # let the search finish (and any failing fetch log its error)
     return []
+
+
+def _check_search_box(report: Path, page, width: str) -> list[str]:
+    """Each analysis page shows exactly one search control, and pressing it opens a search box."""
+    problems = []
+    for path in [p for p in pages(report) if re.match(r"\d", p.name)][:1] + [report / "index.html"]:
+        page.goto(path.as_uri())
+        where = f"{path.name} at {width} width"
+        shown = page.evaluate(JS_SEARCH_CONTROLS)
+        if len(shown) != 1:
+            problems.append(f"{where}: {len(shown)} search controls are visible, not one: {shown}")
+            continue
+        page.locator(".search-button__button, .search-button-field").filter(visible=True).first.click()
+        box = page.locator("#pst-search-dialog input[type=search]")
+        if box.count() == 0 or not box.first.is_visible():
+            problems.append(f"{where}: pressing the search control opens no search box")
+        page.keyboard.press("Escape")
+    return problems
 
 
 def _csv_problems(folder: Path, href: str) -> list[str]:
@@ -552,6 +611,16 @@ PLANTED = {
         "<style>@media (max-width: 700px) { table.sources thead { display: none !important; } }</style>",
         "no sort button is visible",
     ),
+    "table headings that scroll away": (
+        "analysis",
+        "<style>.re-table-scroll thead th { position: static !important; }</style>",
+        "shows no headings",
+    ),
+    "second search box": (
+        "index.html",
+        '<button class="btn search-button-field search-button__button">Search</button>',
+        "index.html at desktop width: 2 search controls are visible",
+    ),
     "chart data-URI CSV undecodable": (
         "analysis",
         f'<div class="cell"><div class="cell_output"><img src="{PNG_1PX}" alt="A planted chart with a broken inline '
@@ -594,6 +663,11 @@ def self_test(report: Path) -> list[str]:
             re.sub(SEARCH_QUERY, "planted", index.read_text(encoding="utf-8"), flags=re.I), encoding="utf-8"
         )
         _plant(broken / "search.html", "<script>console.error('planted search error')</script>")
+        # No search control a phone reader can see (on the analysis page; the index has a planted second one).
+        _plant(
+            broken / analysis,
+            "<style>@media (max-width: 700px) { .search-button__button { display: none !important; } }</style>",
+        )
         # A screenshot left in the report folder.
         (broken / "screenshot-planted.png").write_bytes(b"png")
         found = " ".join(check(broken, screenshots=Path(tmp) / "shots"))
@@ -606,6 +680,7 @@ def self_test(report: Path) -> list[str]:
     expected["search with no result"] = "lists no result"
     expected["console error on the search page"] = "planted search error"
     expected["screenshot inside the report"] = "sits inside the report folder"
+    expected["no search control on a phone"] = "phone width: 0 search controls are visible"
     missed = [name for name, text in expected.items() if text not in found]
     return missed
 
@@ -651,7 +726,7 @@ def main(argv: list[str]) -> int:
     missed = self_test(report)
     for name in missed:
         print(f"FAIL self-test: a planted {name} went unnoticed")
-    total = len(PLANTED) + 8
+    total = len(PLANTED) + 9
     print(
         f"screenshots in {shots}\n"
         f"browser check of {report}: {'passed' if not problems else f'{len(problems)} problem(s)'}; "

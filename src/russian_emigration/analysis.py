@@ -84,6 +84,28 @@ def _with_publisher(frame: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     return out
 
 
+def period_text(start: object, end: object) -> str:
+    """The period an estimate covers, as a reader reads it: '2022-02 to 2023-02', '2022-09' (one month),
+    'as of 2024-07-16' (no start given), 'from 2022-02' (no end given), '' (neither)."""
+    first = "" if pd.isna(start) else str(start)
+    last = "" if pd.isna(end) else str(end)
+    if first and last:
+        return first if first == last else f"{first} to {last}"
+    return f"as of {last}" if last else f"from {first}" if first else ""
+
+
+def with_estimate_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Estimates with two columns for a narrow table: ``measure_unit`` ('border entries (trips)') and
+    ``period`` (``period_start_date`` to ``as_of_date``, see :func:`period_text`)."""
+    out = frame.copy()
+    out["measure_unit"] = [
+        f"{code_label('measure', str(m))} ({code_label('unit', str(u))})"
+        for m, u in zip(out["measure"], out["unit"], strict=True)
+    ]
+    out["period"] = [period_text(a, b) for a, b in zip(out["period_start_date"], out["as_of_date"], strict=True)]
+    return out
+
+
 # ---------------------------------------------------------------- 01 causes
 def push_factors(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Dated causes of emigration within [start, end], oldest first."""
@@ -473,14 +495,14 @@ def conflicting_estimates(ds: Dataset, countries: list[str] | None = None) -> pd
     sources_per_key = frame.groupby(keyed)["source_id"].nunique()
     out = frame[keyed.map(sources_per_key).gt(1) & frame["as_of_date_last"].notna()].copy()
     out["family"] = family.loc[out.index]
-    out = _with_publisher(with_country_name(out, ds), ds)
+    out = with_estimate_labels(_with_publisher(with_country_name(out, ds), ds))
     return _sorted(out, ["country_name", "family", "as_of_date_first", "measure", "estimate_id"]).drop(columns="family")
 
 
 def destination_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
     """Every estimate about one destination, by date."""
     frame = ds.estimates[ds.estimates["country_code"] == country_code]
-    return _sorted(_with_publisher(frame, ds), ["as_of_date_first", "measure", "estimate_id"])
+    return _sorted(with_estimate_labels(_with_publisher(frame, ds)), ["as_of_date_first", "measure", "estimate_id"])
 
 
 def settled_by_destination(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:

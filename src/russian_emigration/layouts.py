@@ -107,12 +107,9 @@ TABLES: dict[str, dict[str, str]] = {
     },
     "conflicting-estimates": {
         "country_name": "country",
-        "measure": "measure",
-        "unit": "unit",
-        "period_start_date": "from",
-        "as_of_date": "as of",
+        "measure_unit": "measure (unit)",
         "value_as_published": "figure, as published",
-        "publisher": "publisher",
+        "period": "period",
         "source_id": "source",
         "notes": "notes",
     },
@@ -127,12 +124,9 @@ TABLES: dict[str, dict[str, str]] = {
         "refs": "article footnotes",
     },
     "focus-estimates": {
-        "measure": "measure",
-        "unit": "unit",
+        "measure_unit": "measure (unit)",
         "value_as_published": "figure, as published",
-        "period_start_date": "from",
-        "as_of_date": "as of",
-        "publisher": "publisher",
+        "period": "period",
         "source_id": "source",
         "notes": "notes",
     },
@@ -216,4 +210,12 @@ TABLES: dict[str, dict[str, str]] = {
 #: means), not published figures, so every row shows the same precision.
 DECIMALS: dict[str, dict[str, int]] = {
     "exit-poll-by-country": {"putin_pct": 1, "davankov_pct": 1, "spoiled_pct": 1, "declined_pct": 1},
+}
+
+#: Source links a layout labels with another column of the row (the publisher's name) instead of the
+#: source id, which the link keeps as its tooltip and the CSV keeps in its source column. A narrow
+#: table then needs no separate publisher column.
+LINK_TEXT: dict[str, dict[str, str]] = {
+    "focus-estimates": {"source_id": "publisher"},
+    "conflicting-estimates": {"source_id": "publisher"},
 }

@@ -211,6 +211,8 @@ SHORT_DATE_CHARS = 12
 #: column is narrow, so its longest word does not set the table's width; it still breaks at spaces
 #: and hyphens first. Shorter cells ("Argentina", "applications") never break mid-word.
 LONG_TEXT_CHARS = 25
+#: Columns of short words ("humanitarian admissions (people)") that break between words only, however long.
+WHOLE_WORD_COLUMNS = {"measure_unit", "period"}
 
 
 def _nowrap(column: str, text: str) -> bool:
@@ -228,16 +230,23 @@ def csv_link(frame: pd.DataFrame, name: str, text: str = "Download these rows as
     )
 
 
-def source_link(source_id: str) -> str:
-    """A source id as a link to its entry on the site's Sources page."""
+def source_link(source_id: str, text: str = "") -> str:
+    """A source id as a link to its entry on the site's Sources page; with ``text`` (a publisher's name),
+    the link reads ``text`` and shows the id as its tooltip."""
     sid = html.escape(str(source_id))
+    if text:
+        return f'<a href="{SOURCES_PAGE}#{sid}" title="{sid}">{html.escape(text)}</a>'
     return f'<a href="{SOURCES_PAGE}#{sid}">{sid}</a>'
 
 
-def _cell_html(value: Any, column: str, decimals: int | None = None) -> str:
+def _cell_html(value: Any, column: str, decimals: int | None = None, text: str = "") -> str:
     if column in ("source_id", "source_ids") or column.endswith("_source_id"):
         # One id, or several joined by "; " (a row that sums up rows): each its own link.
-        return "; ".join(source_link(v) for v in value.split("; ") if v) if isinstance(value, str) else ""
+        if not isinstance(value, str):
+            return ""
+        return "; ".join(source_link(v, text if "; " not in value else "") for v in value.split("; ") if v)
+    if column == "period" and isinstance(value, str):  # '2022-09-21 to 2022-11-13' breaks between its dates only
+        return " to ".join(f'<span style="white-space:nowrap">{html.escape(d)}</span>' for d in value.split(" to "))
     if column == "url" and isinstance(value, str) and _URL.match(value):
         return f'<a href="{html.escape(value)}">{html.escape(value)}</a>'
     return html.escape(format_value(value, column, decimals))
@@ -255,8 +264,11 @@ class Table:
         empty: str,
         source: str = "",
         decimals: Mapping[str, int] | None = None,
+        link_text: Mapping[str, str] | None = None,
     ):
-        self.frame = frame[list(columns)].reset_index(drop=True)
+        self.link_text = dict(link_text or {})
+        extra = [c for c in self.link_text.values() if c not in columns]
+        self.frame = frame[list(columns) + extra].reset_index(drop=True)
         self.decimals = dict(decimals or {})
         self.columns = dict(columns)
         self.name = name
@@ -271,6 +283,9 @@ class Table:
                 for raw, title in self.columns.items()
             }
         )
+        for column in self.link_text.values():  # the link's text (a publisher), in a column of its own
+            if column not in self.columns:
+                out[column] = [format_value(v, column) for v in self.frame[column]]
         if "source_id" not in self.columns and "source_ids" not in self.columns:
             out["source"] = self.source
         return out
@@ -288,31 +303,35 @@ class Table:
             return f"<p>{html.escape(self.empty)}</p>"
         head = "".join(f'<th scope="col" style="text-align:left">{html.escape(t)}</th>' for t in self.columns.values())
         rows = []
-        for i, record in enumerate(self.frame.itertuples(index=False), start=1):
+        for i, record in enumerate(self.frame.to_dict("records"), start=1):
             cells = [f'<td style="text-align:right">{i}</td>']
-            for raw, value in zip(self.columns, record, strict=True):
-                cells.append(self._cell(value, raw))
+            for raw in self.columns:
+                label = record[self.link_text[raw]] if raw in self.link_text else ""
+                cells.append(self._cell(record[raw], raw, format_value(label)))
             rows.append("<tr>" + "".join(cells) + "</tr>")
+        # The table scrolls inside its own box (sideways on a phone, down when it is long), so its
+        # headings can stay at the top of the box (sticky, in the site's stylesheet) while it scrolls.
         return (
-            f'<div class="re-table"><table class="dataframe re-table" id="{html.escape(self.name)}">'
+            f'<div class="re-table"><div class="re-table-scroll">'
+            f'<table class="dataframe re-table" id="{html.escape(self.name)}">'
             '<thead><tr><th scope="col"></th>'
-            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
             f"<p>{csv_link(self.csv_frame(), self.name)}</p>"
             f"{INTERACTIVE_SCRIPT if len(self.frame) > INTERACTIVE_ROWS else ''}</div>"
         )
 
-    def _cell(self, value: Any, raw: str) -> str:
+    def _cell(self, value: Any, raw: str, link_text: str = "") -> str:
         """One ``<td>``: numbers right-aligned on one line, short dates on one line, other text wraps."""
         decimals = self.decimals.get(raw)
         if _is_number(value) and not raw.endswith("_id"):
             style = "text-align:right;white-space:nowrap"
-        elif _nowrap(raw, text := format_value(value, raw, decimals)):
+        elif _nowrap(raw, text := link_text or format_value(value, raw, decimals)):
             style = "text-align:left;white-space:nowrap"
-        elif len(text) > LONG_TEXT_CHARS:
+        elif len(text) > LONG_TEXT_CHARS and raw not in WHOLE_WORD_COLUMNS:
             style = "text-align:left;overflow-wrap:anywhere"
         else:
             style = "text-align:left"
-        return f'<td style="{style}">{_cell_html(value, raw, decimals)}</td>'
+        return f'<td style="{style}">{_cell_html(value, raw, decimals, link_text)}</td>'
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         if self.frame.empty:
@@ -337,9 +356,10 @@ def table(
     the CSV download), a mapping of column to heading, or a list of columns. ``source`` fills the
     CSV's source column when the rows carry no ``source_id``.
     """
-    from russian_emigration.layouts import DECIMALS, TABLES
+    from russian_emigration.layouts import DECIMALS, LINK_TEXT, TABLES
 
     decimals = DECIMALS.get(columns, {}) if isinstance(columns, str) else {}
+    link_text = LINK_TEXT.get(columns, {}) if isinstance(columns, str) else {}
     if isinstance(columns, str):
         name, mapping = name or columns, TABLES[columns]
     else:
@@ -351,4 +371,5 @@ def table(
         empty=empty or "No rows match this selection.",
         source=source,
         decimals=decimals,
+        link_text=link_text,
     )

@@ -286,19 +286,64 @@ def _prepare_notebook(path: Path, src: Path, build: SiteBuild) -> Page:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
+    setup = set(setup_cells(nb))
+    for number, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
+            _hide_data_path(cell, build)
             tags = cell.metadata.setdefault("tags", [])
-            if not INPUT_TAGS & set(tags):
+            if number in setup or not cell.get("outputs"):
+                # No per-cell toggle: a set-up cell's code is in the page's one set-up toggle, and a cell
+                # with no output has nothing to show (an empty bar that opens onto code).
+                tags[:] = [t for t in tags if t not in INPUT_TAGS] + [
+                    "remove-input" if cell.get("outputs") else "remove-cell"
+                ]
+            elif not INPUT_TAGS & set(tags):
                 tags.append("hide-input")
             _carry_alt_text(cell)
-            _hide_data_path(cell, build)
-    box = parameter_box(path, build)
+    box = parameter_box(path, build) + setup_code_html([nb.cells[i].source for i in sorted(setup)], path.stem)
     if box:
         at = next((i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), 0)
         nb.cells.insert(at, _html_cell(box))
     nbformat.write(nb, src / path.name)
     return Page(path.stem, notebook_title(nb, path.stem), nb.metadata.get("russian_emigration", {}).get("summary", ""))
+
+
+def setup_cells(nb: Any) -> list[int]:
+    """The indices of a notebook's set-up code cells: its parameter cells (``parameters``, and
+    ``injected-parameters`` from papermill) and every code cell above its first section heading
+    (the imports, loading the data, checking the parameters)."""
+    found, headings = [], 0
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            headings += sum(1 for line in cell.source.splitlines() if line.startswith("#"))
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type == "code" and (headings <= 1 or {"parameters", "injected-parameters"} & tags):
+            found.append(number)  # above the first heading after the title, or a parameter cell
+    return found
+
+
+#: The one toggle at the top of an analysis page that holds its set-up code.
+SETUP_CODE_SUMMARY = "Show the set-up code (parameters, imports, loading the data)"
+
+
+def setup_code_html(sources: Sequence[str], stem: str) -> str:
+    """One closed toggle with the set-up code of a page (highlighted, escaped), and a link to the whole
+    executed notebook; '' when the page has no set-up code."""
+    code = "\n\n".join(s.strip("\n") for s in sources if s.strip())
+    if not code:
+        return ""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    highlighted = highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))
+    return (
+        f'<details class="setup-code"><summary>{_esc(SETUP_CODE_SUMMARY)}</summary>'
+        f'<div class="highlight"><pre>{highlighted}</pre></div>'
+        "<p>The code behind each table and chart is under its own &quot;Show code cell source&quot;; all the code "
+        f'of this page, with its outputs: <a href="notebooks/{_esc(stem)}.ipynb" download>the executed notebook'
+        "</a>.</p></details>"
+    )
 
 
 def _carry_alt_text(cell: Any) -> None:
@@ -457,9 +502,7 @@ def _write_pages(
     (src / "_data.html").write_text(data_links_html(ds), encoding="utf-8")
     (src / "_stamp.html").write_text(stamp_html(build), encoding="utf-8")
     (src / "_sources.html").write_text(sources_html(ds.sources), encoding="utf-8")
-    (src / "_dictionary.html").write_text(
-        DICTIONARY_INTRO + dictionary_html(Path(build.data_dir) / DESCRIPTOR), encoding="utf-8"
-    )
+    _write_dictionary_page(src, Path(build.data_dir) / DESCRIPTOR)
     toc = "\n".join(page.stem for page in pages)
     (src / "index.md").write_text(
         f"""# Russian emigration after the February 2022 invasion of Ukraine
@@ -524,15 +567,21 @@ links here. Type in the box to filter the list; click a column heading to sort i
 """,
         encoding="utf-8",
     )
-    (src / "dictionary.md").write_text(
-        """# Data dictionary
 
-```{raw} html
-:file: _dictionary.html
-```
-""",
-        encoding="utf-8",
-    )
+
+def _write_dictionary_page(src: Path, descriptor_file: Path) -> None:
+    """Write dictionary.md: each heading of the dictionary a Markdown heading (a section of the page,
+    listed in its side contents), each part's text raw HTML from a file (never parsed as Markdown)."""
+    lines = ["# Data dictionary", ""]
+    for number, (level, title, body) in enumerate(dictionary_sections(descriptor_file)):
+        if level:
+            lines += [f"{'#' * level} {markdown_text(title)}", ""]
+        markup = (DICTIONARY_INTRO if number == 0 else "") + body
+        if markup:
+            name = f"_dictionary_{number:02d}.html"
+            (src / name).write_text(markup, encoding="utf-8")
+            lines += ["```{raw} html", f":file: {name}", "```", ""]
+    (src / "dictionary.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def sphinx_config() -> dict[str, Any]:
@@ -553,6 +602,9 @@ def sphinx_config() -> dict[str, Any]:
             "use_download_button": True,
             "use_fullscreen_button": False,
             "show_toc_level": 2,
+            # One search box: the sidebar's (and, on a phone, the article header's search button).
+            # Without this, pydata-sphinx-theme 0.20 adds a second one in the top header bar.
+            "navbar_persistent": [],
         },
         "html_context": {"default_mode": "light"},  # the theme logs an error when no mode is stored yet
         "html_static_path": [str(static_dir())],
@@ -794,16 +846,32 @@ def data_links_html(ds: Any) -> str:
 
 
 def dictionary_html(descriptor_file: Path) -> str:
-    """The data dictionary (``python -m russian_emigration dictionary``) as HTML for the site's page.
+    """The data dictionary (``python -m russian_emigration dictionary``) as one piece of HTML.
+
+    The same text as the site's page (see :func:`dictionary_sections`), its headings as ``<h2>`` and
+    ``<h3>`` with the ids its table of contents links to.
+    """
+    parts = []
+    for level, title, body in dictionary_sections(descriptor_file):
+        if level:
+            parts.append(f'<h{level} id="{_esc(_heading_id(title))}">{_esc(title)}</h{level}>')
+        parts.append(body)
+    return "".join(parts)
+
+
+def dictionary_sections(descriptor_file: Path) -> list[tuple[int, str, str]]:
+    """The data dictionary cut at its headings: (level, heading text, HTML of what follows it).
+
+    The first part (level 0, no heading) is the text above the first heading. The page writes each
+    heading as a Markdown heading, so that Sphinx makes it a section of the page and lists it in the
+    page's side contents, and each part as raw HTML.
 
     The Markdown is rendered as CommonMark with tables and with raw HTML off, so a descriptor's text
     stays text; the generated document's first heading and its note to maintainers ("edit the
-    descriptor, not this file") are left out (the page has its own heading), the
-    headings get the ids its table of contents links to, and each table sits in a box that scrolls
-    sideways on a narrow screen instead of the page.
+    descriptor, not this file") are left out (the page has its own heading), and each table sits in
+    a box that scrolls sideways on a narrow screen instead of the page.
     """
     from markdown_it import MarkdownIt
-    from mdit_py_plugins.anchors import anchors_plugin
 
     from russian_emigration.dictionary import render_file
 
@@ -811,10 +879,26 @@ def dictionary_html(descriptor_file: Path) -> str:
     if text.startswith("# "):
         text = text.split("\n", 1)[1] if "\n" in text else ""
     markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
-    markdown.use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_id)
-    body = markdown.render(text)
-    body = body.replace("<table>", '<div class="dictionary-table"><table>').replace("</table>", "</table></div>")
-    return f'<div class="data-dictionary">{body}</div>'
+    env: dict[str, Any] = {}
+    tokens = markdown.parse(text, env)
+    cuts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag in ("h2", "h3")]
+    parts = [(0, "", tokens[: cuts[0] if cuts else len(tokens)])]
+    for n, at in enumerate(cuts):
+        inline = tokens[at + 1]
+        title = "".join(child.content for child in inline.children or [] if child.type in ("text", "code_inline"))
+        following = tokens[at + 3 : cuts[n + 1] if n + 1 < len(cuts) else len(tokens)]
+        parts.append((int(tokens[at].tag[1]), title, following))
+    sections = []
+    for level, title, chunk in parts:
+        body = markdown.renderer.render(chunk, markdown.options, env)
+        body = body.replace("<table>", '<div class="dictionary-table"><table>').replace("</table>", "</table></div>")
+        sections.append((level, title, f'<div class="data-dictionary">{body}</div>' if body.strip() else ""))
+    return sections
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that reads as exactly that text: every ASCII punctuation mark escaped."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
 
 
 def _heading_id(title: str) -> str:

@@ -272,7 +272,7 @@ def pytest_collection(session: pytest.Session) -> Generator[None, object, object
     100,000 long-lived objects, which Python's cycle collector would otherwise scan again and again, while
     they load and in every later full collection (pytest runs one at the end of each process). It is
     paused while collecting, and what collection created is then frozen out of later collections
-    (``gc.freeze``). Saves about 0.3 CPU-seconds in each process that collects; the few thousand objects
+    (``gc.freeze``). Saves 0.3 to 0.7 CPU-seconds in each process that collects; the few thousand objects
     of garbage collection leaves behind stay in memory."""
     gc.disable()
     try:

@@ -167,6 +167,13 @@ def test_digits_other_than_ascii(data_copy: Path, table: str, column: str) -> No
     assert has(problems, f"data/{table}.csv", "type_integer" if column == "respondents" else "type_number")
 
 
+@pytest.mark.parametrize("digits", ["9" * 400, "-" + "9" * 400, "1e400"])
+def test_a_number_too_large_for_a_float_is_a_problem_not_an_overflow(data_copy: Path, digits: str) -> None:
+    # Found by the fuzz test: a column of 400-digit integers made pandas raise OverflowError.
+    set_cell(data_copy / "estimates.csv", 1, "value_high", digits)
+    assert has(problems_of(data_copy, cache=False), "data/estimates.csv", "type_number", "too large")
+
+
 # --- keys compared after typing ---
 
 

@@ -6,6 +6,7 @@ again by the format checks.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,9 +115,12 @@ def _format_check(spec: dict[str, Any]) -> TextCheck | None:
     return TextCheck(*fixed[key]) if key in fixed else None
 
 
-def _finite_number(s: pd.Series) -> np.ndarray:
-    ok = _matches(NUMBER)(s)
-    return ok & np.isfinite(pd.to_numeric(s.where(ok)).fillna(0).to_numpy(dtype=float))
+def _is_finite_number(value: str, _fullmatch: Callable[[str], Any] = re.compile(NUMBER).fullmatch) -> bool:
+    # float() itself, not pandas: a column of 400-digit integers makes pandas raise OverflowError.
+    return _fullmatch(value) is not None and math.isfinite(float(value))
+
+
+_finite_number = _each_distinct(_is_finite_number)
 
 
 def _real_date(s: pd.Series) -> np.ndarray:

@@ -60,6 +60,15 @@ def test_parameters_are_checked_before_any_kernel_starts(
     assert list(tmp_path.iterdir()) == [], "nothing written"
 
 
+@pytest.mark.parametrize("none", ["None", "none"])
+def test_data_dir_none_on_the_command_line_means_the_bundled_data(none: str) -> None:
+    # As for every other parameter (and in papermill), -p data_dir None is the default, not a folder name.
+    from russian_emigration import data_dir
+
+    build = report._check_values({"data_dir": none}, report.plan({"data_dir": none}, NOTEBOOKS))
+    assert build.data_dir == data_dir()
+
+
 def test_cli_rejects_data_dir_given_twice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     argv = ["report", "--data-dir", str(REPO / "data"), "-p", "data_dir", str(REPO / "data")]
     assert main([*argv, "--output-dir", str(tmp_path / "r")]) == 2

@@ -271,7 +271,9 @@ def _check_values(parameters: Mapping[str, str], typed: Mapping[Path, Mapping[st
     from russian_emigration.loader import data_dir, load_dataset
     from russian_emigration.params import check_data_dir, validate
 
-    folder = check_data_dir("data_dir", parameters.get("data_dir")) or data_dir()
+    # The typed value, as the notebooks receive it: ``-p data_dir None`` means the bundled data there too.
+    given = next((values["data_dir"] for values in typed.values() if "data_dir" in values), None)
+    folder = check_data_dir("data_dir", given) or data_dir()
     ds = load_dataset(folder)
     for params in typed.values():
         validate(ds, strict=False, **params)

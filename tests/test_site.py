@@ -26,7 +26,7 @@ import pytest
 from russian_emigration import data_dir, load_dataset
 from russian_emigration.site import (
     build_site,
-    dictionary_html,
+    dictionary_sections,
     parameter_box,
     sources_html,
     stamp_html,
@@ -157,13 +157,18 @@ def test_the_data_dictionary_is_a_page_of_the_site_linked_from_the_landing_page(
     assert body.count('<div class="dictionary-table">') == len(descriptor["resources"])
 
 
+def dictionary_markup(descriptor: Path) -> str:
+    """The HTML the Data dictionary page includes, its parts joined (headings are Markdown, escaped apart)."""
+    return "".join(body for _level, _title, body in dictionary_sections(descriptor))
+
+
 def test_the_data_dictionary_page_leaves_out_the_note_to_maintainers() -> None:
     from russian_emigration.dictionary import render_file
 
     note = "not this file"
     descriptor = data_dir() / "datapackage.json"
     assert note in render_file(descriptor), "data/README.md keeps the note for maintainers"
-    page = dictionary_html(descriptor)
+    page = dictionary_markup(descriptor)
     assert note not in page and "make data-dictionary" not in page
     assert "How the data package is built and what every column means." in page
 
@@ -182,7 +187,7 @@ def test_the_data_dictionary_page_keeps_the_descriptor_text_as_text(tmp_path: Pa
     descriptor["description"] = "<script>alert(1)</script> [x](javascript:alert(2))"
     descriptor["resources"][0]["schema"]["fields"][0]["description"] = "<img src=x onerror=alert(3)>"
     (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    markup = dictionary_html(tmp_path / "datapackage.json")
+    markup = dictionary_markup(tmp_path / "datapackage.json")
     assert "<script>" not in markup and "<img" not in markup and 'href="javascript:' not in markup
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup and "&lt;img src=x onerror=alert(3)&gt;" in markup
 

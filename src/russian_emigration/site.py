@@ -845,20 +845,6 @@ def data_links_html(ds: Any) -> str:
     )
 
 
-def dictionary_html(descriptor_file: Path) -> str:
-    """The data dictionary (``python -m russian_emigration dictionary``) as one piece of HTML.
-
-    The same text as the site's page (see :func:`dictionary_sections`), its headings as ``<h2>`` and
-    ``<h3>`` with the ids its table of contents links to.
-    """
-    parts = []
-    for level, title, body in dictionary_sections(descriptor_file):
-        if level:
-            parts.append(f'<h{level} id="{_esc(_heading_id(title))}">{_esc(title)}</h{level}>')
-        parts.append(body)
-    return "".join(parts)
-
-
 def dictionary_sections(descriptor_file: Path) -> list[tuple[int, str, str]]:
     """The data dictionary cut at its headings: (level, heading text, HTML of what follows it).
 
@@ -899,11 +885,6 @@ def dictionary_sections(descriptor_file: Path) -> list[tuple[int, str, str]]:
 def markdown_text(text: str) -> str:
     """``text`` as Markdown that reads as exactly that text: every ASCII punctuation mark escaped."""
     return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
-
-
-def _heading_id(title: str) -> str:
-    """A heading's element id as the dictionary's links spell it: lower case, runs of other characters as '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 def stamp_html(build: SiteBuild) -> str:

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from russian_emigration.constants import INVASION_DATE, MOBILIZATION_EVENT_ID, NOT_STATED, SEED_SOURCE_ID
+from russian_emigration.dataset import Dataset
 from russian_emigration.labels import code_label
-from russian_emigration.loader import Dataset
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -564,10 +564,12 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
                 "stations": len(group),
                 "respondents": int(group["respondents"].sum()),
                 "places": ", ".join(sorted(set(group["place"]))),
+                "source_ids": "; ".join(sorted(set(group["source_id"].astype(str)))),
                 **shares,
             }
         )
-    frame = pd.DataFrame(rows, columns=["country_code", "label", "stations", "respondents", "places", *columns])
+    names = ["country_code", "label", "stations", "respondents", "places", "source_ids", *columns]
+    frame = pd.DataFrame(rows, columns=names)
     return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -659,11 +661,21 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
                 "gap_pts": row.putin_pct - share,
                 "stations": basis,
                 "source_id": row.source_id,
+                "source_ids": "; ".join(sorted({row.source_id, *stations["source_id"].astype(str)})),
             }
         )
     frame = pd.DataFrame(
         rows,
-        columns=["place", "place_type", "official_pct", "exit_poll_pct", "gap_pts", "stations", "source_id"],
+        columns=[
+            "place",
+            "place_type",
+            "official_pct",
+            "exit_poll_pct",
+            "gap_pts",
+            "stations",
+            "source_id",
+            "source_ids",
+        ],
     )
     frame["label"] = frame["place"] + " [" + frame["source_id"].astype(str) + "]"
     return frame.sort_values(
@@ -691,3 +703,72 @@ def declined_summary(ds: Dataset, min_respondents: int = 0, threshold: float = 3
             drop=True
         ),
     }
+
+
+# ---------------------------------------------------------------- headline findings (one per notebook)
+def estimate_text(row: pd.Series, top: bool = False) -> str:
+    """One end of a spread of estimates with its qualifier: 'at least 200,000 (as of 2022-03)'."""
+    when = f"as of {row['as_of_date']}" if pd.notna(row["as_of_date"]) else "undated"
+    if row["bound"] == "range":
+        value = row["value_high"] if top and pd.notna(row["value_high"]) else row["value"]
+        return f"{float(value):,.0f} (the {'top' if top else 'bottom'} of a range, {when})"
+    qualifier = "" if row["bound"] == "exact" else code_label("bound", str(row["bound"])) + " "
+    return f"{qualifier}{float(row['value']):,.0f} ({when})"
+
+
+def estimates_finding(ds: Dataset, start: date, end: date) -> str:
+    """The spread of the estimates of how many left since the invasion, dated within [start, end]."""
+    window = f"from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
+    totals = outflow_estimates(ds, start, end)
+    totals = totals[totals["counted_from"] == "invasion"]
+    if totals.empty:
+        return f"The data records no estimate of how many left Russia since the invasion dated {window}."
+    low = estimate_text(totals.loc[totals["value"].astype(float).idxmin()])
+    high = estimate_text(totals.loc[totals["value_high"].fillna(totals["value"]).astype(float).idxmax()], top=True)
+    sources = totals["source_id"].nunique()
+    across = f"{sources} source{'' if sources == 1 else 's'}"
+    if len(totals) == 1:
+        return f"The one published estimate of how many people left Russia since the invasion dated {window} is {low}."
+    spread = f"all put it at {low}" if low == high else f"run from {low} to {high}"
+    what = "Published estimates of how many people left Russia since the invasion"
+    return f"{what}, dated {window}, {spread}, from {across}."
+
+
+def emigrants_finding(ds: Dataset, domain: str | None) -> str:
+    """How many notable emigrants the sources name (in one domain when chosen), and the largest domain."""
+    people = emigrants(ds, domain)
+    where = f" in {code_label('domain', domain)}" if domain else ""
+    noun = "notable emigrant" if len(people) == 1 else "notable emigrants"
+    if people.empty or domain:
+        return f"The sources name {len(people) or 'no'} {noun}{where}."
+    counts = people["domain"].astype(str).value_counts()
+    largest = f"{code_label('domain', str(counts.index[0]))} ({counts.iloc[0]})"
+    return f"The sources name {len(people)} {noun}; the largest domain is {largest}."
+
+
+def responses_finding(ds: Dataset, countries: list[str] | None) -> str:
+    """How many responses of states and institutions, by stance (for the selected countries when set)."""
+    chosen = responses(ds, countries)
+    scope = "" if countries is None else " for the selected countries (" + ", ".join(country_names(ds)[countries]) + ")"
+    if chosen.empty:
+        return f"The data records no response of states and institutions to the emigrants{scope}."
+    listed = ", ".join(f"{n} {stance}" for stance, n in response_counts(ds, countries).items())
+    noun = "response" if len(chosen) == 1 else "responses"
+    return f"The data records {len(chosen)} {noun} of states and institutions to the emigrants{scope}: {listed}."
+
+
+def vote_finding(ds: Dataset, min_respondents: int) -> str:
+    """How Putin's official share abroad compares with the Vote Abroad exit poll, place by place."""
+    compared = official_vs_exit_poll(ds, min_respondents)
+    if compared.empty:
+        return (
+            f"No place has both an official result and an exit-poll station with at least {min_respondents:,} "
+            "respondents, so the official share abroad cannot be compared with the exit poll."
+        )
+    higher = int((compared["gap_pts"] > 0).sum())
+    stations = f" (exit-poll stations with at least {min_respondents:,} respondents)" if min_respondents else ""
+    return (
+        f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in {higher} of "
+        f"{len(compared)} comparison{'' if len(compared) == 1 else 's'}{stations}; the median gap is "
+        f"{compared['gap_pts'].median():.1f} points."
+    )

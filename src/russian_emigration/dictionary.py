@@ -1,15 +1,20 @@
-"""Render the data dictionary (``data/README.md``) from ``datapackage.json``."""
+"""Render the data dictionary (``data/README.md``) from ``datapackage.json``.
+
+Text from the descriptor is escaped, so that it reads as written wherever the Markdown is rendered
+(a code host, the site's Data dictionary page) and can never become a link, a role or raw HTML.
+The part for maintainers (which tests check each rule) comes last, after :data:`MAINTAINERS`, and the
+site leaves it out.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 LEAD = "How the data package is built and what every column means."
-#: For maintainers, in data/README.md only (the site's Data dictionary page leaves it out).
-MAINTAINER_NOTE = """ This file is generated from
-`datapackage.json` by `make data-dictionary`; a test fails when it is out of date, so edit the
-descriptor, not this file."""
+#: Where the part for maintainers starts; the site's page ends before it.
+MAINTAINERS = "<!-- maintainers -->"
 INTRO = """
 ## Conventions
 
@@ -39,27 +44,32 @@ INTRO = """
 """
 
 
-def render(descriptor: dict[str, Any], *, maintainer_note: bool = True) -> str:
-    """Return the Markdown data dictionary for a data package descriptor.
+def text(value: Any) -> str:
+    """Descriptor text as Markdown that reads as exactly that text: HTML entities, escaped Markdown marks."""
+    value = " ".join(str(value).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([`*\[\]{}|\\])", r"\\\1", value)
 
-    ``maintainer_note=False`` leaves out the note on how the file is generated (for the site's page).
-    """
+
+def render(descriptor: dict[str, Any]) -> str:
+    """The Markdown data dictionary of a data package descriptor."""
     lines = [
-        f"# Data dictionary: {descriptor.get('title', descriptor.get('name', ''))}",
+        f"# Data dictionary: {text(descriptor.get('title', descriptor.get('name', '')))}",
         "",
-        descriptor.get("description", ""),
+        text(descriptor.get("description", "")),
         "",
-        LEAD + (MAINTAINER_NOTE if maintainer_note else "") + "\n" + INTRO,
+        LEAD + "\n" + INTRO,
     ]
     licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
-    lines += [f"Licence of the data: {licenses}. Version {descriptor.get('version', '')}.", ""]
+    lines += [f"Licence of the data: {text(licenses)}. Version {text(descriptor.get('version', ''))}.", ""]
     lines += _coding_rules(descriptor.get("x_coding_rules", []))
     lines += ["## Tables", ""]
     lines += [
-        f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}" for r in descriptor["resources"]
+        f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {text(r.get('title', ''))}"
+        for r in descriptor["resources"]
     ]
     for resource in descriptor["resources"]:
-        lines += ["", f"## {resource['name']}", "", f"File `{resource['path']}`. {resource.get('description', '')}", ""]
+        description = text(resource.get("description", ""))
+        lines += ["", f"## {resource['name']}", "", f"File `{resource['path']}`. {description}", ""]
         schema = resource["schema"]
         key = schema.get("primaryKey")
         if key:
@@ -70,10 +80,20 @@ def render(descriptor: dict[str, Any], *, maintainer_note: bool = True) -> str:
             ref_fields = ref["fields"] if isinstance(ref["fields"], str) else ", ".join(ref["fields"])
             lines.append(f"Foreign key: `{fields}` → `{ref['resource']}.{ref_fields}`.")
         for rule in resource.get("x_rules", []):
-            lines.append(f"Rule ({rule['rule']}): {rule.get('description', '')}")
+            lines.append(f"Rule ({rule['rule']}): {text(rule.get('description', ''))}")
         lines += ["", "| column | type | required | allowed values | description |", "|---|---|---|---|---|"]
         for field in schema["fields"]:
             lines.append(_field_row(field))
+    lines += ["", MAINTAINERS, "", "## For maintainers", ""]
+    lines += [
+        "This file is generated from `datapackage.json` by `make data-dictionary`; a test fails when it is",
+        "out of date, so edit the descriptor, not this file. The tests that apply each coding rule:",
+        "",
+    ]
+    lines += [
+        f"- {rule['name']}: " + ", ".join(f"`{c}`" for c in rule.get("checks", []))
+        for rule in descriptor.get("x_coding_rules", [])
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -84,14 +104,12 @@ def _coding_rules(rules: list[dict[str, Any]]) -> list[str]:
     lines = [
         "## Coding rules",
         "",
-        "The judgement calls behind the rows, written so that the next editor makes the same call. The",
-        "tests named after each rule apply it to every row where code can check it.",
+        "The judgement calls behind the rows, written so that the next editor makes the same call. Tests",
+        "apply each rule to every row where code can check it.",
         "",
     ]
     for rule in rules:
-        lines += [f"### {rule['name']}", "", rule["rule"], ""]
-        if rule.get("checks"):
-            lines += ["Checked by " + ", ".join(f"`{check}`" for check in rule["checks"]) + ".", ""]
+        lines += [f"### {text(rule['name'])}", "", text(rule["rule"]), ""]
     return lines
 
 
@@ -111,14 +129,14 @@ def _field_row(field: dict[str, Any]) -> str:
         allowed.append(f"{rng.get('min', '')} to {rng.get('max', '')}")
     if constraints.get("unique"):
         allowed.append("unique")
-    description = field.get("description", "").replace("|", "\\|")
+    description = text(field.get("description", ""))
     required = "yes" if constraints.get("required") else ""
     return f"| `{field['name']}` | {ftype} | {required} | {'; '.join(allowed)} | {description} |"
 
 
-def render_file(descriptor_file: Path, *, maintainer_note: bool = True) -> str:
-    """Render the dictionary for the descriptor at ``descriptor_file`` (see :func:`render`), after the
-    loader's checks of it: a descriptor it would refuse is a :class:`DatasetError`, not a half dictionary."""
+def render_file(descriptor_file: Path) -> str:
+    """The dictionary of the descriptor at ``descriptor_file``, after the loader's checks of it: a
+    descriptor it would refuse is a :class:`DatasetError`, not half a dictionary."""
     from russian_emigration.descriptor import read_descriptor
 
-    return render(read_descriptor(descriptor_file, remember=True), maintainer_note=maintainer_note)
+    return render(read_descriptor(descriptor_file))

@@ -1,51 +1,33 @@
-"""Execute notebooks: the one way they run, for `make notebooks`, the report runner and the tests.
+"""Execute notebooks: the one way they run, for ``make notebooks``, the report runner and ``make check-notebooks``.
 
-Each notebook runs with papermill in a fresh python3 kernel; several notebooks run at once, one
-kernel per worker thread. Every kernel started here is killed when the run stops early (a failed
-notebook, Ctrl-C, SIGTERM turned into an exception by the caller), so nothing is left running.
-
-Kernel starts cannot lose a port race. Over TCP, jupyter_client picks a kernel's ports by binding port
-0 and releasing it, so another process starting a kernel (or binding anything) at the same moment can
-take a port first, and the kernel dies before it answers. So each kernel gets a private folder for its
-connection file and, on POSIX, talks over Unix sockets in that folder (the ``ipc`` transport): no
-shared namespace, nothing to race for. A kernel that dies before it answers ``kernel_info`` anyway (TCP
-on Windows, or a socket path too long) is replaced by a fresh one with fresh ports, a few times.
+Each notebook runs in its own ``papermill`` process with a fresh ``python3`` kernel; several run at
+once, one per core. Stopping a run (a failed notebook, Ctrl-C, SIGTERM or SIGHUP turned into an
+exception by the caller) terminates every papermill process, whose kernels exit with them. A
+notebook that runs long says so every :data:`STILL_RUNNING` seconds; a cell that runs longer than
+:data:`CELL_TIMEOUT` seconds stops the run with the notebook's and the cell's number named.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
-import os
-import shutil
-import signal
+import base64
+import json
+import subprocess
+import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-#: Notebook-level metadata kept when normalising; everything else (kernel versions, timings) is volatile.
-KEPT_NOTEBOOK_METADATA = ("kernelspec", "russian_emigration")
-#: ipykernel 7 warns on every start over TCP (the fallback) that the transport is unencrypted; keep its log to errors.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: Seconds one cell may run before the run stops (papermill's --execution-timeout).
+CELL_TIMEOUT = 300
+#: Seconds between two "still running" lines about one notebook.
+STILL_RUNNING = 30
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
-#: Seconds a kernel may take to start, and one cell to run.
-START_TIMEOUT = 120
-CELL_TIMEOUT = 600
-#: Kernels started for one notebook when each dies before it answers, before the run gives up.
-START_TRIES = 3
-#: Seconds between two looks at whether a kernel that has not answered yet has died.
-DEATH_POLL = 0.1
-#: The longest Unix socket path every POSIX system takes (macOS allows 104 bytes, Linux 108).
-SOCKET_PATH_MAX = 100
 
 
 class ExecutionError(RuntimeError):
-    """A notebook failed, or a run was stopped before it finished."""
+    """A notebook failed, or the run was stopped before it finished."""
 
 
 def notebook_paths(folder: Path) -> list[Path]:
@@ -54,264 +36,113 @@ def notebook_paths(folder: Path) -> list[Path]:
 
 
 def normalise(nb: Any) -> Any:
-    """Strip volatile metadata (papermill's timings, kernel versions) so that outputs are reproducible."""
-    metadata = {k: nb.metadata[k] for k in KEPT_NOTEBOOK_METADATA if k in nb.metadata}
-    metadata["kernelspec"] = dict(KERNELSPEC)
-    metadata["language_info"] = {"name": "python"}
-    nb.metadata = metadata
+    """Strip what changes from run to run (papermill's timings, kernel versions): outputs are reproducible."""
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:02d}"
         tags = cell.metadata.get("tags")
         cell.metadata = {"tags": tags} if tags else {}
-        for output in cell.get("outputs", []):
-            if "metadata" in output and not output["metadata"]:
-                output["metadata"] = {}
     return nb
 
 
-def default_workers() -> int:
-    """Notebooks run at once: one per core."""
-    return os.cpu_count() or 1
-
-
-def execute_all(
+def execute(
     jobs: Mapping[Path, Mapping[str, Any]],
+    out_dir: Path,
+    *,
+    cwd: Path | None = None,
     progress: Callable[[str], None] = print,
-    workers: int | None = None,
+    workers: int = 2,
 ) -> dict[Path, Any]:
-    """Execute each notebook with its parameters, in parallel; return the normalised executed notebooks.
+    """Run each notebook with its parameters (papermill ``-b``), at most ``workers`` at once.
 
-    The first failure stops the run: kernels still running are killed and
-    :class:`ExecutionError` names the notebook, the cell and the error.
+    Returns the executed, normalised notebooks by source path. The first failure stops the run:
+    the other notebooks are stopped and :class:`ExecutionError` names the notebook, cell and error.
     """
-    paths = list(jobs)
-    if not paths:
-        return {}
-    run = _Run(progress, len(paths))
-    pool = ThreadPoolExecutor(max_workers=min(len(paths), workers or default_workers()))
-    try:
-        futures: dict[Future[Any], Path] = {pool.submit(run.one, p, dict(jobs[p])): p for p in paths}
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in done:
-            future.result()  # the first failure, if any
-        return {futures[f]: f.result() for f in futures}
-    except BaseException:
-        run.stop()
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-class PrivateConnection:
-    """Mixin for a jupyter_client kernel manager: the kernel's connection file, and on POSIX its Unix
-    sockets (``ipc`` transport, so no TCP port to race for), live in a fresh private folder, removed
-    with the kernel's resources. ``transport="tcp"`` keeps TCP (the folder still holds the file)."""
-
-    private_folder: Path
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            folder = Path(tempfile.mkdtemp(prefix="rek-"))
-        except OSError as exc:
-            where = tempfile.gettempdir()
-            raise ExecutionError(
-                f"cannot make a kernel's private folder in {where} ({exc.strerror}): set TMPDIR"
-            ) from None
-        kwargs.setdefault("connection_file", str(folder / "kernel.json"))
-        transport = kwargs.setdefault("transport", default_transport(folder))
-        if transport == "ipc":
-            kwargs.setdefault("ip", str(folder / "s"))  # the sockets are s-1 ... s-5
-        super().__init__(**kwargs)
-        self.private_folder = folder
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)  # type: ignore[misc]
-        if not restart:
-            self.remove_private_folder()
-
-    def remove_private_folder(self) -> None:
-        """Remove the connection file and sockets, also those of a kernel that was killed."""
-        shutil.rmtree(self.private_folder, ignore_errors=True)
-
-
-def default_transport(folder: Path) -> str:
-    """``ipc`` on POSIX when the socket paths in ``folder`` fit the system's limit, else ``tcp``."""
-    longest = folder / "s-99999"
-    return "ipc" if os.name == "posix" and len(os.fsencode(longest)) <= SOCKET_PATH_MAX else "tcp"
-
-
-def kernel_manager(**kwargs: Any) -> Any:
-    """A new asynchronous manager for a python3 kernel with a private connection (:class:`PrivateConnection`).
-
-    Asynchronous: its client lets nbclient notice a killed kernel at once (a blocking client waits on
-    the dead kernel's output channel for ever).
-    """
-    return _private_async_manager()(kernel_name="python3", **kwargs)
-
-
-@functools.cache
-def _private_async_manager() -> Any:
-    """The class of :func:`kernel_manager` (made on first use: jupyter_client loads slowly)."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    return type("PrivateAsyncKernelManager", (PrivateConnection, AsyncKernelManager), {})
-
-
-class KernelDied(RuntimeError):
-    """A kernel died before it answered ``kernel_info`` (typically a port another process took)."""
-
-
-async def wait_until_ready(km: Any) -> None:
-    """Wait until the kernel of ``km`` answers ``kernel_info``.
-
-    Raises :class:`KernelDied` if it died first (noticed within :data:`DEATH_POLL` seconds: the
-    client alone looks only after each second it waited for an answer), :class:`ExecutionError` if it
-    is alive but silent for :data:`START_TIMEOUT` seconds.
-    """
-    kc = km.client()
-    kc.start_channels()
-    ready = asyncio.ensure_future(kc.wait_for_ready(timeout=START_TIMEOUT))
-    try:
-        while not ready.done():
-            await asyncio.wait({ready}, timeout=DEATH_POLL)
-            if not ready.done() and not await km.is_alive():
-                raise KernelDied("the kernel died before it answered kernel_info")
-        ready.result()
-    except KernelDied:
-        raise
-    except RuntimeError as exc:
-        if await km.is_alive():
-            raise ExecutionError(f"the kernel did not answer: {exc}") from None
-        raise KernelDied(str(exc)) from None
-    finally:
-        if not ready.done():
-            ready.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await ready
-        kc.stop_channels()
-
-
-class _Run:
-    """The kernels of one :func:`execute_all` call, so that all of them can be killed at once."""
-
-    def __init__(self, progress: Callable[[str], None], total: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.started = time.monotonic()
-        self.finished = 0
-        self.lock = threading.Lock()
-        self.stopped = False
-        self.kernels: list[Any] = []
-
-    def one(self, path: Path, parameters: dict[str, Any]) -> Any:
-        """Start a fresh kernel, run one notebook in it, shut the kernel down."""
-        km = self.start(path)
-        try:
-            nb = execute_notebook(path, parameters, km)
-        finally:
-            _shutdown(km)
-        with self.lock:
-            self.finished += 1
-            self.progress(f"[{self.finished}/{self.total}] {path.stem} done ({time.monotonic() - self.started:.1f} s)")
-        return nb
-
-    def start(self, path: Path) -> Any:
-        """A started kernel that answered ``kernel_info``, for notebook ``path``.
-
-        A kernel that died before it answered is replaced by a fresh one (fresh ports, fresh folder),
-        up to :data:`START_TRIES` kernels in all; then :class:`ExecutionError` names the notebook.
-        """
-        from jupyter_core.utils import run_sync
-
-        for _ in range(START_TRIES):
-            km = kernel_manager()
-            with self.lock:  # stop() sees every kernel: none starts after it
-                if self.stopped:
-                    km.remove_private_folder()
-                    raise ExecutionError("the run was stopped")
-                self.kernels.append(km)
-                try:
-                    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
-                except BaseException:
-                    _shutdown(km)
-                    raise
-            try:
-                run_sync(wait_until_ready)(km)
-            except KernelDied:
-                _shutdown(km)
-                continue
-            except ExecutionError as exc:
-                _shutdown(km)
-                raise ExecutionError(f"{path.name} did not start: {exc}") from None
-            except BaseException:
-                _shutdown(km)
-                raise
-            return km
-        if self.stopped:
-            raise ExecutionError("the run was stopped")
-        raise ExecutionError(f"{path.name} did not start: its kernel died before it answered, {START_TRIES} times")
-
-    def stop(self) -> None:
-        """Kill every kernel this run started; running notebooks then fail at once."""
-        with self.lock:
-            self.stopped = True
-            for km in self.kernels:
-                _kill(km)
-
-
-def execute_notebook(path: Path, parameters: Mapping[str, Any], km: Any) -> Any:
-    """Execute one notebook with papermill in the started kernel ``km``; return it normalised."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    # No cwd=: papermill implements it with os.chdir, which is process-wide and races between
-    # threads. The notebooks resolve every path from the package, not the working directory.
-    try:
-        nb = papermill.execute_notebook(
-            str(path),
-            None,  # papermill writes nothing; the caller writes the notebook once
-            parameters=dict(parameters),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=CELL_TIMEOUT,
-            start_timeout=START_TIMEOUT,
-            km=km,
-            request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as exc:
-        raise ExecutionError(f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-    except Exception as exc:  # a kernel killed by stop() or that died on its own
-        raise ExecutionError(f"{path.name} did not finish: {type(exc).__name__}: {exc}") from None
-    return normalise(nb)
-
-
-def _kill(km: Any) -> None:
-    """Kill a kernel's process group at once; safe from any thread, and on a kernel already gone."""
-    process = getattr(km.provisioner, "process", None) if getattr(km, "provisioner", None) else None
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # jupyter_client starts each kernel in its own session
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-
-
-def _shutdown(km: Any) -> None:
-    """Shut a kernel down and release its ports, sockets and connection file."""
-    from jupyter_core.utils import run_sync
-
-    try:
-        run_sync(km.shutdown_kernel)(now=True)
-    except Exception:  # already killed by stop(): make sure the process is gone
-        _kill(km)
-    finally:
-        km.remove_private_folder()
-
-
-def run_in_place(paths: Sequence[Path], progress: Callable[[str], None] = print, workers: int | None = None) -> None:
-    """Re-execute notebooks with their default parameters and save each over itself (`make notebooks`)."""
     import nbformat
 
-    for path, nb in execute_all({p: {} for p in paths}, progress, workers).items():
-        nbformat.write(nb, path)
+    waiting, done = list(jobs), {}
+    running: dict[Path, tuple[Any, float, float]] = {}
+    started = time.monotonic()
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                path = waiting.pop(0)
+                running[path] = _start(path, out_dir / path.name, jobs[path], cwd)
+            time.sleep(0.1)
+            for path, (process, since, last_note) in list(running.items()):
+                code = process.poll()
+                if code is None:
+                    if time.monotonic() - last_note >= STILL_RUNNING:
+                        progress(f"{path.stem}: still running ({time.monotonic() - since:.0f} s)")
+                        running[path] = (process, since, time.monotonic())
+                    continue
+                del running[path]
+                if code != 0:
+                    raise ExecutionError(_failure(path, out_dir / path.name, process))
+                done[path] = normalise(nbformat.read(out_dir / path.name, as_version=4))
+                progress(f"[{len(done)}/{len(jobs)}] {path.stem} done ({time.monotonic() - started:.1f} s)")
+    finally:
+        for process, _, _ in running.values():
+            _stop(process)
+    return {path: done[path] for path in jobs}
+
+
+def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> tuple[Any, float, float]:
+    """Start papermill on one notebook; its messages go to a temporary file read when it fails."""
+    encoded = base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
+    command = [sys.executable, "-m", "papermill", str(path), str(target), "-b", encoded, "-k", "python3"]
+    command += ["--execution-timeout", str(CELL_TIMEOUT), "--no-progress-bar", "--log-level", "ERROR"]
+    command += ["--no-request-save-on-cell-execute", "--autosave-cell-every", "0"]
+    command += ["--cwd", str(cwd)] if cwd else []
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process, in _failure or by the collector)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
+    process.log = log  # type: ignore[attr-defined]
+    now = time.monotonic()
+    return process, now, now
+
+
+def _failure(path: Path, target: Path, process: Any) -> str:
+    """What went wrong in a notebook: the failing cell and its error, else papermill's last message."""
+    import nbformat
+
+    process.log.seek(0)
+    lines = [line for line in process.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    try:
+        nb = nbformat.read(target, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    count = cell.get("execution_count")
+                    return f"{path.name} failed in cell {count}: {output['ename']}: {output['evalue']}"
+        running = [
+            c.get("execution_count")
+            for c in nb.cells
+            if c.get("metadata", {}).get("papermill", {}).get("status") == "running"
+        ]
+    except (OSError, ValueError):
+        running = []
+    where = f" in cell {running[0]}" if running and running[0] else ""
+    reason = lines[-1] if lines else f"papermill exited with status {process.returncode}"
+    if "timed out" in reason.lower() or "TimeoutError" in reason:
+        reason = f"a cell ran longer than {CELL_TIMEOUT} s ({reason})"
+    return f"{path.name} did not finish{where}: {reason}"
+
+
+def _stop(process: Any) -> None:
+    """Stop a papermill process (its kernel exits with it), at once and for sure."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_in_place(paths: list[Path], progress: Callable[[str], None] = print) -> None:
+    """Re-execute notebooks with their default parameters and save each over itself (``make notebooks``)."""
+    import nbformat
+
+    with tempfile.TemporaryDirectory(prefix="russian-emigration-run-") as tmp:
+        for path, nb in execute({p: {} for p in paths}, Path(tmp), progress=progress).items():
+            nbformat.write(nb, path)

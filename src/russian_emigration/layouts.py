@@ -6,6 +6,13 @@ Keyed by the table's name, which also names its CSV download. ``notebook.table(f
 from __future__ import annotations
 
 TABLES: dict[str, dict[str, str]] = {
+    "sources": {
+        "source_id": "source",
+        "publisher": "publisher",
+        "title": "title",
+        "published_date": "published",
+        "url": "address",
+    },
     "push-factors": {
         "event_date": "date",
         "actor": "actor",

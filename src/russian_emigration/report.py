@@ -1,489 +1,387 @@
-"""The report runner: validate the parameters, execute the notebooks, render the site, swap it into place.
+"""The report runner: check the parameters, execute the notebooks, render the site with Sphinx, swap it in.
 
-Parameters are strict: an unknown name is rejected with the list of known ones, each value is
-converted to the type its notebook's annotation declares, and strings stay plain strings. Every
-value is checked against the data before any kernel starts. The report is built in a staging
-folder next to the output folder and moved into place at the end, so an interrupted build never
-leaves a half-written report; a killed build's staging folder is removed by the next build.
-Executed notebooks are cached, keyed by the notebook, the data package, the parameters and the
-package, so a rebuild re-executes only what changed.
+Every value is checked against the data by the notebooks' own validator (``params``) before any
+notebook starts, and an unknown name is refused with the known ones listed. The report is built in
+a staging folder beside the output folder and swapped into place at the end, so a failed or
+stopped build leaves the previous report as it was. Executed notebooks come from the cache when
+nothing they depend on changed; a rebuild with nothing changed at all leaves the report as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import functools
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from russian_emigration.cache import cache_dir
-from russian_emigration.execute import ExecutionError, execute_all, notebook_paths
-from russian_emigration.params import ParameterError
+from russian_emigration import cache
+from russian_emigration.execute import ExecutionError, execute, notebook_paths
+from russian_emigration.params import ParameterError, check_data_dir, valid_values, validate
 
-if TYPE_CHECKING:
-    from russian_emigration.loader import Dataset
-    from russian_emigration.site import Warmup
-
-#: A file the runner leaves in every report folder; a non-empty folder without it is never replaced.
+#: The file every report folder holds: a non-empty folder without it is never replaced. It holds the
+#: digest of everything the report was built from, so a rebuild with nothing changed does nothing.
 MARKER = ".russian-emigration-report"
-NONE_WORDS = {"None", "none", "null"}
-#: Executed notebooks kept in the cache (the most recently used ones).
-CACHE_ENTRIES = 64
-
-
-@dataclass(frozen=True)
-class NotebookParameter:
-    """One parameter of a notebook's ``parameters`` cell."""
-
-    name: str
-    type_name: str
-    default: str
-    help: str
-
-
+DATE_PARAMETERS = {"start_date", "end_date"}
+ABOUT_FILES = ("CITATION.cff", "LICENSE", "DATA_LICENSE.md")
 #: A notebook failed, the build was stopped, or the report folder could not be written.
 ReportError = ExecutionError
 
 
+def _packaged(name: str) -> Path:
+    """A folder shipped in the wheel (``russian_emigration/<name>``), or the checkout's ``<name>/``."""
+    bundled = Path(str(importlib_resources.files("russian_emigration"))) / name
+    return bundled if bundled.is_dir() else Path(__file__).resolve().parents[2] / name
+
+
 def notebooks_dir() -> Path:
-    """Folder of the numbered notebooks: inside the installed wheel, or ``notebooks/`` of a checkout."""
-    bundled = Path(str(importlib_resources.files("russian_emigration"))) / "notebooks"
-    if notebook_paths(bundled):
-        return bundled
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The numbered notebooks: the installed wheel's, or ``notebooks/`` of a checkout."""
+    return _packaged("notebooks")
 
 
-def checkout_notebooks_dir() -> Path | None:
-    """``notebooks/`` of the source checkout this package runs from, or None (an installed wheel)."""
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from, or None (an installed wheel)."""
     root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file() and notebook_paths(root / "notebooks"):
-        return root / "notebooks"
-    return None
+    return root if (root / "pyproject.toml").is_file() and notebook_paths(root / "notebooks") else None
 
 
-#: Parameters already read, by notebook content: papermill parses each notebook once per process.
-_DECLARED: dict[str, dict[str, NotebookParameter]] = {}
-_DECLARED_LOCK = threading.Lock()
-
-
-def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
-    """The parameters a notebook declares, read with papermill's inspector.
-
-    Each notebook content is inspected once: the answer is kept in this process and in the cache
-    folder (keyed by the notebook's bytes and papermill's version), so a build whose notebooks are
-    all cached never imports papermill. A cache entry that is unreadable or malformed is ignored.
-    """
-    from russian_emigration import cache
-
-    digest = hashlib.sha256(Path(path).read_bytes())
-    digest.update(_papermill_version().encode())
-    key = digest.hexdigest()
-    with _DECLARED_LOCK:
-        known = _DECLARED.get(key)
-    if known is None:
-        known = _from_json(cache.read_json("parameters", key))
-        if known is None:
-            known = _inspect(path)
-            cache.write_json("parameters", key, [list(vars(p).values()) for p in known.values()])
-        with _DECLARED_LOCK:
-            _DECLARED[key] = known
-    return dict(known)
-
-
-@functools.cache
-def _papermill_version() -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version("papermill")
-
-
-def _from_json(stored: Any) -> dict[str, NotebookParameter] | None:
-    """Parameters from a cache entry: a list of [name, type, default, help] strings; None if malformed."""
-    if not isinstance(stored, list) or not all(
-        isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row) for row in stored
-    ):
-        return None
-    return {row[0]: NotebookParameter(*row) for row in stored}
-
-
-def _inspect(path: Path) -> dict[str, NotebookParameter]:
+def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook's ``parameters`` cell declares, as papermill reads them."""
     import papermill
 
-    found = papermill.inspect_notebook(str(path))
-    return {
-        name: NotebookParameter(
-            name,
-            str(p.get("inferred_type_name", "None")).replace(" ", ""),
-            str(p.get("default", "")),
-            str(p.get("help", "")),
-        )
-        for name, p in found.items()
-    }
+    return dict(papermill.inspect_notebook(str(notebook)))
 
 
-def convert(name: str, raw: str, type_name: str) -> Any:
-    """Convert a command-line value to the type the notebook's annotation declares."""
-    optional = type_name.startswith("Optional[") and type_name.endswith("]")
-    base = type_name[len("Optional[") : -1] if optional else type_name
-    if optional and raw in NONE_WORDS:
-        return None
-    if base == "str":
-        return raw
-    if base == "int":
-        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
-            raise ParameterError(f"-p {name} {raw!r}: {name} takes a whole number ({type_name})")
-        return int(raw)
-    if base == "list[str]":
-        return _string_list(name, raw, type_name)
-    raise ParameterError(f"-p {name}: the notebook declares an unsupported type {type_name!r}")
-
-
-def _string_list(name: str, raw: str, type_name: str) -> list[str]:
-    """A JSON list of strings, or comma-separated words: '["GEO", "KAZ"]' or 'GEO,KAZ'."""
-    text = raw.strip()
-    if text.startswith("["):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ParameterError(
-                f'-p {name} {raw!r}: {name} takes a JSON list of strings such as \'["GEO", "KAZ"]\' ({type_name})'
-            )
-        return value
-    items = [part.strip() for part in text.split(",")]
-    if not text or not all(items):
-        raise ParameterError(f"-p {name} {raw!r}: {name} takes comma-separated values such as GEO,KAZ ({type_name})")
-    return items
-
-
-def plan(parameters: Mapping[str, str], notebooks: Sequence[Path]) -> dict[Path, dict[str, Any]]:
-    """Typed parameters for each notebook; unknown names are rejected with the known ones listed."""
-    declared = {path: notebook_parameters(path) for path in notebooks}
-    known = sorted({name for params in declared.values() for name in params})
-    unknown = sorted(set(parameters) - set(known))
-    if unknown:
-        raise ParameterError(
-            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"known parameters: {', '.join(known)}"
-        )
-    return {
-        path: {name: convert(name, raw, params[name].type_name) for name, raw in parameters.items() if name in params}
-        for path, params in declared.items()
-    }
-
-
-def describe_parameters(notebooks: Sequence[Path], dataset: Dataset | None = None) -> str:
-    """A listing of every notebook's parameters with type, default and help; with ``dataset``, also
-    the values each closed-set parameter takes in that data."""
-    from russian_emigration.params import valid_values
-
+def describe_parameters(notebooks: list[Path], ds: Any) -> str:
+    """Every notebook's parameters with type, default and help, and the values a closed set takes in ``ds``."""
     lines = []
     for path in notebooks:
         lines.append(path.name)
-        for p in notebook_parameters(path).values():
-            lines.append(f"  -p {p.name} ({p.type_name}, default {p.default}): {p.help}")
-            values = valid_values(dataset, p.name) if dataset is not None else None
-            if values:
-                lines.append(f"      values: {', '.join(values)}")
+        for name, p in declared_parameters(path).items():
+            lines.append(f"  -p {name} ({p['inferred_type_name']}, default {p['default']}): {p['help']}")
+            values = valid_values(ds, name)
+            lines += [f"      values: {', '.join(values)}"] if values else []
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class BuildInfo:
-    """What one build used, for the renderer: the parameters, the data folder and the loaded data."""
+def plan(parameters: Mapping[str, Any], notebooks: list[Path], ds: Any) -> dict[Path, dict[str, Any]]:
+    """The values each notebook receives; unknown names and bad values are refused before anything runs."""
+    declared = {path: declared_parameters(path) for path in notebooks}
+    known = sorted({name for names in declared.values() for name in names})
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    checked = validate(ds, **{k: v for k, v in parameters.items() if k != "data_dir"})
+    defaults = {name: declared[path][name]["default"] for path in notebooks for name in declared[path]}
+    if "start_date" in checked or "end_date" in checked:  # the order against the other date's default too
+        validate(ds, **{n: parameters.get(n, _literal(defaults[n])) for n in DATE_PARAMETERS})
+    injected = {n: str(parameters[n]).strip() if n in DATE_PARAMETERS else checked[n] for n in checked}
+    if "data_dir" in parameters:
+        injected["data_dir"] = "data"  # the copy inside the site, beside each notebook's working folder
+    return {path: {n: v for n, v in injected.items() if n in declared[path]} for path in notebooks}
 
-    #: The parameters as given (``-p NAME VALUE``; ``data_dir`` included when a data folder was given).
-    parameters: Mapping[str, str]
-    #: The typed values each notebook received, by notebook file name (only the ones it declares).
-    notebook_parameters: Mapping[str, Mapping[str, Any]]
-    #: The data package folder the notebooks read.
-    data_dir: Path
-    #: That data package, loaded and validated once per build.
-    dataset: Dataset
-    #: The version of this package.
-    version: str
+
+def _literal(text: str) -> Any:
+    import ast
+
+    return ast.literal_eval(text)
 
 
 def build_report(
     output_dir: Path,
-    parameters: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
     data_dir: Path | None = None,
-    notebooks: Sequence[Path] | None = None,
+    *,
     progress: Callable[[str], None] = print,
     workers: int | None = None,
-    cache: bool = True,
+    use_cache: bool = True,
 ) -> Path:
-    """Execute the notebooks and render the report into ``output_dir``; return the index path.
+    """Execute the notebooks and render the report into ``output_dir``; return its index page.
 
-    Raises :class:`ParameterError` for a bad parameter or output folder (before any kernel starts)
+    Raises :class:`ParameterError` for a bad parameter or output folder (before any notebook runs)
     and :class:`ReportError` when a notebook fails, the build is stopped or the folder cannot be written.
     """
-    notebooks = list(notebooks or notebook_paths(notebooks_dir()))
+    from russian_emigration.loader import load_dataset
+
     parameters = dict(parameters or {})
     if data_dir is not None:
         if "data_dir" in parameters:
             raise ParameterError(
                 f"--data-dir {data_dir} and -p data_dir {parameters['data_dir']} both name a data folder; give one"
             )
-        parameters["data_dir"] = str(Path(data_dir).resolve())
-    typed = plan(parameters, notebooks)
-    build = _check_values(parameters, typed)
+        parameters["data_dir"] = str(data_dir)
+    folder = check_data_dir(parameters.get("data_dir")) if "data_dir" in parameters else None
+    ds = load_dataset(folder)
+    if folder is None:
+        parameters.pop("data_dir", None)  # -p data_dir None: the bundled data, as for the notebooks
+    notebooks = notebook_paths(notebooks_dir())
+    jobs = plan(parameters, notebooks, ds)
     final = Path(output_dir).resolve()
     _check_replaceable(final)
-    with _sigterm_raises():
-        staging, lock = _make_staging(final)
+    data_files = [ds.path / "datapackage.json", *(ds.path / r["path"] for r in ds.descriptor["resources"])]
+    keys = {path: cache.notebook_key(path, jobs[path], data_files, ds.path) for path in notebooks}
+    site_key = _site_key(keys, parameters)
+    with contextlib.suppress(OSError):
+        if (final / MARKER).read_text(encoding="utf-8") == site_key:
+            progress(f"Nothing changed since the last build: {final / 'index.html'}")
+            return final / "index.html"
+    with _signals_stop_the_build():
+        staging = _make_staging(final)
         try:
-            _remove_leftovers(final)
-            executed, warmup = _execute_cached(
-                typed, staging, build, progress, workers, cache_dir() / "notebooks" if cache else None
-            )
-            render(executed, staging, build, cache_dir() / "sites" if cache else None, warmup)
-            (staging / MARKER).write_text("made by python -m russian_emigration report\n", encoding="utf-8")
-            _swap_into_place(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            src = _sources(staging, ds, data_files, parameters)
+            executed = _executed(jobs, keys, staging, src / "_extra", progress, workers, use_cache)
+            for path, nb in executed.items():
+                _write_notebook(nb, src / path.name)
+            _sphinx(src, staging / "html")
+            (staging / "html" / MARKER).write_text(site_key, encoding="utf-8")
+            _swap_into_place(staging / "html", final)
+        except OSError as exc:
+            raise ReportError(f"cannot write the report into {final}: {_reason(exc)}") from None
         finally:
-            os.close(lock)
-    index = final / "index.html"
-    progress(f"Report written to {index}")
-    return index
+            shutil.rmtree(staging, ignore_errors=True)
+    progress(f"Report written to {final / 'index.html'}")
+    return final / "index.html"
 
 
-def _check_values(parameters: Mapping[str, str], typed: Mapping[Path, Mapping[str, Any]]) -> BuildInfo:
-    """Load the data package once and check every value with the notebooks' own validator."""
+def _site_key(keys: Mapping[Path, str], parameters: Mapping[str, Any]) -> str:
+    """A digest of everything a built site depends on but its build date."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(json.dumps(sorted((p.name, k) for p, k in keys.items())).encode())
+    for path in sorted(p for p in _packaged("docs").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in ABOUT_FILES:
+        digest.update((_packaged("about") / name).read_bytes() if (_packaged("about") / name).is_file() else b"")
+    extra = [git_commit(), version("sphinx"), version("myst-nb"), version("sphinx-book-theme"), sorted(parameters)]
+    digest.update(repr(extra).encode())
+    return digest.hexdigest()
+
+
+def _executed(
+    jobs: Mapping[Path, Mapping[str, Any]],
+    keys: Mapping[Path, str],
+    staging: Path,
+    cwd: Path,
+    progress: Callable[[str], None],
+    workers: int | None,
+    use_cache: bool,
+) -> dict[Path, Any]:
+    """Each executed notebook: from the cache when its key matches, else run now (and cached)."""
+    import nbformat
+
+    done, todo = {}, {}
+    for path, values in jobs.items():
+        hit = cache.read(keys[path], nbformat.read(path, as_version=4), progress) if use_cache else None
+        if hit is not None:
+            progress(f"{path.stem}: unchanged, taken from the cache")
+            done[path] = hit
+        else:
+            todo[path] = values
+    if todo:
+        progress(f"Running {len(todo)} notebook(s)...")
+        (staging / "run").mkdir()
+        for path, nb in execute(
+            todo, staging / "run", cwd=cwd, progress=progress, workers=workers or os.cpu_count() or 1
+        ).items():
+            done[path] = nb
+            if use_cache:
+                cache.write(keys[path], nb, progress)
+    return {path: done[path] for path in jobs}
+
+
+def _write_notebook(nb: Any, target: Path) -> None:
+    import nbformat
+
+    nbformat.write(nb, target)
+
+
+def _sources(staging: Path, ds: Any, data_files: list[Path], parameters: Mapping[str, Any]) -> Path:
+    """The Sphinx project of this build: the docs, the data package and licences to publish, and build.json."""
+    from russian_emigration.dictionary import render
+
+    src = staging / "src"
+    shutil.copytree(_packaged("docs"), src, ignore=shutil.ignore_patterns("__pycache__"))
+    extra = src / "_extra"
+    for path in data_files:
+        target = extra / "data" / path.relative_to(ds.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (extra / "data" / "README.md").write_text(render(ds.descriptor), encoding="utf-8")
+    for name in ABOUT_FILES:
+        if (_packaged("about") / name).is_file():
+            shutil.copyfile(_packaged("about") / name, extra / name)
+    (src / "build.json").write_text(json.dumps(_build_info(ds, parameters), indent=1), encoding="utf-8")
+    return src
+
+
+def _build_info(ds: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """What the site's own directives show: the build stamp, the data files and the sources."""
     from russian_emigration import __version__
-    from russian_emigration.loader import data_dir, load_dataset
-    from russian_emigration.params import check_data_dir, validate
+    from russian_emigration.notebook import format_value
 
-    # The typed value, as the notebooks receive it: ``-p data_dir None`` means the bundled data there too.
-    given = next((values["data_dir"] for values in typed.values() if "data_dir" in values), None)
-    folder = check_data_dir("data_dir", given) or data_dir()
-    ds = load_dataset(folder)
-    for params in typed.values():
-        validate(ds, strict=False, **params)
-    return BuildInfo(
-        parameters=dict(parameters),
-        notebook_parameters={path.name: dict(values) for path, values in typed.items()},
-        data_dir=folder,
-        dataset=ds,
-        version=__version__,
-    )
+    given = {k: v for k, v in parameters.items() if k != "data_dir"}
+    stamp = [
+        ["package version", __version__],
+        ["data package version", str(ds.descriptor.get("version", ""))],
+        ["git commit", git_commit() or "none (not built from a git checkout)"],
+        ["built", build_date()],
+        ["parameters", "; ".join(f"{k} = {v}" for k, v in sorted(given.items())) or "none given (defaults)"],
+        [
+            "data",
+            f"a copy of the data package ({ds.path.name}/)" if "data_dir" in parameters else "the bundled data package",
+        ],
+    ]
+    files = [
+        {"path": r["path"], "title": r.get("title", r["name"]), "rows": len(ds.tables[r["name"]])}
+        for r in ds.descriptor["resources"]
+    ]
+    columns = ["source_id", "publisher", "title", "url", "published_date", "accessed_date", "kind"]
+    sources = [
+        {c: format_value(getattr(row, c), c) for c in columns}
+        for row in ds.sources.sort_values("source_id").itertuples()
+    ]
+    return {"stamp": stamp, "files": files, "sources": sources, "version": str(ds.descriptor.get("version", ""))}
+
+
+def git_commit() -> str:
+    """The commit of the checkout this package runs from ('' outside one), marked when files differ."""
+    root = checkout_root()
+    if root is None or not (root / ".git").exists():
+        return ""
+
+    def git(*args: str) -> str:
+        command = ["git", "-C", str(root), *args]
+        return subprocess.run(command, capture_output=True, text=True, check=True, timeout=20).stdout.strip()
+
+    try:
+        head, dirty = git("rev-parse", "HEAD"), git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"{head} (with uncommitted changes)" if dirty else head
+
+
+def build_date() -> str:
+    """Now in UTC, or SOURCE_DATE_EPOCH's moment when it is set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _sphinx(src: Path, out: Path) -> None:
+    """Render the site with Sphinx in its own process (Sphinx changes the working folder as it runs)."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", str(src), str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        raise ReportError(f"Sphinx could not render the site: {lines[-1] if lines else result.returncode}")
+    (out / ".buildinfo").unlink(missing_ok=True)
+
+
+# --- Signals, the output folder, staging and the swap ----------------------------------------------
+
+
+@contextlib.contextmanager
+def _signals_stop_the_build() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into SystemExit while building, so the clean-up runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    kinds = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {kind: signal.signal(kind, stop) for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
 
 
 def _check_replaceable(final: Path) -> None:
-    """Refuse to replace a folder that is not a report this runner made."""
+    """Refuse to replace anything but a report this runner made (or an empty folder)."""
     if final.exists() and (not final.is_dir() or (any(final.iterdir()) and not (final / MARKER).exists())):
         raise ParameterError(
             f"--output-dir {final} exists and is not a report folder made by this runner; choose an empty or new folder"
         )
 
 
-# --- Signals, staging, leftovers and the final swap ---------------------------------------------
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit while building, so the cleanup below runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _make_staging(final: Path) -> tuple[Path, int]:
-    """A new staging folder next to ``final``, locked while this build lives; a clear error if impossible."""
+def _make_staging(final: Path) -> Path:
+    """A new staging folder beside ``final`` (removing those of builds that were killed)."""
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in final.parent.glob(f".{final.name}.building-*"):
+            pid = (leftover / "pid").read_text(encoding="utf-8") if (leftover / "pid").is_file() else ""
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
+        (staging / "pid").write_text(str(os.getpid()), encoding="utf-8")
     except OSError as exc:
         raise ReportError(f"cannot write the report into {final}: {_reason(exc)}") from None
-    staging.chmod(0o755)
-    lock = os.open(staging, os.O_RDONLY)
-    fcntl.flock(lock, fcntl.LOCK_EX)  # tells later builds this folder is in use
-    (staging / "notebooks").mkdir()
-    return staging, lock
+    return staging
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no safe check: a leftover stays until removed by hand
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reason(exc: OSError) -> str:
-    """The one-line reason of an OSError, naming the file when it has one."""
     where = f" ({exc.filename})" if exc.filename else ""
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return f"a file is in the way of a folder{where}"
     return f"{exc.strerror or exc}{where}"
 
 
-def _remove_leftovers(final: Path) -> None:
-    """Remove staging folders of killed builds (no live build holds their lock)."""
-    for leftover in final.parent.glob(f".{final.name}.building-*"):
-        try:
-            fd = os.open(leftover, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a build still running
-        else:
-            shutil.rmtree(leftover, ignore_errors=True)
-        finally:
-            os.close(fd)
-
-
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Replace ``final`` with ``staging`` using renames, so readers never see a half-built report.
-
-    Swaps into the same parent folder are serialised with a lock on that folder, so racing builds
-    replace each other in turn; a failure is a :class:`ReportError` and leaves ``final`` as it was.
-    """
-    lock = os.open(final.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for old in final.parent.glob(f".{final.name}.old-*"):  # a build killed mid-swap
-            shutil.rmtree(old, ignore_errors=True)
+def _swap_into_place(built: Path, final: Path) -> None:
+    """Replace ``final`` with ``built`` by renames, so a reader never sees a half-built report; racing
+    builds into one folder replace each other in turn."""
+    with _folder_lock(final.parent):
         _check_replaceable(final)
         old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
         had_final = final.exists()
+        if had_final:
+            final.rename(old)
         try:
+            built.rename(final)
+        except OSError:
             if had_final:
-                final.rename(old)
-            staging.rename(final)
-        except OSError as exc:
-            if had_final and old.exists() and not final.exists():
                 old.rename(final)
-            raise ReportError(f"cannot move the new report into {final}: {_reason(exc)}") from None
+            raise
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` where the system has one (POSIX), else none."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: swaps are not serialised
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        os.close(lock)
-
-
-# --- The cache of executed notebooks ------------------------------------------------------------
-
-
-def cache_key(notebook: Path, parameters: Mapping[str, Any], build: BuildInfo) -> str:
-    """A digest of what an executed notebook depends on: its content, the data, its parameters, the package."""
-    digest = hashlib.sha256()
-    for part in (
-        _file_digest(notebook),
-        _folder_digest(build.data_dir),
-        json.dumps(parameters, sort_keys=True, default=str),
-        build.version,
-        _folder_digest(Path(__file__).parent, "*.py"),
-    ):
-        digest.update(part.encode() + b"\0")
-    return digest.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _folder_digest(folder: Path, pattern: str = "*") -> str:
-    """A digest of the names and bytes of the regular files directly in ``folder``."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.glob(pattern) if p.is_file()):
-        digest.update(path.name.encode() + b"\0" + _file_digest(path).encode())
-    return digest.hexdigest()
-
-
-def _execute_cached(
-    typed: Mapping[Path, Mapping[str, Any]],
-    staging: Path,
-    build: BuildInfo,
-    progress: Callable[[str], None],
-    workers: int | None,
-    cache: Path | None,
-) -> tuple[list[Path], Warmup | None]:
-    """Write each executed notebook into ``staging/notebooks``: from the cache, or executed now.
-
-    While notebooks run, the site's preparation (see :class:`russian_emigration.site.Warmup`)
-    runs beside them and is returned for :func:`render`; None when nothing was executed.
-    """
-    import nbformat
-
-    keys = {path: cache_key(path, params, build) for path, params in typed.items()}
-    todo = {}
-    for path, params in typed.items():
-        hit = cache / f"{keys[path]}.ipynb" if cache else None
-        if hit is not None and _copy_from_cache(hit, staging / "notebooks" / path.name):
-            progress(f"{path.stem}: unchanged, taken from the cache")
-        else:
-            todo[path] = params
-    warmup = None
-    if todo:
-        from russian_emigration.site import Warmup
-
-        progress(f"Running {len(todo)} notebook(s)...")
-        warmup = Warmup(build)
-    for path, nb in execute_all(todo, progress, workers).items():
-        target = staging / "notebooks" / path.name
-        nbformat.write(nb, target)
-        if cache is not None:
-            _store(cache, keys[path], target, progress)
-    return [staging / "notebooks" / path.name for path in typed], warmup
-
-
-def _copy_from_cache(hit: Path, target: Path) -> bool:
-    try:
-        shutil.copyfile(hit, target)
-        os.utime(hit)  # recently used: kept when the cache is pruned
-    except OSError:
-        return False
-    return True
-
-
-def _store(cache: Path, key: str, executed: Path, progress: Callable[[str], None]) -> None:
-    """Add an executed notebook to the cache (atomically) and keep the newest entries only."""
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = cache / f".{key}.{uuid.uuid4().hex}.partial"
-        shutil.copyfile(executed, partial)
-        partial.replace(cache / f"{key}.ipynb")
-        entries = sorted(cache.glob("*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[CACHE_ENTRIES:]:
-            stale.unlink(missing_ok=True)
-    except OSError as exc:
-        progress(f"note: the notebook cache in {cache} is not writable ({_reason(exc)}); nothing cached")
-
-
-# --- Rendering: executed notebooks in, a static site out -----------------------------------------
-
-
-def render(
-    executed: Sequence[Path], staging: Path, build: BuildInfo, cache: Path | None = None, warmup: Warmup | None = None
-) -> None:
-    """Render the executed notebooks into ``staging`` as the report site (see ``russian_emigration.site``).
-
-    The one rendering step of the report: ``executed`` are the executed notebooks (in
-    ``staging/notebooks``), ``build`` what the build used, ``cache`` a folder of rendered sites to
-    reuse when nothing they depend on changed. The site builder never executes anything.
-    """
-    from russian_emigration.site import SiteError, build_site
-
-    try:
-        build_site(executed, staging, build, cache, warmup)
-    except SiteError as exc:
-        raise ReportError(str(exc)) from None
+        os.close(fd)

@@ -1,0 +1,112 @@
+// The report site's one script: sortable, filterable tables; tooltips for chart marks; the Sources
+// page filtered to the sources of one chart mark (sources.html#ids=a,b). No network, no library.
+document.addEventListener("DOMContentLoaded", () => {
+  const LONG = 12; // a table with more rows gets a filter box
+  document.querySelectorAll("table.re-table, .re-table table").forEach((table) => {
+    if (!table.tHead || !table.tBodies[0]) return;
+    const body = table.tBodies[0];
+    const rows = Array.from(body.rows);
+    if (rows.length > LONG) {
+      const filter = document.createElement("input");
+      filter.type = "search";
+      filter.placeholder = "Filter rows: type any word";
+      filter.setAttribute("aria-label", "Filter the rows of this table");
+      filter.className = "re-filter";
+      const status = document.createElement("p");
+      status.className = "re-filter-status";
+      status.setAttribute("aria-live", "polite");
+      const box = table.closest(".re-table-scroll") || table;
+      box.before(filter, status);
+      filter.addEventListener("input", () => {
+        const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+        let shown = 0;
+        rows.forEach((row) => {
+          row.hidden = !words.every((w) => row.textContent.toLowerCase().includes(w));
+          if (!row.hidden) shown += 1;
+        });
+        status.textContent = !words.length ? "" : shown === 0
+          ? `No rows match \u201c${filter.value.trim()}\u201d (0 of ${rows.length})` : `${shown} of ${rows.length} rows`;
+      });
+      table.reFilter = filter;
+    }
+    // Each heading is a button (Tab, then Enter or Space, or a click): ascending, then descending.
+    const heads = Array.from(table.tHead.rows[0].cells);
+    const number = /^-?[0-9][0-9,]*(\.[0-9]+)?%?$/;
+    heads.forEach((th, column) => {
+      const label = th.textContent.trim();
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "re-sort";
+      button.title = `Sort by ${label}`;
+      button.textContent = `${label}\u00a0`;
+      const arrow = document.createElement("span");
+      arrow.className = "re-sort-arrow";
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = "\u2195";
+      button.append(arrow);
+      th.replaceChildren(button);
+      th.setAttribute("scope", "col");
+      button.addEventListener("click", () => {
+        const direction = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+        heads.forEach((other) => {
+          other.removeAttribute("aria-sort");
+          other.querySelector(".re-sort-arrow").textContent = "\u2195";
+        });
+        th.setAttribute("aria-sort", direction > 0 ? "ascending" : "descending");
+        arrow.textContent = direction > 0 ? "\u25b2" : "\u25bc";
+        const key = (row) => row.cells[column].textContent.trim();
+        rows.sort((a, b) => {
+          const x = key(a), y = key(b);
+          if (number.test(x) && number.test(y)) return direction * (parseFloat(x.replace(/,/g, "")) - parseFloat(y.replace(/,/g, "")));
+          return direction * x.localeCompare(y);
+        });
+        body.append(...rows);
+      });
+    });
+  });
+
+  // A chart mark shows its value, date and source on hover or keyboard focus.
+  const tip = document.createElement("div");
+  tip.className = "re-tip";
+  tip.setAttribute("role", "tooltip");
+  tip.hidden = true;
+  document.body.append(tip);
+  const show = (event) => {
+    const mark = event.target.closest && event.target.closest(".re-mark");
+    if (!mark) return;
+    const title = mark.querySelector("title");
+    tip.textContent = title ? title.textContent : "";
+    const box = mark.getBoundingClientRect();
+    tip.style.left = `${Math.max(4, Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - 260))}px`;
+    tip.style.top = `${window.scrollY + box.bottom + 6}px`;
+    tip.hidden = false;
+  };
+  const hide = (event) => {
+    if (event.target.closest && event.target.closest(".re-mark")) tip.hidden = true;
+  };
+  document.addEventListener("mouseover", show);
+  document.addEventListener("focusin", show);
+  document.addEventListener("mouseout", hide);
+  document.addEventListener("focusout", hide);
+
+  // sources.html#ids=a,b: the sources behind one chart mark, the others hidden until the filter is cleared.
+  const hash = decodeURIComponent(location.hash.slice(1));
+  if (hash.startsWith("ids=")) {
+    const wanted = new Set(hash.slice(4).split(","));
+    const table = document.querySelector("table.re-sources");
+    if (table) {
+      Array.from(table.tBodies[0].rows).forEach((row) => { row.hidden = !wanted.has(row.id); });
+      const note = document.createElement("p");
+      note.className = "re-filter-status";
+      note.textContent = `Showing the ${wanted.size} sources behind one mark of a chart. `;
+      const all = document.createElement("a");
+      all.href = "sources.html";
+      all.textContent = "Show every source";
+      note.append(all);
+      table.before(note);
+    }
+  } else if (hash) {
+    const target = document.getElementById(hash);
+    if (target) target.scrollIntoView();
+  }
+});

@@ -1,0 +1,93 @@
+"""The report site's own Sphinx directives: the Sources table, the data files and the build stamp.
+
+They render what the runner wrote into the build's ``build.json`` (``re_build`` in ``conf.py``) as
+docutils nodes, so every string from the data is text, never markup, and only ``http(s)``
+addresses become links.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+
+def _cell(value: Any) -> nodes.Node:
+    """A table cell's content: a link for an http(s) address, else plain text."""
+    text = str(value)
+    if text.startswith(("http://", "https://")) and " " not in text:
+        return nodes.paragraph("", "", nodes.reference(text, text, refuri=text))
+    return nodes.paragraph(text=text)
+
+
+def _table(
+    headings: list[str], rows: list[list[Any]], ids: list[str] | None = None, classes: tuple[str, ...] = ()
+) -> nodes.table:
+    """A docutils table: one heading row, then ``rows`` (each row's id from ``ids``)."""
+    table = nodes.table(classes=["re-table", *classes])
+    group = nodes.tgroup(cols=len(headings))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in headings]
+    for part, lines in ((nodes.thead(), [headings]), (nodes.tbody(), rows)):
+        group += part
+        for number, cells in enumerate(lines):
+            row = nodes.row(ids=[ids[number]] if ids and isinstance(part, nodes.tbody) else [])
+            for value in cells:
+                row += nodes.entry("", value if isinstance(value, nodes.Node) else _cell(value))
+            part += row
+    return table
+
+
+class _Build(SphinxDirective):
+    @property
+    def build(self) -> dict[str, Any]:
+        return dict(self.config.re_build)
+
+
+class SourcesTable(_Build):
+    """Every source with its full, clickable address; ``sources.html#<source_id>`` lands on its row."""
+
+    def run(self) -> list[nodes.Node]:
+        """The count of sources, then the table."""
+        sources = self.build.get("sources", [])
+        rows = [
+            [nodes.paragraph("", "", nodes.literal(text=s["source_id"])), s["publisher"], s["title"], s["url"],
+             f"published {s['published_date']}" if s["published_date"] else "", s["kind"]]
+            for s in sources
+        ]  # fmt: skip
+        count = nodes.paragraph(text=f"{len(sources)} sources.")
+        headings = ["source", "publisher", "title", "address", "published", "kind"]
+        return [count, _table(headings, rows, [s["source_id"] for s in sources], ("re-sources",))]
+
+
+class DataFiles(_Build):
+    """The data package copied into the site: one link per file, with its table's title and rows."""
+
+    def run(self) -> list[nodes.Node]:
+        """A bullet list of links."""
+        items = nodes.bullet_list()
+        entries = [("datapackage.json", "the tables, their columns and their rules")]
+        entries += [(f["path"], f"{f['title']} ({f['rows']:,} rows)") for f in self.build.get("files", [])]
+        for path, what in entries:
+            link = nodes.reference(path, path, refuri=f"data/{path}")
+            items += nodes.list_item("", nodes.paragraph("", "", link, nodes.Text(f": {what}")))
+        return [items]
+
+
+class BuildStamp(_Build):
+    """Versions, git commit, build date, parameters and the data the report was built from."""
+
+    def run(self) -> list[nodes.Node]:
+        """A two-column table."""
+        return [_table(["what", "this build"], self.build.get("stamp", []), classes=("re-stamp",))]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives and the ``re_build`` configuration value."""
+    app.add_config_value("re_build", {}, "html")
+    app.add_directive("sources-table", SourcesTable)
+    app.add_directive("data-files", DataFiles)
+    app.add_directive("build-stamp", BuildStamp)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

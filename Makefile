@@ -35,7 +35,7 @@ test: $(STAMP) ## Run the whole test suite: ruff, mypy, the data and analysis te
 	$(PY) -m pytest
 
 test-fast: $(STAMP) ## The quick tests only (no notebook, no Sphinx, no subprocess), for the edit loop
-	$(PY) -m pytest -m "not slow" -p no:nbval tests
+	$(PY) -m pytest -m "not slow" tests
 
 check-notebooks: $(STAMP) ## Execute every notebook as the report does and check the committed outputs are exactly that
 	$(PY) tools/check_notebooks.py

@@ -29,6 +29,8 @@ nb_remove_code_source = True
 nb_code_prompt_show = "Show the set-up code"
 nb_code_prompt_hide = "Hide the set-up code"
 myst_enable_extensions = ["colon_fence"]
+# Straight quotes as written: a finding pasted on the landing page reads exactly as on its page.
+smartquotes = False
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "sphinx_book_theme"

@@ -1,4 +1,4 @@
-"""Unit tests for what each chart and table shows (nbval does not compare images)."""
+"""What each chart, table and finding shows, on the real data: every figure checked by an independent route."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import pandas as pd
 import pytest
 
 from russian_emigration import analysis as an
-from russian_emigration.charts import MAX_SOURCES_IN_IMAGE, finish, source_footnote
+from russian_emigration import constants as c
 from russian_emigration.constants import NOT_STATED
-from russian_emigration.notebook import setup_notebook, table
-from tests.conftest import bundled_dataset
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return bundled_dataset()
 
 
 def test_overlapping_uses_the_whole_span_of_a_partial_date() -> None:
@@ -135,6 +128,7 @@ def test_min_respondents_drops_thin_stations(ds) -> None:
     assert len(kept) == (ds.vote_abroad_stations["respondents"] >= 1000).sum()
     with pytest.raises(ValueError, match="group_by='city'"):
         an.results(ds, "city")
+    assert an.results(ds, "station", 0)["putin_pct"].is_monotonic_decreasing
 
 
 def test_reconcile_seed(ds) -> None:
@@ -174,34 +168,6 @@ def test_sources_for_follows_every_source_column(ds) -> None:
     assert list(ds.sources_for(people)["source_id"]) == ["nltimes-smirnova", "wikipedia-seed"]
 
 
-@pytest.mark.slow
-def test_footnote_and_finish_name_every_source(ds) -> None:
-    import matplotlib
-
-    matplotlib.use("agg")
-    import matplotlib.pyplot as plt
-
-    sources = ds.sources_for(ds.vote_results.head(3))
-    text = source_footnote(sources)
-    assert all(f"[{s}]" in text.replace("\n", " ") for s in sources["source_id"])
-    fig, ax = plt.subplots()
-    finish(fig, ax, title="T", xlabel="x (unit)", ylabel="y (unit)", sources=sources)
-    assert ax.get_title(loc=matplotlib.rcParams["axes.titlelocation"]) == "T" and ax.get_xlabel() == "x (unit)"
-    assert any("Sources:" in t.get_text() for t in fig.texts)
-    plt.close(fig)
-    many = ds.sources.head(MAX_SOURCES_IN_IMAGE + 1)
-    assert source_footnote(many).startswith(f"Sources: {MAX_SOURCES_IN_IMAGE + 1} publications, each named and linked")
-
-
-def test_setup_and_table_helpers(ds) -> None:
-    setup_notebook()
-    assert pd.get_option("display.max_columns") == 30
-    assert pd.get_option("display.max_colwidth") is None, "nothing is cut"
-    shown = table(ds.events.head(3), {"event_id": "id", "refs": "refs", "stance": "stance"}).csv_frame()
-    assert list(shown.columns) == ["id", "refs", "stance", "source"]
-    assert shown["refs"].iloc[0] == "10" and shown["stance"].iloc[0] == ""
-
-
 def test_within_keeps_only_dates_known_to_fall_in_the_window() -> None:
     frame = pd.DataFrame(
         {
@@ -239,8 +205,7 @@ def test_responses_by_year_counts_every_stance_taking_response_once(ds) -> None:
 
 
 def test_stance_shift_splits_at_the_invasion_year(ds) -> None:
-    from russian_emigration.constants import INVASION_DATE
-
+    INVASION_DATE = c.INVASION_DATE
     shift = an.stance_shift(ds)
     counts = an.responses_by_year(ds)
     first = counts[counts["year"] == INVASION_DATE.year]
@@ -271,3 +236,75 @@ def test_conflicting_estimates_keep_both_sides_with_their_sources(ds) -> None:
     assert set(israel["measure"]) == {"immigrated_official", "share_of_immigrants"}
     assert set(an.conflicting_estimates(ds, ["ISR", "GEO"])["country_code"]) <= {"ISR", "GEO"}
     assert an.conflicting_estimates(ds, ["JPN"]).empty
+
+
+# --- The judgement calls, each defined once (constants.py) -------------------------------------------
+
+
+def test_a_count_starting_before_march_2022_is_counted_from_the_invasion(ds) -> None:
+    everything = an.all_outflow_estimates(ds)
+    since = everything["period_start_date_first"]
+    assert (everything.loc[since < pd.Timestamp(c.COUNTED_FROM_INVASION_BEFORE), "counted_from"] == "invasion").all()
+    after = everything[since >= pd.Timestamp(c.COUNTED_FROM_INVASION_BEFORE)]
+    assert "invasion" not in set(after["counted_from"])
+    assert c.COUNTED_FROM_INVASION_BEFORE > c.INVASION_DATE
+
+
+def test_waves_are_found_in_the_sources_words(ds) -> None:
+    found = an.wave_ordinals(an.waves(ds))
+    assert found and set(found) <= set(c.WAVES)
+    for wave in found:
+        assert an.waves(ds)["summary"].str.contains(f"{wave} wave", case=False).any()
+
+
+def test_the_declined_threshold_splits_the_stations(ds) -> None:
+    over = an.declined_summary(ds)["stations_over_threshold"]
+    stations = ds.vote_abroad_stations
+    assert len(over) == (stations["declined_pct"] >= c.DECLINED_THRESHOLD_PCT).sum() > 0
+    assert over["declined_pct"].is_monotonic_decreasing
+
+
+def test_the_one_point_tolerance_counts_the_reconciled_figures(ds) -> None:
+    reconciled = an.reconcile_seed(ds)
+    summary = an.reconcile_summary(reconciled)
+    assert summary["close"] == (reconciled["gap_pts"].abs() <= c.RECONCILED_WITHIN_PTS).sum()
+    assert summary["largest_gap_pts"] == reconciled["gap_pts"].abs().max()
+
+
+# --- The headline findings the landing page pastes ------------------------------------------------
+
+
+def test_the_estimates_finding_names_the_lowest_and_the_highest_total(ds) -> None:
+    start, end = date(2022, 1, 1), date(2024, 12, 31)
+    totals = an.outflow_estimates(ds, start, end).query("counted_from == 'invasion'")
+    sentence = an.estimates_finding(ds, start, end)
+    assert f"{totals['value'].min():,.0f}" in sentence
+    assert f"{totals['value_high'].fillna(totals['value']).max():,.0f}" in sentence
+    assert f"from {totals['source_id'].nunique()} sources" in sentence
+    assert "no estimate" in an.estimates_finding(ds, date(2030, 1, 1), date(2030, 12, 31))
+
+
+def test_the_emigrants_finding_follows_the_domain(ds) -> None:
+    assert f"name {len(ds.emigrants)} notable emigrants" in an.emigrants_finding(ds, None)
+    music = int((ds.emigrants["domain"] == "music").sum())
+    assert (
+        an.emigrants_finding(ds, "music")
+        == f"The sources name {music} notable emigrant{'s' if music != 1 else ''} in music."
+    )
+
+
+def test_the_responses_finding_counts_each_stance(ds) -> None:
+    sentence = an.responses_finding(ds, ["KAZ", "KGZ"])
+    chosen = an.responses(ds, ["KAZ", "KGZ"])
+    assert f"records {len(chosen)} responses" in sentence and "(Kazakhstan, Kyrgyzstan)" in sentence
+    for stance, n in chosen["stance_label"].value_counts().items():
+        assert f"{n} {stance}" in sentence
+
+
+def test_the_vote_finding_compares_place_by_place(ds) -> None:
+    compared = an.official_vs_exit_poll(ds)
+    sentence = an.vote_finding(ds, 0)
+    assert f"in {(compared['gap_pts'] > 0).sum()} of {len(compared)} comparisons" in sentence
+    assert f"median gap is {compared['gap_pts'].median():.1f} points" in sentence
+    largest = int(ds.vote_abroad_stations["respondents"].max())
+    assert "cannot be compared" in an.vote_finding(ds, largest) or "with at least" in an.vote_finding(ds, largest)

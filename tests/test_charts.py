@@ -1,197 +1,153 @@
-"""The chart functions outside a kernel: fixed maps keyed by the vocabularies, literal text, the style."""
+"""The charts readers see: legible SVG with real text, every mark linked to a real source, alt text,
+a readable CSV of exactly what is drawn, one sentence instead of an empty chart, fixed colours."""
 
 from __future__ import annotations
 
-import html
-import json
-import subprocess
-import sys
-from pathlib import Path
+import base64
+import csv
+import io
+import re
+from datetime import date
 
 import pandas as pd
 import pytest
 
 from russian_emigration import analysis as an
 from russian_emigration import charts as ch
-from russian_emigration.constants import NOT_STATED
-from russian_emigration.labels import CODE_COLUMNS, LABELS, code_label
-from tests.conftest import bundled_dataset
-from tests.notebook_exec import run_cells
-
-DS = bundled_dataset()
+from russian_emigration.notebook import setup_notebook, spreadsheet_safe
+from russian_emigration.style import MIN_TEXT_PT
 
 
-def _vocabularies() -> dict[tuple[str, str], list[str]]:
-    return {
-        (r["name"], f["name"]): f["constraints"]["enum"]
-        for r in DS.descriptor["resources"]
-        for f in r["schema"]["fields"]
-        if "enum" in f.get("constraints", {})
-    }
+def vocabulary(ds, table: str, column: str) -> list[str]:
+    field = next(f for f in ds.resource(table)["schema"]["fields"] if f["name"] == column)
+    return list(field["constraints"]["enum"])
 
 
-@pytest.mark.parametrize(
-    ("colors", "table", "column", "extra"),
-    [
-        (ch.STANCE_COLORS, "events", "stance", {NOT_STATED}),
-        (ch.BOUND_MARKERS, "estimates", "bound", set()),
-        (ch.MEASURE_COLORS, "estimates", "measure", set()),
-        (ch.RESULT_KIND_COLORS, "vote_results", "result_kind", set()),
-    ],
-)
-def test_fixed_maps_cover_exactly_the_vocabulary(colors, table, column, extra) -> None:
-    assert set(colors) == set(an.vocabulary(DS, table, column)) | extra, "a new vocabulary value needs a colour"
+@pytest.fixture(scope="module")
+def charts(ds) -> dict[str, ch.Chart]:
+    """One chart of each kind, drawn from the real data as the notebooks draw them."""
+    setup_notebook()
+    start, end = date(2022, 1, 1), date(2024, 12, 31)
+    drawn = {
+        "timeline": ch.timeline(ds, an.outflow_estimates(ds, start, end), events=an.push_factors(ds, start, end),
+                                start=start, end=end, color_by="counted_from", title="Estimates", ylabel="", empty=""),
+        "rows": ch.estimate_rows(ds, an.survey_shares(ds), label="label", color_by="measure", percent=True,
+                                 title="Surveys", xlabel="share (%)", empty=""),
+        "bars": ch.bars(ds, an.count_by_destination(ds), label="destination", value="emigrants", title="Where",
+                        xlabel="people", empty="", single="", grey=["not stated"]),
+        "dots": ch.response_dots(ds, an.response_matrix(ds), title="Responses", empty=""),
+        "years": ch.stance_years(ds, an.responses_by_year(ds), title="Per year", empty=""),
+        "shares": ch.dot_rows(ds, an.official_vs_exit_poll(ds), label="label", link=("exit_poll_pct", "official_pct"),
+                              series={"exit_poll_pct": "exit poll", "official_pct": "official"}, title="Vote",
+                              colors={"exit_poll_pct": "#000000", "official_pct": "#D55E00"}, xlabel="%", empty=""),
+    }  # fmt: skip
+    assert all(isinstance(chart, ch.Chart) for chart in drawn.values())
+    return drawn
 
 
-def test_answer_colours_cover_every_answer_column() -> None:
-    assert set(an.answer_columns(DS)) <= set(ch.ANSWER_COLORS)
+def test_fixed_colour_maps_cover_exactly_the_vocabularies(ds) -> None:
+    assert set(ch.STANCE_COLORS) == {*vocabulary(ds, "events", "stance"), "not stated"}
+    assert set(vocabulary(ds, "estimates", "measure")) <= set(ch.MEASURE_COLORS)
+    assert set(ch.COUNTED_FROM_COLORS) == set(an.COUNTED_FROM)
+    assert set(ch.ANSWER_COLORS) == set(an.answer_columns(ds))
 
 
-def test_labels_are_keyed_by_the_descriptors_vocabularies() -> None:
-    vocabularies = _vocabularies()
-    assert {column for _, column in vocabularies} == set(CODE_COLUMNS)
-    for column, labels in LABELS.items():
-        codes = {c for (_, col), values in vocabularies.items() if col == column for c in values}
-        assert set(labels) <= codes, f"labels for codes that {column} does not have"
-    for (_, column), values in vocabularies.items():
-        shown = [code_label(column, v) for v in values]
-        assert len(set(shown)) == len(shown) and not any("_" in s for s in shown)
+def test_every_mark_links_to_a_row_of_the_sources_page_and_says_what_it_is(ds, charts) -> None:
+    known = set(ds.sources["source_id"])
+    for name, chart in charts.items():
+        svg = chart.svg()
+        assert chart.marks, name
+        assert svg.count('class="re-mark"') == len(chart.marks), name
+        for link in re.findall(r'<a href="sources\.html#([^"]*)"', svg):
+            ids = link[len("ids=") :].split(",") if link.startswith("ids=") else [link]
+            assert set(ids) <= known, (name, link)
+        assert all(mark.tip.strip() for mark in chart.marks), name
 
 
-@pytest.mark.slow
-def test_a_category_keeps_its_colour_whatever_else_is_drawn() -> None:
-    few = ch.response_dots(DS, an.response_matrix(DS, ["KAZ"]), title="t", empty="e")
-    many = ch.response_dots(DS, an.response_matrix(DS), title="t", empty="e")
-    colour = {}
-    for chart in (few, many):
-        for handle, text in zip(*chart.fig.axes[0].get_legend_handles_labels(), strict=True):
-            colour.setdefault(text, set()).add(tuple(handle.get_facecolor()[0]))
-    assert all(len(c) == 1 for c in colour.values())
+def test_chart_text_is_real_text_never_smaller_than_the_minimum(charts) -> None:
+    for name, chart in charts.items():
+        svg = chart.svg()
+        sizes = [float(size) for size in re.findall(r"font-size: ([0-9.]+)px", svg)]
+        assert sizes and min(sizes) >= MIN_TEXT_PT, name
+        assert "<path" in svg and "<text" in svg, name
 
 
-@pytest.mark.slow
-def test_a_dollar_in_a_publisher_is_drawn_literally(data_copy: Path) -> None:
-    from tests.conftest import set_cell
-
-    # Two dollars around "x^", which is no valid math: drawn as math text, the PNG would fail to draw
-    # (the earlier "$ Markets $x^2$" drew as math without an error wherever a line held an even number).
-    for line in range(1, len(DS.sources) + 1):  # every publisher, so charts that name few sources show it
-        set_cell(data_copy / "sources.csv", line, "publisher", "Money $x^$ Markets")
-    shown = run_cells("01_causes", data_dir=str(data_copy))
-    charts = [s for s in shown if isinstance(s, ch.Chart)]
-    named = [c for c in charts if "Money $x^$ Markets" in c.fig.texts[0].get_text().replace("\n", " ")]
-    assert named, "no chart of 01 names its sources in the image"
-    assert all(chart.png().startswith(b"\x89PNG") for chart in charts)
-    assert all("Money $x^$ Markets" in chart.footnote_html() for chart in charts)
+def test_a_chart_is_the_same_svg_every_time(ds, charts) -> None:
+    again = ch.stance_years(ds, an.responses_by_year(ds), title="Per year", empty="")
+    assert again.svg() == charts["years"].svg()
+    ids = re.findall(r'id="([^"]+)"', charts["years"].svg())
+    assert len(ids) == len(set(ids)) and all(i.startswith("per-year-") for i in ids)
 
 
-@pytest.mark.slow
-def test_the_style_starts_from_matplotlibs_defaults(tmp_path: Path) -> None:
-    (tmp_path / "matplotlibrc").write_text(
-        "font.size: 30\naxes.facecolor: red\ntext.usetex: True\nlines.linewidth: 9\n"
+def test_the_csv_is_for_readers(ds, charts) -> None:
+    for name, chart in charts.items():
+        rows = list(csv.DictReader(io.StringIO(chart.data.to_csv(index=False))))
+        assert rows and {"source_id", "publisher", "url"} <= set(rows[0]), name
+        text = chart.data.to_csv(index=False)
+        assert not re.search(r"\d{4}-\d{2}-\d{2} 00:00:00", text), f"{name}: a synthetic datetime"
+        assert all(r["url"].startswith("http") for r in rows if r["source_id"]), name
+    timeline = charts["timeline"].data
+    assert "the invasion" in set(timeline["series"]) and "invasion" not in set(timeline["series"])
+    assert set(timeline["as of"]) >= {"2022-03"}
+
+
+def test_the_caption_links_each_source_and_keeps_long_lists_one_click_away(ds, charts) -> None:
+    caption = charts["dots"].caption_html()
+    assert len(charts["dots"].sources) > ch.CAPTION_SOURCES
+    assert caption.count('href="sources.html#') == len(charts["dots"].sources)
+    assert f"and {len(charts['dots'].sources) - ch.CAPTION_SOURCES} more</summary>" in caption
+    payload = re.search(r"base64,([A-Za-z0-9+/=]+)", caption)[1]
+    assert base64.b64decode(payload).decode("utf-8") == spreadsheet_safe(charts["dots"].data).to_csv(
+        index=False, lineterminator="\n"
     )
-    code = (
-        "import matplotlib as mpl; from russian_emigration.charts import apply_style; apply_style();"
-        "print(mpl.rcParams['font.size'], mpl.rcParams['axes.facecolor'], mpl.rcParams['text.usetex'],"
-        " mpl.rcParams['lines.linewidth'], mpl.rcParams['text.parse_math'])"
-    )
-    env = {"MPLCONFIGDIR": str(tmp_path), "MATPLOTLIBRC": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["10.0", "white", "False", "1.5", "False"]
 
 
-def test_empty_selections_become_one_sentence() -> None:
-    empty = an.outflow_estimates(DS).iloc[0:0]
-    note = ch.plot_estimates(DS, empty, color_by="counted_from", title="t", ylabel="y", empty="Nothing for X.")
-    assert isinstance(note, ch.Note) and note.text == "Nothing for X."
-    one = pd.DataFrame({"d": ["military"], "n": [1]})
-    single = ch.bar_counts(
-        DS,
-        one,
-        label="d",
-        value="n",
+def test_alt_text_says_what_the_chart_shows(charts) -> None:
+    assert charts["years"].alt.startswith("Per year. 2022: ")
+    assert "bars. The longest is" in charts["bars"].alt
+    assert "ranges from" in charts["shares"].alt
+
+
+def test_nothing_to_draw_is_one_sentence(ds) -> None:
+    none = ch.bars(
+        ds,
+        an.count_by_destination(ds).head(0),
+        label="destination",
+        value="emigrants",
         title="t",
-        xlabel="x",
-        ylabel="y",
-        empty="e",
-        single="Domain of the {count}: {label}.",
-        noun=("person", "people"),
+        xlabel="",
+        empty="Nothing here.",
+        single="",
     )
-    assert isinstance(single, ch.Note) and single.text == "Domain of the 1 person: military."
-
-
-@pytest.mark.slow
-def test_a_month_estimate_counted_from_a_later_day_is_drawn_after_it() -> None:
-    chart = ch.plot_estimates(
-        DS,
-        an.outflow_estimates(DS),
-        color_by="counted_from",
+    one = ch.bars(
+        ds,
+        an.settled_by_destination(ds, ["GEO"]),
+        label="country_name",
+        value="value",
         title="t",
-        ylabel="y",
-        empty="e",
-        events=an.push_factors(DS),
+        xlabel="",
+        empty="",
+        single="Settled in {label}: {value_as_published}.",
     )
-    drawn = chart.data[chart.data["counted_from"] == "mobilization"]
-    assert (pd.to_datetime(drawn["plot_date"]) >= pd.Timestamp(an.mobilization_date(DS))).all()
+    assert isinstance(none, ch.Note) and none.text == "Nothing here."
+    assert isinstance(one, ch.Note) and one.text.startswith("Settled in Georgia: ")
+    assert isinstance(ch.response_dots(ds, an.response_matrix(ds, ["JPN"]), title="t", empty="None."), ch.Note)
 
 
-@pytest.mark.slow
-def test_a_chart_is_drawn_once_when_saved(monkeypatch: pytest.MonkeyPatch) -> None:
-    from matplotlib.figure import Figure
-
-    chart = ch.plot_estimates(DS, an.outflow_estimates(DS), color_by="counted_from", title="t", ylabel="y", empty="e")
-    draws = []
-    real = Figure.draw
-    monkeypatch.setattr(Figure, "draw", lambda fig, renderer: draws.append(fig) or real(fig, renderer))
-    first = chart.png()
-    assert len(draws) == 1, "the layout is done before saving: savefig must not draw the figure twice"
-    assert chart.png() == first
+def test_a_timeline_of_any_span_has_a_handful_of_ticks(ds) -> None:
+    for start, end in [(date(1, 1, 1), date(9999, 12, 31)), (date(2022, 9, 20), date(2022, 9, 22))]:
+        chart = ch.timeline(ds, an.outflow_estimates(ds, start, end), start=start, end=end, color_by="counted_from",
+                            title="t", ylabel="people", empty="")  # fmt: skip
+        ticks = chart.fig.axes[0].get_xticks()
+        assert 1 <= len(ticks) <= 8, (start, end, len(ticks))
 
 
-@pytest.mark.slow
-def test_date_axes_never_show_hours_and_always_a_year() -> None:
-    import matplotlib.dates as mdates
-
-    for days in (0, 1, 10, 40, 120, 400, 900, 2000):
-        fig, ax = ch._figure(4)
-        ax.plot([pd.Timestamp("2022-09-25")], [1])
-        ch.date_axis(ax, pd.Timestamp("2022-09-25"), pd.Timestamp("2022-09-25") + pd.Timedelta(days=days))
-        labels = [t.label1.get_text() for t in ax.xaxis._update_ticks() if t.label1.get_text()]
-        assert labels and all(":" not in t and any(ch.isdigit() for ch in t[-4:]) for t in labels), (days, labels)
-        assert isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter)
-        assert not ch.labels_overlap(fig), (days, labels)
+def test_text_from_the_data_is_drawn_literally(ds) -> None:
+    counts = pd.DataFrame({"label": ["US$5 $\\alpha$", "b"], "n": [2, 1], "source_id": ["wikipedia-seed"] * 2})
+    chart = ch.bars(ds, counts, label="label", value="n", title="t", xlabel="", empty="", single="")
+    assert "US$5 $\\alpha$" in chart.svg()
 
 
-@pytest.mark.slow
-def test_every_chart_has_alt_text_a_csv_and_linked_sources() -> None:
-    import base64
-    import io
-
-    shown = run_cells("04_vote_results")
-    charts = [s for s in shown if isinstance(s, ch.Chart)]
-    assert charts
-    for chart in charts:
-        (data, metadata), (caption, _) = chart.bundles()
-        assert data["text/plain"] == chart.alt == metadata["image/png"]["alt"] and len(chart.alt) > 40
-        payload = caption["text/html"].split("data:text/csv;charset=utf-8;base64,")[1].split('"')[0]
-        csv = pd.read_csv(io.StringIO(base64.b64decode(payload).decode()))
-        assert len(csv) == len(chart.data) and "source_id" in csv.columns
-        for sid in chart.sources["source_id"]:
-            assert f'href="sources.html#{html.escape(sid)}"' in caption["text/html"]
-            assert f"[{sid}]" in caption["text/plain"]
-        from PIL import Image
-
-        png = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-        assert png.info.get("dpi", (0,))[0] >= 149 and "Software" not in png.info
-
-
-def test_a_stations_table_with_zero_rows_does_not_break_notebook_04(data_copy: Path) -> None:
-    from tests.conftest import edit_lines
-
-    edit_lines(data_copy / "vote_abroad_stations.csv", lambda lines: lines[:1])
-    shown = run_cells("04_vote_results", data_dir=str(data_copy))
-    texts = [getattr(s, "text", "") for s in shown]
-    assert "0 of 0 stations kept, 0 respondents. No station dropped." in texts
-    assert "The station table has no station with at least 0 respondents." in texts
-    assert json.dumps(texts)
+def test_a_formula_in_a_csv_download_is_quoted_away() -> None:
+    frame = pd.DataFrame({"a": ["=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(1)", "plain", "-"]})
+    assert list(spreadsheet_safe(frame)["a"]) == ["'=HYPERLINK(1)", "'+cmd", "'-2+3", "'@SUM(1)", "plain", "'-"]

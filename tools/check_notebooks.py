@@ -24,7 +24,9 @@ def main() -> int:
         executed = execute({p: {} for p in paths}, Path(tmp))
     stale = [p.name for p, nb in executed.items() if nbformat.writes(nb) + "\n" != p.read_text(encoding="utf-8")]
     for name in stale:
-        print(f"{name}: the committed outputs differ from a fresh run; run `make notebooks` and commit", file=sys.stderr)
+        print(
+            f"{name}: the committed outputs differ from a fresh run; run `make notebooks` and commit", file=sys.stderr
+        )
     print(f"{len(paths) - len(stale)} of {len(paths)} notebooks are exactly what the report executes")
     return 1 if stale else 0
 

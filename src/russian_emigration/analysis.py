@@ -10,7 +10,16 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from russian_emigration.constants import INVASION_DATE, MOBILIZATION_EVENT_ID, NOT_STATED, SEED_SOURCE_ID
+from russian_emigration.constants import (
+    COUNTED_FROM_INVASION_BEFORE,
+    DECLINED_THRESHOLD_PCT,
+    INVASION_DATE,
+    MOBILIZATION_EVENT_ID,
+    NOT_STATED,
+    RECONCILED_WITHIN_PTS,
+    SEED_SOURCE_ID,
+    WAVES,
+)
 from russian_emigration.dataset import Dataset
 from russian_emigration.labels import code_label
 
@@ -31,11 +40,6 @@ def mobilization_date(ds: Dataset) -> date:
 def _day(day: date) -> str:
     """A day as readers write it: 21 Sep 2022."""
     return f"{day.day} {day:%b %Y}"
-
-
-def _month_after_invasion() -> pd.Timestamp:
-    """Counts that start before this day are counted from the invasion (sources date it by month)."""
-    return pd.Timestamp(INVASION_DATE) + pd.offsets.MonthBegin(1)
 
 
 def country_names(ds: Dataset) -> pd.Series:
@@ -153,7 +157,7 @@ def _counted_from(frame: pd.DataFrame, mobilization: date) -> pd.DataFrame:
     since = frame["period_start_date_first"]
     out = frame.copy()
     out["counted_from"] = np.select(
-        [since < _month_after_invasion(), since == pd.Timestamp(mobilization)],
+        [since < pd.Timestamp(COUNTED_FROM_INVASION_BEFORE), since == pd.Timestamp(mobilization)],
         ["invasion", "mobilization"],
         default="increment",
     )
@@ -207,7 +211,7 @@ def estimate_spread(estimates: pd.DataFrame) -> dict[str, object]:
 def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
     """Which of the first to fourth waves the rows describe, in order."""
     summaries = wave_rows["summary"].astype(str)
-    return [w for w in ("first", "second", "third", "fourth") if summaries.str.contains(f"{w} wave", case=False).any()]
+    return [w for w in WAVES if summaries.str.contains(f"{w} wave", case=False).any()]
 
 
 def survey_shares(ds: Dataset) -> pd.DataFrame:
@@ -621,7 +625,7 @@ def reconcile_seed(ds: Dataset) -> pd.DataFrame:
     return frame.sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
 
 
-def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = 1.0) -> dict[str, object] | None:
+def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = RECONCILED_WITHIN_PTS) -> dict[str, object] | None:
     """How many article figures are within ``tolerance`` points of the station table, and the largest gap.
 
     None when no article figure has a station-table figure to compare with.
@@ -691,7 +695,9 @@ def conflicting_results(ds: Dataset) -> pd.DataFrame:
     return _sorted(repeated, ["place", "result_kind", "putin_pct", "result_id"])
 
 
-def declined_summary(ds: Dataset, min_respondents: int = 0, threshold: float = 30.0) -> dict[str, object]:
+def declined_summary(
+    ds: Dataset, min_respondents: int = 0, threshold: float = DECLINED_THRESHOLD_PCT
+) -> dict[str, object]:
     """The weighted share of respondents who declined to say, and the stations where it passes ``threshold``."""
     stations = station_results(ds, min_respondents)
     high = stations[stations["declined_pct"] >= threshold].sort_values(

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from russian_emigration.labels import code_label
-from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, format_value, plural, source_link, table
+from russian_emigration.notebook import (
+    SOURCES_PAGE,
+    Prose,
+    csv_link,
+    format_value,
+    plural,
+    source_link,
+    table,
+)
 from russian_emigration.style import WIDTH
 
 if TYPE_CHECKING:

@@ -18,6 +18,13 @@ SEED_SOURCE_ID = "wikipedia-seed"
 ORIGIN_COUNTRY_CODE = "RUS"
 #: The one label shown wherever the sources state no value (a destination, a stance, a date).
 NOT_STATED = "not stated"
-#: Differences in percentage points (``*_pts``) are always the published figure minus the
-#: figure this project computes from the station table.
-PTS_SIGN_CONVENTION = "published figure minus station-table figure"
+#: Judgement calls of the analysis, each defined once and quoted from here by the notebooks.
+#: A count of people who left that starts before the first day of the month after the invasion is
+#: counted from the invasion (sources date a start "since February" or "since March").
+COUNTED_FROM_INVASION_BEFORE = date(2022, 3, 1)
+#: The waves a source's summary may name ("the second wave"), in order.
+WAVES = ("first", "second", "third", "fourth")
+#: A station where at least this share of respondents declined to answer is listed apart (percent).
+DECLINED_THRESHOLD_PCT = 30.0
+#: An article figure within this many percentage points of the station table counts as reconciled.
+RECONCILED_WITHIN_PTS = 1.0

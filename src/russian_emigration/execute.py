@@ -40,8 +40,7 @@ def normalise(nb: Any) -> Any:
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:02d}"
-        tags = cell.metadata.get("tags")
-        cell.metadata = {"tags": tags} if tags else {}
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k in ("tags", "mystnb")}
     return nb
 
 

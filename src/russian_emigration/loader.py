@@ -210,19 +210,11 @@ TEXT_CHECKS: dict[str, TextCheck] = {
 }
 
 
-def _text_checks(spec: dict[str, Any], text_checks: list[str]) -> list[TextCheck]:
-    """A field's checks of its non-empty text, in the order a value is reported for the first it breaks.
-
-    ``text_checks`` (the descriptor's ``x_text_checks``) apply to string fields without an enum.
-    """
+def _text_checks(spec: dict[str, Any]) -> list[TextCheck]:
+    """A field's own checks of its non-empty text, in the order a value is reported for the first it breaks."""
     constraints = spec.get("constraints", {})
-    checks: list[TextCheck] = [
-        ("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: s == s.str.strip()),
-    ]
-    if spec.get("type", "string") == "string" and "enum" not in constraints:
-        checks += [TEXT_CHECKS[name] for name in text_checks]
     form = _form_check(spec)
-    checks += [form] if form else []
+    checks: list[TextCheck] = [form] if form else []
     if "enum" in constraints:
         allowed = constraints["enum"]
         checks.append(("enum", f"is not one of the allowed values: {', '.join(allowed)}", lambda s: s.isin(allowed)))
@@ -238,6 +230,14 @@ def _text_checks(spec: dict[str, Any], text_checks: list[str]) -> list[TextCheck
 
 def _length_check(compare: Callable[[Any, Any], Any], limit: int) -> Callable[[pd.Series], pd.Series]:
     return lambda s: compare(s.str.len(), limit)
+
+
+def _common_checks(spec: dict[str, Any], text_checks: list[str]) -> list[TextCheck]:
+    """The checks a value meets first: no stray whitespace, and in free text (a string field without
+    an enum or a pattern) the descriptor's ``x_text_checks``."""
+    stray = ("no_stray_whitespace", "has spaces or other whitespace around the value", lambda s: s == s.str.strip())
+    free = spec.get("type", "string") == "string" and not {"enum", "pattern"} & set(spec.get("constraints", {}))
+    return [stray, *(TEXT_CHECKS[name] for name in text_checks if free)]
 
 
 # --- Pass 2: the typed table ---------------------------------------------------------------------
@@ -359,10 +359,10 @@ def _validated(
 
     specs, key = resource["schema"]["fields"], _names(resource["schema"].get("primaryKey"))
     text = raw.where(raw != "")
-    meanings: dict[str, tuple[str, str, str]] = {}
+    meanings: dict[str, tuple[str | None, str, str]] = {}
     columns = {}
     for spec in specs:
-        name, checks = spec["name"], _text_checks(spec, text_checks)
+        name, checks = spec["name"], _common_checks(spec, text_checks) + _text_checks(spec)
         meanings.update({f"{name}:{rule}": (name, rule, message) for rule, message, _ in checks})
         required = bool(spec.get("constraints", {}).get("required")) or name in key
         checks_ = [pa.Check(test, name=f"{name}:{rule}") for rule, _, test in checks]
@@ -380,7 +380,7 @@ def _validated(
     typed = pd.concat([pd.DataFrame(_typed_columns(spec, text[spec["name"]])) for spec in specs], axis=1)
     schema, typed_meanings = _typed_schema(resource, newest)
     cases = _failure_cases(schema, typed).drop_duplicates(["index", "check"])  # a frame check: once per row
-    return typed, problems + _problems(cases, raw, where, typed_meanings, key)
+    return typed, problems + _problems(cases, raw, where, dict(typed_meanings), key)
 
 
 def _failure_cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
@@ -404,7 +404,11 @@ PANDERA_RULES = {
 
 
 def _problems(
-    cases: pd.DataFrame, raw: pd.DataFrame, where: str, meanings: dict[str, tuple[str, str, str]], key: list[str]
+    cases: pd.DataFrame,
+    raw: pd.DataFrame,
+    where: str,
+    meanings: dict[str, tuple[str | None, str, str]],
+    key: list[str],
 ) -> list[Problem]:
     """One Problem per failing cell, at most MAX_ROWS_PER_RULE per column and rule (then a count)."""
     found: dict[tuple[str, str, str], set[tuple[int, str]]] = {}
@@ -413,7 +417,8 @@ def _problems(
             rule, message = PANDERA_RULES[case.check]
             column = ",".join(key) if rule == "primary_key" else str(case.column)
         else:
-            column, rule, message = meanings[str(case.check)]
+            named, rule, message = meanings[str(case.check)]
+            column = named or str(case.column)
         names = [n for n in re.split("[,+]", column) if n in raw]
         cells = [str(raw[n].iat[case.index]) for n in names]
         value = f"{pd.to_numeric(pd.Series(cells), errors='coerce').sum():g}" if "+" in column else "|".join(cells)
@@ -443,7 +448,7 @@ def _foreign_key_problems(
             child = tables[name][fields].astype(object)
             present = child.notna().all(axis=1)
             known = pd.MultiIndex.from_frame(tables[parent][ref_fields].astype(object))
-            refused = pd.MultiIndex.from_frame(raws[parent][ref_fields])
+            refused = pd.MultiIndex.from_frame(raws[parent][ref_fields].apply(lambda c: c.str.strip()))
             for index in np.flatnonzero(present & ~pd.MultiIndex.from_frame(child).isin(known)):
                 value = "|".join(raws[name][f].iat[index] for f in fields)
                 message = f"is not a value of {parent}.{','.join(ref_fields)}"

@@ -74,7 +74,7 @@ class Prose:
 
     def __init__(self, template: str, **values: Any) -> None:
         self.markdown = _Escaping(escape_markdown).format(template, **values)
-        self.text = _Escaping(str).format(template, **values).replace("**", "")
+        self.text = _Escaping(str).format(template.replace("**", ""), **values)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"text/markdown": self.markdown, "text/plain": self.text}

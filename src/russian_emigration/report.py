@@ -41,9 +41,11 @@ ReportError = ExecutionError
 
 
 def _packaged(name: str) -> Path:
-    """A folder shipped in the wheel (``russian_emigration/<name>``), or the checkout's ``<name>/``."""
+    """A folder shipped in the wheel (``russian_emigration/<name>``), or the checkout's ``<name>/``
+    (``about`` is the checkout's root, where CITATION.cff and the licences live)."""
     bundled = Path(str(importlib_resources.files("russian_emigration"))) / name
-    return bundled if bundled.is_dir() else Path(__file__).resolve().parents[2] / name
+    root = Path(__file__).resolve().parents[2]
+    return bundled if bundled.is_dir() else root if name == "about" else root / name
 
 
 def notebooks_dir() -> Path:

@@ -57,7 +57,7 @@ def test_every_mark_links_to_a_row_of_the_sources_page_and_says_what_it_is(ds, c
     for name, chart in charts.items():
         svg = chart.svg()
         assert chart.marks, name
-        assert svg.count('class="re-mark"') == len(chart.marks), name
+        assert svg.count('class="re-mark"') == svg.count("<a aria-label=") == len(chart.marks), name
         for link in re.findall(r'<a href="sources\.html#([^"]*)"', svg):
             ids = link[len("ids=") :].split(",") if link.startswith("ids=") else [link]
             assert set(ids) <= known, (name, link)

@@ -1,7 +1,7 @@
 """Build the wheel, install it into a fresh virtual environment and use it from another folder.
 
-Proves that the data package, the notebooks, the site's static files, CITATION.cff and the licences
-ship inside the wheel: `load_dataset()` must work with no checkout in sight. Run by `make wheel-check`
+Proves that the data package, the notebooks, the site's Sphinx project, CITATION.cff and the licences
+ship inside the wheel: `load_dataset()` and `validate` must work with no checkout in sight. Run by `make wheel-check`
 (and by CI).
 """
 
@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHECK = """
 import russian_emigration, pathlib
 from russian_emigration import load_dataset, data_dir
-from russian_emigration.report import notebooks_dir
+from russian_emigration.report import _packaged, notebooks_dir
 from russian_emigration.execute import notebook_paths
 ds = load_dataset()
 assert ds.vote_abroad_stations.shape[0] == 62, ds
@@ -25,16 +25,18 @@ here = pathlib.Path(russian_emigration.__file__).parent
 assert data_dir() == here / "data", data_dir()
 assert [p.name for p in notebook_paths(notebooks_dir())][:1] == ["01_causes.ipynb"], notebooks_dir()
 assert notebooks_dir() == here / "notebooks"
-from russian_emigration.site import about_dir, static_dir
-assert (static_dir() / "site.css").is_file() and (static_dir() / "sources.js").is_file(), static_dir()
-assert about_dir() == here / "about", about_dir()
-assert all((about_dir() / n).is_file() for n in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"))
+docs = _packaged("docs")
+assert docs == here / "docs" and (docs / "conf.py").is_file() and (docs / "_static" / "site.js").is_file(), docs
+assert _packaged("about") == here / "about"
+assert all((_packaged("about") / n).is_file() for n in ("CITATION.cff", "LICENSE", "DATA_LICENSE.md"))
 # The `notebooks` verb rewrites a checkout's notebooks; from a wheel it must refuse and touch nothing.
 import subprocess, sys
 before = {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
 run = subprocess.run([sys.executable, "-m", "russian_emigration", "notebooks"], capture_output=True, text=True)
 assert run.returncode == 2 and "installed, not a checkout" in run.stderr, run
 assert before == {p: p.read_bytes() for p in notebook_paths(notebooks_dir())}
+run = subprocess.run([sys.executable, "-m", "russian_emigration", "validate"], capture_output=True, text=True)
+assert run.returncode == 0 and run.stdout.startswith("valid: data/datapackage.json, 7 tables"), run
 print("wheel OK:", ds)
 """
 

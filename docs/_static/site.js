@@ -1,8 +1,12 @@
 // The report site's one script: sortable, filterable tables; tooltips for chart marks; the Sources
 // page filtered to the sources of one chart mark (sources.html#ids=a,b). No network, no library.
 document.addEventListener("DOMContentLoaded", () => {
+  // A control's accessible name is the text it shows (the theme's search button, the code toggle).
+  document.querySelectorAll(".search-button-field[aria-label], details.hide summary[aria-label]").forEach((control) => {
+    control.removeAttribute("aria-label");
+  });
   const LONG = 12; // a table with more rows gets a filter box
-  document.querySelectorAll("table.re-table, .re-table table").forEach((table) => {
+  document.querySelectorAll("table.re-sources, .re-table table").forEach((table) => {
     if (!table.tHead || !table.tBodies[0]) return;
     const body = table.tBodies[0];
     const rows = Array.from(body.rows);
@@ -71,23 +75,25 @@ document.addEventListener("DOMContentLoaded", () => {
   tip.setAttribute("role", "tooltip");
   tip.hidden = true;
   document.body.append(tip);
-  const show = (event) => {
-    const mark = event.target.closest && event.target.closest(".re-mark");
-    if (!mark) return;
+  const showFor = (mark) => {
     const title = mark.querySelector("title");
     tip.textContent = title ? title.textContent : "";
     const box = mark.getBoundingClientRect();
-    tip.style.left = `${Math.max(4, Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - 260))}px`;
+    const left = Math.min(box.left, document.documentElement.clientWidth - 260);
+    tip.style.left = `${window.scrollX + Math.max(4, left)}px`;
     tip.style.top = `${window.scrollY + box.bottom + 6}px`;
     tip.hidden = false;
   };
-  const hide = (event) => {
-    if (event.target.closest && event.target.closest(".re-mark")) tip.hidden = true;
-  };
-  document.addEventListener("mouseover", show);
-  document.addEventListener("focusin", show);
-  document.addEventListener("mouseout", hide);
-  document.addEventListener("focusout", hide);
+  const markOf = (node) => (node && node.closest ? node.closest(".re-mark") : null);
+  document.addEventListener("mouseover", (event) => { if (markOf(event.target)) showFor(markOf(event.target)); });
+  document.addEventListener("focusin", (event) => { if (markOf(event.target)) showFor(markOf(event.target)); });
+  document.addEventListener("focusout", () => { tip.hidden = true; });
+  document.addEventListener("mouseout", (event) => {
+    if (!markOf(event.target)) return;
+    const focused = markOf(document.activeElement);  // a mark with the keyboard's focus keeps its tooltip
+    if (focused) showFor(focused);
+    else tip.hidden = true;
+  });
 
   // sources.html#ids=a,b: the sources behind one chart mark, the others hidden until the filter is cleared.
   const hash = decodeURIComponent(location.hash.slice(1));

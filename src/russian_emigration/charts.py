@@ -151,13 +151,10 @@ class Chart:
         svg = svg.replace("url(#", f"url(#{prefix}").replace('xlink:href="#', f'href="#{prefix}')
         svg = svg.replace("xlink:href=", "href=").replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
         for number, mark in enumerate(self.marks):
-            tip = html.escape(mark.tip)
-            svg = svg.replace(
-                f'<g id="{prefix}mark-{number}">', f'<g id="{prefix}mark-{number}" class="re-mark"><title>{tip}</title>'
-            )
+            svg = _named_mark(svg, f"{prefix}mark-{number}", html.escape(mark.tip))
         return re.sub(
             r'<svg (.*?)width="[^"]*" height="[^"]*"',
-            rf'<svg \1role="img" aria-label="{html.escape(self.alt)}"',
+            rf'<svg \1role="group" aria-label="{html.escape(self.alt)}"',
             svg,
             count=1,
         )
@@ -189,6 +186,15 @@ class Chart:
 Shown = Chart | Note
 
 
+def _named_mark(svg: str, mark_id: str, tip: str) -> str:
+    """The mark's group gets its tooltip (``<title>``) and its link an accessible name, the same words."""
+    start = svg.index(f'<g id="{mark_id}"')
+    head_end = svg.index(">", start)
+    link = svg.index("<a ", head_end)
+    named = f'{svg[:head_end]} class="re-mark"><title>{tip}</title>{svg[head_end + 1 : link]}'
+    return f'{named}<a aria-label="{tip}" {svg[link + 3 :]}'
+
+
 # --- Shared pieces -----------------------------------------------------------------------------
 
 
@@ -204,7 +210,7 @@ def _mark(ax: Axes, artist: Any, marks: list[Mark], source_ids: Sequence[str], t
     """Make ``artist`` a linked mark with a tooltip."""
     artist.set_gid(f"mark-{len(marks)}")
     mark = Mark([s for s in source_ids if isinstance(s, str) and s], tip)
-    artist.set_url(mark.url)
+    artist.set_urls([mark.url]) if hasattr(artist, "set_urls") else artist.set_url(mark.url)
     marks.append(mark)
 
 

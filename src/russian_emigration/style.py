@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Charts are this wide (inches); the site never shows them wider, and a phone shows them about
-#: 358 px wide, so text of MIN_TEXT_PT points stays at 9 CSS pixels or more there.
-WIDTH = 5.5
+#: Charts are this wide (inches); the site never shows them wider, and a phone 390 px wide shows
+#: them about 340 px wide, so text of MIN_TEXT_PT points stays at 9 CSS pixels or more there.
+WIDTH = 5.0
 MIN_TEXT_PT = 10
 STYLE: dict[str, Any] = {
     "figure.figsize": (WIDTH, 4.0),

@@ -105,6 +105,9 @@ _MONTH = rf"({'|'.join(MONTHS)})[a-z]*"
 def _date_forms(value: str) -> list[str]:
     """Ways a source text may write the ISO date ``value``."""
     parts = value.split("-")
+    if len(parts) == 2:
+        month = date(int(parts[0]), int(parts[1]), 1)
+        return [value, value.replace("-", "/"), month.strftime("%B %Y"), month.strftime("%b %Y")]
     if len(parts) < 3:
         return [value, value.replace("-", "/")]
     day = date(*map(int, parts))

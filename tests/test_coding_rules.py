@@ -166,6 +166,17 @@ DATE_FROM_ELSEWHERE = re.compile(
 )
 
 
+#: What names the other page in such a clause: a site, or a relay, copy, wire, account or service.
+OTHER_PAGE = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b|\b(?:relay|copy|copies|wire|account|service|pages)\b", re.IGNORECASE
+)
+
+
+def attributes_a_date_elsewhere(clause: str) -> bool:
+    """Whether a clause of a facts row's notes says a date was read on another page, and names that page."""
+    return bool(DATE_FROM_ELSEWHERE.search(clause) and OTHER_PAGE.search(clause))
+
+
 def dates_from_elsewhere(row: pd.Series) -> set[str]:
     """The dates a facts row attributes to another page (often one with no address in the material):
     the dates written in each clause of its notes and check note that says so, and its own ``date``
@@ -173,7 +184,7 @@ def dates_from_elsewhere(row: pd.Series) -> set[str]:
     found: set[str] = set()
     for column in ("notes", "check_note"):
         for clause in re.split(r"[.;|]\s", text(row[column])):
-            if DATE_FROM_ELSEWHERE.search(clause):
+            if attributes_a_date_elsewhere(clause):
                 written = whole_dates(clause)
                 found |= written
                 own = text(row["date"])
@@ -186,13 +197,15 @@ def stated_by_the_page(rows: pd.DataFrame, url: str, publisher: str) -> set[str]
     """Dates the cited page states itself: in its address, in the verbatim quotes read on it, and in the
     sentences of the notes and check notes that name the page (its site or publisher) and attribute
     nothing to another page. Not the evidence, a paraphrase that may mix pages."""
-    keys = {re.sub(r"^the", "", re.sub(r"[^a-z0-9]", "", name.lower())) for name in (host(url).split(".")[0], publisher)}
+    keys = {
+        re.sub(r"^the", "", re.sub(r"[^a-z0-9]", "", name.lower())) for name in (host(url).split(".")[0], publisher)
+    }
     stated = whole_dates(url)
     for _, row in rows.iterrows():
         stated |= whole_dates(row["quote"])
         for sentence in about_this_page(row):
             names_it = any(key and key in re.sub(r"[^a-z0-9]", "", sentence.lower()) for key in keys)
-            if names_it and not DATE_FROM_ELSEWHERE.search(sentence):
+            if names_it and not attributes_a_date_elsewhere(sentence):
                 stated |= whole_dates(sentence)
     return stated
 
@@ -266,7 +279,11 @@ def test_security_findings_and_removals_are_restrictions(ds) -> None:
     """A refusal or ban on a security finding with no reason tied to views, and a deportation after an
     asylum claim was heard, are restrictive; handing a person to Russia's services is hostile (Stance rule)."""
     stance = ds.events.set_index("event_id")["stance"].astype(object)
-    for event_id in ("serbia-koposova-expulsion-order", "serbia-nikitin-entry-denied", "serbia-volokhonsky-permit-refused"):
+    for event_id in (
+        "serbia-koposova-expulsion-order",
+        "serbia-nikitin-entry-denied",
+        "serbia-volokhonsky-permit-refused",
+    ):
         assert stance[event_id] == "restrictive", event_id
     assert stance["kazakhstan-zhilin-deported"] == "restrictive"
     handovers = ds.events[ds.events["category"].eq("handover_to_russia") & ds.events["stance"].notna()]
@@ -389,12 +406,12 @@ def test_relays_name_the_original(ds) -> None:
 
 #: How the material says a page retells another outlet's report: in its notes or check note ...
 RELAY_NOTE = re.compile(
-    r"^relay:|\brelays\b|\brelaying\b|\brepublish(?:es|ing)\b|\breprints?\b|\bcop(?:y|ies) of\b|\bmirror of\b",
-    re.IGNORECASE,
+    r"^relay:|\b[Rr]elay(?:s|ing) (?:the )?[A-Z]|\b[Rr]epublish(?:es|ing)\b|\b[Rr]eprints?\b|\b[Cc]op(?:y|ies) of\b"
+    r"|\b[Mm]irror of\b"
 )
 #: ... or in its evidence, which opens with the outlet it read the figure from ("RBC/FSB data: ...").
 RELAY_EVIDENCE = re.compile(
-    r"^(?:Citing (?:the )?)?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*(?:,? citing\b| from [\w -]+ data\b|/[A-Z]{2,}\b)"
+    r"^(?:Citing (?:the )?)?[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*(?:,? citing\b| from [\w -]+ data\b|/(?!RL\b)[A-Z]{2,}\b)"
 )
 DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", re.IGNORECASE)
 #: Sources whose tell-tale was reviewed and is not a relay of the page as a whole.
@@ -476,8 +493,55 @@ def test_facts_taken_are_usable(ds, facts) -> None:
 
 def test_destination_source_only_with_what_it_sources(ds) -> None:
     emigrants = ds.emigrants
-    sourced = emigrants[["destination_code", "destination_place", "left_date"]].notna().any(axis=1)
+    sourced = emigrants[["destination_code", "destination_place", "left_date", "left_by_date"]].notna().any(axis=1)
     assert offenders(emigrants, emigrants["destination_source_id"].notna() & ~sourced, "emigrant_id") == []
+    assert offenders(emigrants, emigrants["destination_source_id"].isna() & sourced, "emigrant_id") == []
+
+
+def test_a_return_has_its_source(ds) -> None:
+    """A return, deportation or handover to Russia names the page that reports it, and a return date or
+    source comes only with a return (Credit rule; the descriptor's x_rules say the same to the loader)."""
+    emigrants = ds.emigrants
+    returned = emigrants["return_kind"].notna()
+    assert offenders(emigrants, returned & emigrants["return_source_id"].isna(), "emigrant_id") == []
+    stray = ~returned & emigrants[["return_date", "return_source_id"]].notna().any(axis=1)
+    assert offenders(emigrants, stray, "emigrant_id") == []
+    assert returned.any(), "no return left to check: the rule would check nothing"
+
+
+#: The pages the seed's own rows cite (the seed article and the current article).
+SEED_PAGES = {"wikipedia-seed", "wikipedia-current"}
+
+
+@needs_shared
+def test_emigrant_pages_are_verified(ds, facts) -> None:
+    """Every page an emigrant row cites (source_id, destination_source_id, return_source_id) was read for a
+    facts row the source check verified or corrected: no single reading (Credit rule)."""
+    urls = ds.sources.set_index("source_id")["url"]
+    checked = set(facts.loc[facts["check"].isin({"verified", "corrected"}), "source_url"])
+    problems = []
+    for column in ("source_id", "destination_source_id", "return_source_id"):
+        for _, row in ds.emigrants.dropna(subset=[column]).iterrows():
+            page = row[column]
+            if page not in SEED_PAGES and urls[page] not in checked:
+                problems.append(f"{row['emigrant_id']}.{column}: {page}")
+    assert problems == []
+
+
+@needs_shared
+def test_quotes_are_the_emigrants_own_words(ds, facts) -> None:
+    """An emigrant's quote is a verbatim part of a quote the material gives on the row's own pages (or of
+    the seed), never a paraphrase (Credit rule)."""
+    urls = ds.sources.set_index("source_id")["url"]
+    seed = " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in (SHARED / "seed").glob("*.txt"))
+    problems = []
+    for row in ds.emigrants.dropna(subset=["quote"]).itertuples():
+        words = row.quote.strip().strip('"')
+        pages = [p for p in (row.source_id, row.destination_source_id) if pd.notna(p)]
+        quoted = [q for page in pages if page not in SEED_PAGES for q in rows_of_page(facts, urls[page])["quote"]]
+        if not any(words in q for q in quoted) and words not in seed:
+            problems.append(f"{row.emigrant_id}: {words[:60]}")
+    assert problems == []
 
 
 @needs_shared
@@ -575,17 +639,65 @@ def test_publication_dates_are_not_event_dates(ds, facts) -> None:
             continue
         own_words = " ".join(rows["evidence"]) + " " + " ".join(rows["quote"])
         dated = any(form in own_words for form in _date_forms(row.event_date))
-        weekday = any(OWN_DAY.search(" ".join(map(text, r[["quote", "evidence", "notes", "check_note"]]))) for _, r in rows.iterrows())
+        weekday = any(
+            OWN_DAY.search(" ".join(map(text, r[["quote", "evidence", "notes", "check_note"]])))
+            for _, r in rows.iterrows()
+        )
         if not (dated or weekday):
             problems.append(f"{row.event_id}: {row.event_date} is the article's date")
     assert problems == []
 
 
 def test_left_dates_are_not_publication_days(ds) -> None:
-    published = ds.sources.set_index("source_id")["published_date"]
+    """No left_date is the publication date of destination_source_id, at day or month precision: a report's
+    date is a left_by_date (Dates rule). A return date is not its page's publication date either. A year
+    matching the page's year proves nothing (a 2022 article about leaving in 2022) and is not compared."""
+    published = ds.sources.set_index("source_id")["published_date"].astype(object)
     emigrants = ds.emigrants
-    same = emigrants["left_date"] == emigrants["destination_source_id"].map(published)
-    assert offenders(emigrants, same, "emigrant_id") == []
+    for column, page in [("left_date", "destination_source_id"), ("return_date", "return_source_id")]:
+        precise = emigrants[f"{column}_precision"].isin(["day", "month"])
+        same = precise & (emigrants[column].astype(object) == emigrants[page].map(published))
+        assert offenders(emigrants, same, "emigrant_id") == [], column
+
+
+def test_left_by_date_only_without_left_date(ds) -> None:
+    """left_by_date holds the date by which they had left only where left_date is empty; never both."""
+    emigrants = ds.emigrants
+    both = emigrants["left_date"].notna() & emigrants["left_by_date"].notna()
+    assert offenders(emigrants, both, "emigrant_id") == []
+    assert emigrants["left_by_date"].notna().any(), "no left_by_date left to check"
+
+
+INVASION = pd.Timestamp("2022-02-24")
+
+
+def test_departure_kinds_fit_their_dates(ds) -> None:
+    """Who left after the invasion left on or after 24 February 2022 (a left_date may be a month or year
+    that contains that day), and was out by a left_by_date after it; who was abroad when it began has no
+    left_date from then on, and no left_by_date (Dates rule)."""
+    emigrants = ds.emigrants
+    after = emigrants["departure_kind"].eq("left_after_invasion")
+    assert offenders(emigrants, after & (emigrants["left_date_last"] < INVASION), "emigrant_id") == []
+    assert offenders(emigrants, after & (emigrants["left_by_date_last"] < INVASION), "emigrant_id") == []
+    abroad = emigrants["departure_kind"].eq("abroad_stayed_out")
+    assert offenders(emigrants, abroad & (emigrants["left_date_first"] >= INVASION), "emigrant_id") == []
+    assert offenders(emigrants, abroad & emigrants["left_by_date"].notna(), "emigrant_id") == []
+
+
+@needs_shared
+def test_expulsions_in_the_exchange_are_dated_as_the_material_says(ds, facts) -> None:
+    """Those expelled in the August 2024 prisoner exchange left on the day of the exchange or in its month
+    (2024-08-01 or 2024-08), as the material says for each, and are not dated by a report (Dates rule)."""
+    emigrants = ds.emigrants
+    expelled = emigrants[emigrants["departure_kind"].eq("expelled_in_exchange")]
+    assert not expelled.empty
+    assert set(expelled["left_date"]) <= {"2024-08-01", "2024-08"}
+    assert expelled["left_by_date"].isna().all()
+    urls = ds.sources.set_index("source_id")["url"]
+    for row in expelled.itertuples():
+        said = " ".join(rows_of_page(facts, urls[row.destination_source_id]).to_numpy().ravel())
+        forms = _date_forms(row.left_date) + ["Aug. 1", "August 1", "1 Aug"]
+        assert any(form in said for form in forms), row.emigrant_id
 
 
 def test_date_source_only_with_a_date(ds) -> None:

@@ -81,7 +81,9 @@ def test_new_conflicts_are_kept_as_rows(ds) -> None:
     assert set(turkey["measure"]) == {"residence_permits", "residence_permit_holders"}
     assert turkey["source_id"].nunique() == 3
     # The AP figure names no counter, so it is entries_counter_unstated (Units rule); both are trips.
-    argentina = est[(est["country_code"] == "ARG") & est["measure"].isin({"border_entries", "entries_counter_unstated"})]
+    argentina = est[
+        (est["country_code"] == "ARG") & est["measure"].isin({"border_entries", "entries_counter_unstated"})
+    ]
     assert argentina["value"].nunique() == 2 and argentina["source_id"].nunique() == 2
     assert set(argentina["unit"]) == {"trips"}
     israel = est[

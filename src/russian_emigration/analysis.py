@@ -477,7 +477,7 @@ def stance_shift(ds: Dataset, countries: list[str] | None = None) -> list[dict[s
 
 #: Measures read against another measure's figures for the same period: a share of all immigrants
 #: implies a count of immigrants, so it is compared with the counts.
-RELATED_MEASURES = {"share_of_immigrants": "immigrated_official"}
+RELATED_MEASURES = {"share_of_immigrants": "immigrated_official", "entries_counter_unstated": "border_entries"}
 
 
 def conflicting_estimates(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:

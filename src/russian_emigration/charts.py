@@ -64,7 +64,7 @@ MEASURE_COLORS = {
     "entered_it_specialists": "#FFD166", "resident_population": "#2CA02C", "registered_residents": "#98DF8A",
     "residence_permit_holders": "#C5B0D5", "residence_applications": "#E377C2", "citizenship_applications": "#DBDB8D",
     "stay_extensions": "#9EDAE5", "immigration_applications": "#393B79", "returned_to_russia": "#843C39",
-    "share_of_immigrants": "#637939",
+    "share_of_immigrants": "#637939", "entries_counter_unstated": "#BC80BD",
 }
 # fmt: on
 #: One colour per starting point of a count of people who left (see ``analysis.COUNTED_FROM``).

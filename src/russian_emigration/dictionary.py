@@ -35,9 +35,10 @@ INTRO = """
   `permits` are not headcounts, and `applications` are not grants (see the Units rule).
 - Two-step stories (released at the border, then granted asylum a year later) are two
   `events` rows that name the same `emigrant_id`; the emigrant's row keeps the destination.
-- An emigrant's `destination_code`, `destination_place` and `left_date` come from
-  `destination_source_id`, which may differ from the row's `source_id` (the seed article
-  names the person and their occupation; later reporting says where they went).
+- An emigrant's `destination_code`, `destination_place`, `left_date` and `left_by_date` come
+  from `destination_source_id`, which may differ from the row's `source_id` (the seed article
+  names the person and their occupation; later reporting says where they went). A return to
+  Russia (`return_kind`, `return_date`) comes from `return_source_id`.
 - Source titles are the publication's own only where the source material states them;
   otherwise a description written by the project, flagged in `is_title_description`.
   `accessed_date` is when the project took the fact from its curated source notes.

@@ -22,6 +22,8 @@ CODE_COLUMNS = frozenset(
         "bound",
         "place_type",
         "result_kind",
+        "departure_kind",
+        "return_kind",
     }
 )
 

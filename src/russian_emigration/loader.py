@@ -335,12 +335,16 @@ def _cross_field_rule(rule: dict[str, Any]) -> FrameCheck:
         other, description = rule["other"], rule.get("description", "")
         message = f"is less than {other} ({description})"
         return field, kind, message, lambda df: ~(df[field] < df[other]).fillna(False)
-    when, values = rule["when_field"], rule["in"]
+    when, values = rule["when_field"], rule["in"]  # "" in values means: when the other cell is empty
     verb, condition = ("must be filled", "is") if kind == "required_if" else ("must be empty", "is not")
-    message = f"{verb} when {when} {condition} {' or '.join(values)}"
+    message = f"{verb} when {when} {condition} {' or '.join(v or 'empty' for v in values)}"
+
+    def met(df: pd.DataFrame) -> pd.Series:
+        return df[when].astype(object).where(df[when].notna(), "").isin(values)
+
     if kind == "required_if":
-        return field, kind, message, lambda df: ~(df[when].isin(values) & df[field].isna())
-    return field, kind, message, lambda df: df[when].isin(values) | df[field].isna()
+        return field, kind, message, lambda df: ~(met(df) & df[field].isna())
+    return field, kind, message, lambda df: met(df) | df[field].isna()
 
 
 def _names(value: str | list[str] | None) -> list[str]:

@@ -79,10 +79,50 @@ def test_counts_by_domain_and_destination_add_up(ds) -> None:
 
 
 def test_departures_by_month_skip_year_only_dates(ds) -> None:
-    months = an.departures_by_month(ds)
+    months = an.departures_by_month(an.emigrants(ds))
     precise = ds.emigrants["left_date_precision"].isin(["month", "day"]).sum()
     assert months["emigrants"].sum() == precise
-    assert months["month"].is_monotonic_increasing
+    assert months["month"].is_monotonic_increasing and (months["emigrants"] >= 0).all()
+    assert len(months) == len(pd.period_range(months["month"].iloc[0], months["month"].iloc[-1], freq="M"))
+
+
+def test_every_departure_is_dated_one_way_or_said_to_be_undated(ds) -> None:
+    people = an.emigrants(ds)
+    assert sum(an.departure_dating(people).values()) == len(people)
+    by = people[people["left_by_date"].notna()]
+    assert by["left_date"].isna().all() and by["left"].str.startswith("by ").all()
+
+
+def test_returns_and_forced_exile_are_their_own_rows(ds) -> None:
+    back = an.returns(an.emigrants(ds))
+    assert len(back) == ds.emigrants["return_kind"].notna().sum() > 0
+    assert back["source_id"].notna().all() and back["returned"].str.match(r"(returned|deported|handed over) ").all()
+    exiled = ds.emigrants[ds.emigrants["departure_kind"] == "expelled_in_exchange"]
+    assert len(exiled) > 0 and set(exiled["left_date"]) == {"2024-08-01"}
+
+
+def test_the_missing_destinations_are_top_destinations_without_records(ds) -> None:
+    top = an.top_destinations(ds)
+    assert top and top == list(an.settled_by_destination(ds)["country_code"])
+    names = an.country_names(ds)
+    assert an.missing_destinations(ds, set(top)) == []
+    assert an.missing_destinations(ds, set(top[1:])) == [names[top[0]]]
+    gaps = an.missing_vote_data(ds)
+    stations = set(ds.vote_abroad_stations["country_code"])
+    for name in gaps["no exit-poll station and no official result"]:
+        assert names[names == name].index[0] not in stations
+
+
+def test_ties_are_named_never_broken_by_an_id(ds) -> None:
+    turns = an.stance_turns(ds)
+    state = an.state_responses(ds)
+    state = state[state["counted_as"] == "stance"]
+    for row in turns.itertuples():
+        rows = state[state["country_name"] == row.country_name]
+        first = rows[rows["event_date_first"] == rows["event_date_first"].min()]
+        same_date = first[first["event_date"] == row.first_date]
+        assert set(row.first_stance.split(" and ")) == set(same_date["stance_label"]), row.country_name
+        assert row.is_tied == (same_date["stance_label"].nunique() > 1 or " and " in row.latest_stance)
 
 
 def test_response_matrix_has_only_dated_responses_with_a_stance_label(ds) -> None:
@@ -285,12 +325,12 @@ def test_the_estimates_finding_names_the_lowest_and_the_highest_total(ds) -> Non
 
 
 def test_the_emigrants_finding_follows_the_domain(ds) -> None:
-    assert f"name {len(ds.emigrants)} notable emigrants" in an.emigrants_finding(ds, None)
+    everyone = an.emigrants_finding(ds, None)
+    assert everyone.startswith(f"The sources name {len(ds.emigrants)} notable emigrants; the largest domain is ")
+    exiled = (ds.emigrants["departure_kind"] == "expelled_in_exchange").sum()
+    assert f"{exiled} were expelled in the 2024 prisoner exchange" in everyone
     music = int((ds.emigrants["domain"] == "music").sum())
-    assert (
-        an.emigrants_finding(ds, "music")
-        == f"The sources name {music} notable emigrant{'s' if music != 1 else ''} in music."
-    )
+    assert an.emigrants_finding(ds, "music").startswith(f"The sources name {music} notable emigrants in music; ")
 
 
 def test_the_responses_finding_counts_each_stance(ds) -> None:

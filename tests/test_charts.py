@@ -55,7 +55,7 @@ def test_fixed_colour_maps_cover_exactly_the_vocabularies(ds) -> None:
 def test_every_mark_links_to_a_row_of_the_sources_page_and_says_what_it_is(ds, charts) -> None:
     known = set(ds.sources["source_id"])
     for name, chart in charts.items():
-        svg = chart.svg()
+        svg = chart.svg
         assert chart.marks, name
         assert svg.count('class="re-mark"') == svg.count("<a aria-label=") == len(chart.marks), name
         for link in re.findall(r'<a href="sources\.html#([^"]*)"', svg):
@@ -66,7 +66,7 @@ def test_every_mark_links_to_a_row_of_the_sources_page_and_says_what_it_is(ds, c
 
 def test_chart_text_is_real_text_never_smaller_than_the_minimum(charts) -> None:
     for name, chart in charts.items():
-        svg = chart.svg()
+        svg = chart.svg
         sizes = [float(size) for size in re.findall(r"font-size: ([0-9.]+)px", svg)]
         assert sizes and min(sizes) >= MIN_TEXT_PT, name
         assert "<path" in svg and "<text" in svg, name
@@ -74,8 +74,8 @@ def test_chart_text_is_real_text_never_smaller_than_the_minimum(charts) -> None:
 
 def test_a_chart_is_the_same_svg_every_time(ds, charts) -> None:
     again = ch.stance_years(ds, an.responses_by_year(ds), title="Per year", empty="")
-    assert again.svg() == charts["years"].svg()
-    ids = re.findall(r'id="([^"]+)"', charts["years"].svg())
+    assert again.svg == charts["years"].svg
+    ids = re.findall(r'id="([^"]+)"', charts["years"].svg)
     assert len(ids) == len(set(ids)) and all(i.startswith("per-year-") for i in ids)
 
 
@@ -145,7 +145,7 @@ def test_a_timeline_of_any_span_has_a_handful_of_ticks(ds) -> None:
 def test_text_from_the_data_is_drawn_literally(ds) -> None:
     counts = pd.DataFrame({"label": ["US$5 $\\alpha$", "b"], "n": [2, 1], "source_id": ["wikipedia-seed"] * 2})
     chart = ch.bars(ds, counts, label="label", value="n", title="t", xlabel="", empty="", single="")
-    assert "US$5 $\\alpha$" in chart.svg()
+    assert "US$5 $\\alpha$" in chart.svg
 
 
 def test_a_formula_in_a_csv_download_is_quoted_away() -> None:

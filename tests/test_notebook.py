@@ -88,8 +88,8 @@ def test_a_table_reads_well(ds) -> None:
 
 
 def test_an_empty_table_is_a_sentence() -> None:
-    shown = table(pd.DataFrame(columns=["name", "reason", "quote", "source_id"]), "reasons", empty="No reason given.")
-    assert shown._repr_mimebundle_() == {"text/markdown": "No reason given\\.", "text/plain": "No reason given."}
+    shown = table(pd.DataFrame(columns=["name", "quote", "source_id"]), "in-their-words", empty="No quote given.")
+    assert shown._repr_mimebundle_() == {"text/markdown": "No quote given\\.", "text/plain": "No quote given."}
 
 
 def test_values_read_as_people_read_them() -> None:

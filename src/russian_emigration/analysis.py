@@ -230,38 +230,57 @@ def survey_shares(ds: Dataset) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- 02 notable emigrants
-def emigrants(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
-    """Notable emigrants (all, or one domain), with destination names, sorted by name."""
+def emigrants(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
+    """Notable emigrants (all, one domain, or those whose destination is one of ``countries``), by name.
+
+    Adds ``destination`` (the country's name, or "not stated"), ``left`` (when they left as the
+    sources date it: "2022-03", or "by 2022-06-03" where only a report shows they had left),
+    ``how_left`` and ``returned`` (the kind and date of a return to Russia), and ``source_ids``
+    (every source of the row).
+    """
     frame = ds.emigrants if domain is None else ds.emigrants[ds.emigrants["domain"] == domain]
+    if countries is not None:
+        frame = frame[frame["destination_code"].isin(countries)]
     frame = with_country_name(frame, ds, "destination_code", "destination", NOT_STATED)
+    rows = zip(frame["left_date"], frame["left_by_date"], frame["return_kind"], frame["return_date"], strict=True)
+    left, returned = [], []
+    for on, by, kind, back in rows:
+        left.append(on if isinstance(on, str) else f"by {by}" if isinstance(by, str) else "")
+        when = back if isinstance(back, str) else "(no date)"
+        returned.append(f"{code_label('return_kind', kind)} {when}" if isinstance(kind, str) else "")
+    frame["left"], frame["returned"] = left, returned
+    frame["how_left"] = frame["departure_kind"].map(lambda k: code_label("departure_kind", k)).astype(str)
+    ids = frame[["source_id", "destination_source_id", "return_source_id"]].astype(object)
+    frame["source_ids"] = ids.apply(lambda row: "; ".join(sorted(set(row.dropna()))), axis=1)
     return _sorted(frame, ["name"])
 
 
-def count_by_domain(ds: Dataset, domain: str | None = None) -> pd.Series:
+def count_by_domain(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.Series:
     """How many notable emigrants per domain (every domain of the vocabulary when ``domain`` is None)."""
-    chosen = emigrants(ds, domain)
+    chosen = emigrants(ds, domain, countries)
     counts = chosen["domain"].value_counts().reindex(vocabulary(ds, "emigrants", "domain"), fill_value=0)
     counts = counts[counts.index == domain] if domain is not None else counts
     return counts.rename("emigrants").rename_axis("domain").sort_values(ascending=False, kind="stable")
 
 
-def domain_counts(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
+def domain_counts(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
     """:func:`count_by_domain` as a frame with the domain's label and the sources of the people counted."""
-    counts = count_by_domain(ds, domain).reset_index()
+    counts = count_by_domain(ds, domain, countries).reset_index()
     counts["domain_label"] = counts["domain"].map(lambda code: code_label("domain", code))
-    chosen = emigrants(ds, domain)
+    chosen = emigrants(ds, domain, countries)
     counts["source_ids"] = counts["domain"].map(
         lambda code: "; ".join(sorted(set(chosen.loc[chosen["domain"] == code, "source_id"].astype(str))))
     )
     return counts
 
 
-def count_by_destination(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
+def count_by_destination(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
     """How many notable emigrants per destination country, with their names; unknown ones last."""
-    chosen = emigrants(ds, domain)
+    chosen = emigrants(ds, domain, countries)
     grouped = chosen.groupby("destination", sort=True).agg(
         emigrants=("name", "size"),
         names=("name", lambda s: ", ".join(sorted(s))),
+        country_code=("destination_code", "first"),
         source_ids=("destination_source_id", lambda s: "; ".join(sorted(set(s.dropna().astype(str))))),
     )
     grouped = grouped.reset_index()
@@ -279,13 +298,57 @@ def emigrant_steps(ds: Dataset, people: pd.DataFrame) -> pd.DataFrame:
     return _sorted(steps, ["name", "event_date_first", "event_id"])
 
 
-def departures_by_month(ds: Dataset, domain: str | None = None) -> pd.DataFrame:
-    """Emigrants whose sources date their departure, by the month it falls in (year-only dates apart)."""
-    chosen = emigrants(ds, domain)
-    dated = chosen[chosen["left_date_precision"].isin(["month", "day"])].copy()
-    dated["month"] = dated["left_date_first"].dt.strftime("%Y-%m")
-    out = dated.groupby("month").agg(emigrants=("name", "size"), names=("name", lambda s: ", ".join(sorted(s))))
-    return out.reset_index().sort_values("month").reset_index(drop=True)
+def departures_by_month(people: pd.DataFrame) -> pd.DataFrame:
+    """The people whose sources date their departure to a month or a day, counted by that month.
+
+    One row per month from the first to the last (months without a departure count 0), with the
+    names and the sources of the dates (``destination_source_id``).
+    """
+    dated = people[people["left_date_precision"].isin(["month", "day"])]
+    if dated.empty:
+        return pd.DataFrame(columns=["month", "emigrants", "names", "source_ids"])
+    month = dated["left_date_first"].dt.to_period("M")
+    grouped = dated.groupby(month).agg(
+        emigrants=("name", "size"),
+        names=("name", lambda s: ", ".join(sorted(s))),
+        source_ids=("destination_source_id", lambda s: "; ".join(sorted(set(s.dropna())))),
+    )
+    every = pd.period_range(month.min(), month.max(), freq="M")
+    out = grouped.reindex(every).rename_axis("period").reset_index()
+    out["emigrants"] = out["emigrants"].fillna(0).astype(int)
+    out["month"] = out["period"].astype(str)
+    return out[["month", "emigrants", "names", "source_ids"]].fillna("")
+
+
+def departure_dating(people: pd.DataFrame) -> dict[str, int]:
+    """How precisely the sources date the departures: to a month or day, a year, only "by" a report, or not."""
+    precision = people["left_date_precision"].astype(object)
+    return {
+        "month or day": int(precision.isin(["month", "day"]).sum()),
+        "year only": int((precision == "year").sum()),
+        "only by a report's date": int((precision.isna() & people["left_by_date"].notna()).sum()),
+        "not at all": int((precision.isna() & people["left_by_date"].isna()).sum()),
+    }
+
+
+def returns(people: pd.DataFrame) -> pd.DataFrame:
+    """The people who returned to Russia, were deported or were handed over to it, by date."""
+    back = people[people["return_kind"].notna()].copy()
+    back["source_id"] = back["return_source_id"]
+    return _sorted(back, ["return_date_first", "name"])
+
+
+def top_destinations(ds: Dataset) -> list[str]:
+    """The destinations where most emigrants settled, by The Bell's estimates (the one count that uses one
+    method for many countries), largest first: the places a reader expects every section to cover."""
+    return list(settled_by_destination(ds)["country_code"])
+
+
+def missing_destinations(ds: Dataset, covered: set[str], countries: list[str] | None = None) -> list[str]:
+    """The names of the top destinations (in the selection) that ``covered`` lacks, largest first."""
+    names = country_names(ds)
+    chosen = [c for c in top_destinations(ds) if countries is None or c in countries]
+    return [str(names[c]) for c in chosen if c not in covered]
 
 
 # ---------------------------------------------------------------- 03 destination responses
@@ -429,24 +492,30 @@ def responses_set_apart(ds: Dataset, countries: list[str] | None = None) -> dict
 def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Per country or body: its first and latest confirmed, dated stance, and whether it changed.
 
-    Dates are compared by the first day they may mean; among responses of the same such day the
-    event_id decides. Countries with a single response have the same first and latest stance.
+    Responses are ordered by the first day their date may mean (a year-only date, by 1 January).
+    Responses dated the same (the same day, month or year) are a tie, never ordered by their ids: a
+    first or latest stance with a tie names every stance of the tie ("neutral and welcoming").
     """
     frame = state_responses(ds, countries)
-    frame = _sorted(frame[frame["counted_as"] == "stance"], ["country_name", "event_date_first", "event_id"])
-    grouped = frame.groupby("country_name", sort=True)
-    first, last = grouped.head(1).set_index("country_name"), grouped.tail(1).set_index("country_name")
-    out = pd.DataFrame(
-        {
-            "responses": grouped.size(),
-            "first_date": first["event_date"],
-            "first_stance": first["stance_label"],
-            "latest_date": last["event_date"],
-            "latest_stance": last["stance_label"],
-            "source_id": first["source_id"].astype(str) + "; " + last["source_id"].astype(str),
-        }
-    ).reset_index()
-    out["source_id"] = out["source_id"].map(lambda s: "; ".join(sorted(set(s.split("; ")))))
+    frame = _sorted(frame[frame["counted_as"] == "stance"], ["country_name", "event_date_first"])
+    rows = []
+    for name, group in frame.groupby("country_name", sort=True):
+        first = group[group["event_date"] == group["event_date"].iloc[0]]
+        latest = group[group["event_date"] == group["event_date"].iloc[-1]]
+        rows.append(
+            {
+                "country_name": name,
+                "responses": len(group),
+                "first_date": first["event_date"].iloc[0],
+                "first_stance": " and ".join(sorted(set(first["stance_label"]))),
+                "latest_date": latest["event_date"].iloc[0],
+                "latest_stance": " and ".join(sorted(set(latest["stance_label"]))),
+                "is_tied": first["stance_label"].nunique() > 1 or latest["stance_label"].nunique() > 1,
+                "source_id": "; ".join(sorted(set(first["source_id"]) | set(latest["source_id"]))),
+            }
+        )
+    columns = ["country_name", "responses", "first_date", "first_stance", "latest_date", "latest_stance", "is_tied"]
+    out = pd.DataFrame(rows, columns=[*columns, "source_id"])
     out["is_changed"] = out["first_stance"] != out["latest_stance"]
     return out
 
@@ -519,6 +588,46 @@ def settled_by_destination(ds: Dataset, countries: list[str] | None = None) -> p
 
 
 # ---------------------------------------------------------------- 04 vote results
+def only_countries(ds: Dataset, countries: list[str] | None) -> Dataset:
+    """The data with the polling stations and published results of ``countries`` only (None: all).
+
+    Results for all stations abroad are not one country's: they are kept, whatever the selection.
+    """
+    if countries is None:
+        return ds
+    tables = dict(ds.tables)
+    stations, published = tables["vote_abroad_stations"], tables["vote_results"]
+    tables["vote_abroad_stations"] = stations[stations["country_code"].isin(countries)]
+    tables["vote_results"] = published[
+        published["country_code"].isin(countries) | published["place_type"].eq("all_abroad")
+    ]
+    return Dataset(tables, ds.descriptor, ds.path)
+
+
+def missing_vote_data(ds: Dataset, countries: list[str] | None = None) -> dict[str, list[str]]:
+    """The top destinations (in the selection) without an exit-poll station, an official result, or both."""
+    stations = set(ds.vote_abroad_stations["country_code"])
+    results = ds.vote_results
+    official = set(results.loc[results["result_kind"] == "official", "country_code"].dropna())
+    out: dict[str, list[str]] = {
+        "no exit-poll station and no official result": [],
+        "no exit-poll station": [],
+        "no official result": [],
+    }
+    for name, code in zip(missing_destinations(ds, set(), countries), _top_codes(ds, countries), strict=True):
+        if code not in stations and code not in official:
+            out["no exit-poll station and no official result"].append(name)
+        elif code not in stations:
+            out["no exit-poll station"].append(name)
+        elif code not in official:
+            out["no official result"].append(name)
+    return out
+
+
+def _top_codes(ds: Dataset, countries: list[str] | None) -> list[str]:
+    return [c for c in top_destinations(ds) if countries is None or c in countries]
+
+
 def answer_columns(ds: Dataset) -> list[str]:
     """The answer-share columns of the station table (the fields of its row-sum rule)."""
     rule = next(r for r in ds.resource("vote_abroad_stations")["x_rules"] if r["rule"] == "row_sum")
@@ -740,16 +849,23 @@ def estimates_finding(ds: Dataset, start: date, end: date) -> str:
     return f"{what}, dated {window}, {spread}, from {across}."
 
 
-def emigrants_finding(ds: Dataset, domain: str | None) -> str:
-    """How many notable emigrants the sources name (in one domain when chosen), and the largest domain."""
-    people = emigrants(ds, domain)
+def emigrants_finding(ds: Dataset, domain: str | None, countries: list[str] | None = None) -> str:
+    """How many notable emigrants the sources name (in the selection), how many were forced out or went back."""
+    people = emigrants(ds, domain, countries)
     where = f" in {code_label('domain', domain)}" if domain else ""
-    noun = "notable emigrant" if len(people) == 1 else "notable emigrants"
-    if people.empty or domain:
-        return f"The sources name {len(people) or 'no'} {noun}{where}."
+    where += "" if countries is None else " who went to the selected countries"
+    if people.empty:
+        return f"The sources name no notable emigrant{where}."
     counts = people["domain"].astype(str).value_counts()
-    largest = f"{code_label('domain', str(counts.index[0]))} ({counts.iloc[0]})"
-    return f"The sources name {len(people)} {noun}; the largest domain is {largest}."
+    largest = (
+        "" if domain else f"; the largest domain is {code_label('domain', str(counts.index[0]))} ({counts.iloc[0]})"
+    )
+    forced = int((people["departure_kind"] == "expelled_in_exchange").sum())
+    back = int(people["return_kind"].notna().sum())
+    return (
+        f"The sources name {len(people)} notable emigrant{'s' if len(people) != 1 else ''}{where}{largest}; "
+        f"{forced} were expelled in the 2024 prisoner exchange and {back} went back to Russia, by choice or not."
+    )
 
 
 def responses_finding(ds: Dataset, countries: list[str] | None) -> str:

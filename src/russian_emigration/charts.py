@@ -11,6 +11,7 @@ by the descriptor's vocabularies, so a category keeps its colour in every chart.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -139,8 +140,12 @@ class Chart:
         """The chart's anchor on its page and the stem of its CSV file."""
         return file_stem(self.title)
 
+    @functools.cached_property
     def svg(self) -> str:
-        """The figure as inline SVG: ids prefixed with the chart's name, a tooltip per mark, no metadata."""
+        """The figure as inline SVG: ids prefixed with the chart's name, a tooltip per mark, no metadata.
+
+        Drawn once: constrained layout moves things a little at each draw, so a second draw would differ.
+        """
         buffer = io.StringIO()
         self.fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         svg = buffer.getvalue()
@@ -174,7 +179,7 @@ class Chart:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         markup = (
             f'<figure class="re-chart" id="{self.name}"><p class="re-chart-title">{html.escape(self.title)}</p>'
-            f'<div class="re-chart-svg">{self.svg()}</div><figcaption>{self.caption_html()}</figcaption></figure>'
+            f'<div class="re-chart-svg">{self.svg}</div><figcaption>{self.caption_html()}</figcaption></figure>'
         )
         sources = "; ".join(f"{r.publisher} [{r.source_id}]" for r in self.sources.itertuples())
         return {"text/html": markup, "text/plain": f"{self.alt}\nSources: {sources}."}
@@ -381,22 +386,7 @@ def timeline(
         ax.plot(
             [], [], color=colors[group], linewidth=3, label=label_of(estimates[estimates[color_by] == group].iloc[0])
         )
-    for _, rows in events.groupby(events["event_date_first"].dt.to_period("M"), sort=True) if len(events) else []:
-        for row in rows.itertuples():
-            artist = ax.axvline(row.event_date_first, color="#777777", linestyle=":", linewidth=1.2)
-            _mark(
-                ax, artist, marks, _ids(row), f"{row.event_date}: {code_label('category', row.category)}. {row.summary}"
-            )
-        text = ", ".join(dict.fromkeys(code_label("category", c) for c in rows["category"]))
-        ax.annotate(
-            text,
-            (rows["event_date_first"].min(), 1),
-            xycoords=("data", "axes fraction"),
-            rotation=90,
-            va="top",
-            ha="right",
-            color="#555555",
-        )
+    _event_lines(ax, events, marks)
     top = float(pd.concat([estimates["value"], estimates["value_high"]]).max()) if len(estimates) else 1.0
     ax.set_ylim(0, max(top, 1.0) * 1.1)
     ax.set_ylabel(ylabel)
@@ -424,6 +414,47 @@ def timeline(
             ],
             ignore_index=True,
         )
+    return _finish(ds, fig, ax, title, alt, data, marks, note)
+
+
+def _event_lines(ax: Axes, events: pd.DataFrame, marks: list[Mark]) -> None:
+    """Dotted lines for dated events, each a linked mark; the labels of one month are merged, so none overlap."""
+    if events.empty:
+        return
+    for _, rows in events.groupby(events["event_date_first"].dt.to_period("M"), sort=True):
+        for row in rows.itertuples():
+            artist = ax.axvline(row.event_date_first, color="#777777", linestyle=":", linewidth=1.2)
+            tip = f"{row.event_date}: {code_label('category', row.category)}. {row.summary}"
+            _mark(ax, artist, marks, _ids(row), tip)
+        text = ", ".join(dict.fromkeys(code_label("category", c) for c in rows["category"]))
+        where = (rows["event_date_first"].min(), 1)
+        ax.annotate(text, where, xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right", color="#555555")
+
+
+def months(
+    ds: Dataset, counts: pd.DataFrame, *, events: pd.DataFrame, title: str, ylabel: str, empty: str, note: str = ""
+) -> Shown:
+    """Bars of ``counts`` (``analysis.departures_by_month``) per month, dotted lines for the dated ``events``."""
+    if int(counts["emigrants"].sum()) == 0:
+        return Note(empty)
+    from matplotlib.ticker import MaxNLocator
+
+    starts = pd.PeriodIndex(counts["month"], freq="M").to_timestamp()
+    fig, ax = _figure(height=3.6)
+    marks: list[Mark] = []
+    for start, row in zip(starts, counts.itertuples(), strict=True):
+        if row.emigrants:
+            (bar,) = ax.bar([start + pd.Timedelta(days=15)], [row.emigrants], width=24, color=BAR_COLOR)
+            _mark(ax, bar, marks, _ids(row), f"{row.month}: {plural(row.emigrants, 'departure')} ({row.names})")
+    window = events[events["event_date_first"].between(starts.min(), starts.max() + pd.offsets.MonthEnd(1))]
+    _event_lines(ax, window, marks)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    date_axis(ax, starts.min(), starts.max() + pd.offsets.MonthEnd(1))
+    busiest = counts.loc[counts["emigrants"].idxmax()]
+    alt = f"Departures by month, {_span(starts)}; the most in {busiest['month']} ({busiest['emigrants']})."
+    data = readable(ds, counts[counts["emigrants"] > 0], {"month": "month", "emigrants": "departures", "names": "who"})
     return _finish(ds, fig, ax, title, alt, data, marks, note)
 
 

@@ -46,7 +46,16 @@ LABELS: dict[str, dict[str, str]] = {
     "bound": {"approx": "about", "at_least": "at least", "at_most": "at most"},
     "place_type": {"all_abroad": "all stations abroad"},
     "result_kind": {"exit_poll": "exit poll"},
-    "domain": {"stage_and_screen": "stage and screen", "literature_and_criticism": "literature and criticism"},
+    "domain": {
+        "stage_and_screen": "stage and screen",
+        "literature_and_criticism": "literature and criticism",
+        "science_and_academia": "science and academia",
+    },
+    "departure_kind": {
+        "left_after_invasion": "left after the invasion",
+        "abroad_stayed_out": "abroad when the war began, stayed out",
+        "expelled_in_exchange": "expelled in the August 2024 exchange",
+    },
 }
 
 

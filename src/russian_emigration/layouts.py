@@ -50,13 +50,15 @@ TABLES: dict[str, dict[str, str]] = {
     },
     "notable-emigrants": {
         "name": "name",
-        "occupation": "occupation (as the source gives it)",
         "domain": "domain",
+        "occupation": "occupation (as the source gives it)",
         "destination": "went to",
         "destination_place": "place",
-        "left_date": "left",
-        "source_id": "source",
-        "refs": "article footnotes",
+        "left": "left",
+        "how_left": "how they left",
+        "returned": "back in Russia",
+        "reason": "reason the source gives",
+        "source_ids": "sources",
     },
     "emigrants-by-destination": {
         "destination": "went to",
@@ -68,12 +70,32 @@ TABLES: dict[str, dict[str, str]] = {
         "month": "month left",
         "emigrants": "count",
         "names": "who",
+        "source_ids": "source of the date",
     },
-    "reasons": {
+    "in-their-words": {
         "name": "name",
-        "reason": "reason the source gives",
         "quote": "in their words",
         "source_id": "source",
+    },
+    "forced-exile": {
+        "name": "name",
+        "occupation": "occupation",
+        "left": "expelled",
+        "destination": "went to",
+        "source_ids": "sources",
+    },
+    "returns": {
+        "name": "name",
+        "domain": "domain",
+        "returned": "back in Russia",
+        "destination": "had gone to",
+        "notes": "notes",
+        "source_id": "source of the return",
+    },
+    "caveats": {
+        "name": "name",
+        "notes": "caveat",
+        "source_ids": "sources",
     },
     "later-steps": {
         "name": "emigrant",
@@ -81,11 +103,6 @@ TABLES: dict[str, dict[str, str]] = {
         "summary": "what happened",
         "source_id": "source",
         "notes": "notes",
-    },
-    "caveats": {
-        "name": "name",
-        "notes": "caveat",
-        "source_id": "source",
     },
     "undated-responses": {
         "country_name": "country",

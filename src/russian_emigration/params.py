@@ -209,14 +209,21 @@ def validate(ds: Any, **values: Any) -> dict[str, Any]:
         "focus_country": lambda v: check_country(
             "focus_country", v, profiled_countries(ds), names, "countries with a response or an estimate (Russia aside)"
         ),
-        "min_respondents": lambda v: check_min_respondents(v, [int(r) for r in ds.vote_abroad_stations["respondents"]]),
         "group_by": lambda v: check_choice("group_by", v, GROUPINGS),
         "data_dir": check_data_dir,
     }
-    unknown = sorted(set(values) - set(checks))
+    unknown = sorted(set(values) - {*checks, "min_respondents"})
     if unknown:
-        raise ParameterError(f"unknown parameter(s) {_listing(unknown)}; known: {', '.join(checks)}")
-    checked = {name: checks[name](value) for name, value in values.items()}
+        known = sorted({*checks, "min_respondents"})
+        raise ParameterError(f"unknown parameter(s) {_listing(unknown)}; known: {', '.join(known)}")
+    checked: dict[str, Any] = {n: checks[n](v) for n, v in values.items() if n != "min_respondents"}
+    if "min_respondents" in values:  # against the stations of the selected countries
+        stations = ds.vote_abroad_stations
+        selected = checked.get("countries")
+        kept = stations if selected is None else stations[stations["country_code"].isin(selected)]
+        checked["min_respondents"] = check_min_respondents(
+            values["min_respondents"], [int(r) for r in kept["respondents"]]
+        )
     start, end = checked.get("start_date"), checked.get("end_date")
     if isinstance(start, date) and isinstance(end, date) and start > end:
         raise ParameterError(f"start_date={start.isoformat()!r} is after end_date={end.isoformat()!r}; swap them")

@@ -505,6 +505,7 @@ def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFram
         rows.append(
             {
                 "country_name": name,
+                "country_code": group["country_code"].iloc[0],
                 "responses": len(group),
                 "first_date": first["event_date"].iloc[0],
                 "first_stance": " and ".join(sorted(set(first["stance_label"]))),
@@ -514,7 +515,16 @@ def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFram
                 "source_id": "; ".join(sorted(set(first["source_id"]) | set(latest["source_id"]))),
             }
         )
-    columns = ["country_name", "responses", "first_date", "first_stance", "latest_date", "latest_stance", "is_tied"]
+    columns = [
+        "country_name",
+        "country_code",
+        "responses",
+        "first_date",
+        "first_stance",
+        "latest_date",
+        "latest_stance",
+    ]
+    columns.append("is_tied")
     out = pd.DataFrame(rows, columns=[*columns, "source_id"])
     out["is_changed"] = out["first_stance"] != out["latest_stance"]
     return out

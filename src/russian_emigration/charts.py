@@ -134,6 +134,8 @@ class Chart:
     sources: pd.DataFrame
     marks: list[Mark] = field(default_factory=list)
     note: str = ""
+    #: A map: shown as wide as the page's column allows (its text is larger than a chart's).
+    wide: bool = False
 
     @property
     def name(self) -> str:
@@ -178,7 +180,8 @@ class Chart:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         markup = (
-            f'<figure class="re-chart" id="{self.name}"><p class="re-chart-title">{html.escape(self.title)}</p>'
+            f'<figure class="re-chart{" re-map" if self.wide else ""}" id="{self.name}">'
+            f'<p class="re-chart-title">{html.escape(self.title)}</p>'
             f'<div class="re-chart-svg">{self.svg}</div><figcaption>{self.caption_html()}</figcaption></figure>'
         )
         sources = "; ".join(f"{r.publisher} [{r.source_id}]" for r in self.sources.itertuples())

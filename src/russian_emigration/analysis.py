@@ -740,7 +740,9 @@ def reconcile_seed(ds: Dataset) -> pd.DataFrame:
                 "stations": basis,
             }
         )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(
+        rows, columns=["place", "place_type", "article_pct", "station_table_pct", "gap_pts", "stations"]
+    )
     return frame.sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
 
 

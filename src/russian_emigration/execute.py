@@ -101,30 +101,24 @@ def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | 
 
 
 def _failure(path: Path, target: Path, process: Any) -> str:
-    """What went wrong in a notebook: the failing cell and its error, else papermill's last message."""
+    """What went wrong in a notebook: the failing cell and its error, or the cell that ran too long,
+    else papermill's last message. Cells are numbered as a reader counts the notebook's code cells."""
     import nbformat
 
     process.log.seek(0)
-    lines = [line for line in process.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    try:
-        nb = nbformat.read(target, as_version=4)
-        for cell in nb.cells:
+    log = process.log.read().decode("utf-8", "replace")
+    if target.is_file():
+        for cell in nbformat.read(target, as_version=4).cells:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
-                    count = cell.get("execution_count")
-                    return f"{path.name} failed in cell {count}: {output['ename']}: {output['evalue']}"
-        running = [
-            c.get("execution_count")
-            for c in nb.cells
-            if c.get("metadata", {}).get("papermill", {}).get("status") == "running"
-        ]
-    except (OSError, ValueError):
-        running = []
-    where = f" in cell {running[0]}" if running and running[0] else ""
-    reason = lines[-1] if lines else f"papermill exited with status {process.returncode}"
-    if "timed out" in reason.lower() or "TimeoutError" in reason:
-        reason = f"a cell ran longer than {CELL_TIMEOUT} s ({reason})"
-    return f"{path.name} did not finish{where}: {reason}"
+                    return f"{path.name} failed in cell {cell.execution_count}: {output['ename']}: {output['evalue']}"
+    if "CellTimeoutError" in log:
+        preview = log.split("-------------------")[1].strip() if log.count("-------------------") >= 2 else ""
+        code = [c.source.strip() for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        where = f" in cell {code.index(preview) + 1}" if preview in code else ""
+        return f"{path.name} did not finish{where}: a cell ran longer than {CELL_TIMEOUT} s"
+    lines = [line for line in log.splitlines() if line.strip()]
+    return f"{path.name} did not finish: {lines[-1] if lines else f'papermill exited with status {process.returncode}'}"
 
 
 def _stop(process: Any) -> None:

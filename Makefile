@@ -77,9 +77,15 @@ $(BROWSER_STAMP): $(STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	@touch $@
 
-browser-check: $(BROWSER_STAMP) ## Build the report and check it in headless Chromium (Debian package, no download); screenshots in build/browser-check/
+# axe-core (accessibility rules) from the npm registry, loaded into each page by the browser check.
+AXE := build/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm >/dev/null)
+	npm install --silent --no-audit --no-fund --prefix build/npm axe-core@4.14.1
+
+browser-check: $(BROWSER_STAMP) $(AXE) ## Build the report and check it in headless Chromium (Debian package, no download); screenshots in build/browser-check/
 	$(PY) -m russian_emigration report --output-dir $(REPORT_DIR)
-	$(PY) tools/browser_check.py $(REPORT_DIR) --screenshots build/browser-check
+	$(PY) tools/browser_check.py $(REPORT_DIR) --axe $(AXE) --screenshots build/browser-check
 
 wheel-check: $(STAMP) ## Build the wheel, install it in a fresh venv and use it from another folder
 	$(PY) tools/wheel_check.py

@@ -6,6 +6,7 @@ this build used), and runs ``python -m sphinx`` there. Nothing is executed here:
 arrive executed.
 """
 
+import html
 import json
 from pathlib import Path
 
@@ -48,6 +49,14 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_context = {"default_mode": "light"}
+# The footer links to the project's repository when pyproject.toml names one ([project.urls]).
+if re_build.get("repository"):
+    html_theme_options |= {"repository_url": re_build["repository"], "use_repository_button": True}
+    report_url = html.escape(re_build.get("issues") or re_build["repository"])
+    html_theme_options["extra_footer"] = (
+        f'<p>Found an error or a better source? <a href="{report_url}">'
+        "Report an error</a>, naming the table, the row id and the source that says otherwise.</p>"
+    )
 
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"

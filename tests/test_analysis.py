@@ -138,6 +138,18 @@ def test_settled_compares_one_method_and_one_unit(ds) -> None:
     assert settled["value"].is_monotonic_decreasing
 
 
+def test_the_focus_chart_accounts_for_every_figure_it_leaves_out(ds) -> None:
+    for code in sorted(set(ds.estimates["country_code"].dropna())):
+        total = an.destination_estimates(ds, code)
+        drawn = an.focus_people_estimates(ds, code)
+        left_out = an.focus_left_out(ds, code)
+        assert len(drawn) + sum(left_out.values()) == len(total), code
+        assert "people" not in left_out and all(n > 0 for n in left_out.values())
+    assert an.focus_left_out(ds, "KAZ")["trips"] == int(
+        ((ds.estimates["country_code"] == "KAZ") & (ds.estimates["unit"] == "trips")).sum()
+    )
+
+
 def test_weighted_shares_weight_by_respondents_and_skip_unreported() -> None:
     stations = pd.DataFrame({"respondents": [100, 300, 50], "a": pd.array([10, 20, None], dtype="Int64")})
     assert an.weighted_shares(stations, ["a"])["a"] == pytest.approx(17.5)

@@ -98,22 +98,31 @@ def test_values_read_as_people_read_them() -> None:
     assert format_value("at_least", "bound") == "at least" and format_value(pd.Timestamp("2022-03-01")) == "2022-03-01"
 
 
-def test_a_finding_is_shown_and_glued_with_the_same_words(monkeypatch) -> None:
+def test_a_finding_is_shown_and_glued_with_the_same_words_and_an_anchor(monkeypatch) -> None:
     shown: list = []
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
     monkeypatch.setattr("myst_nb.glue", lambda key, obj, display: shown.append((key, obj)))
     finding("finding-x", "Four <b>countries</b> did so.")
-    assert shown[0].text == "Four <b>countries</b> did so."
+    on_page = shown[0]._repr_mimebundle_()
+    assert on_page["text/plain"] == "Four <b>countries</b> did so."
+    assert on_page["text/html"] == (
+        '<p class="re-finding" id="finding-x"><strong>Four &lt;b&gt;countries&lt;/b&gt; did so.</strong></p>'
+    )
     key, glued = shown[1]
-    assert key == "finding-x" and glued.data == "<p>Four &lt;b&gt;countries&lt;/b&gt; did so.</p>"
+    assert key == "finding-x" and glued._repr_mimebundle_() == {
+        "text/html": '<p class="re-finding" id="finding-x">Four &lt;b&gt;countries&lt;/b&gt; did so.</p>',
+        "text/plain": "Four <b>countries</b> did so.",
+    }
 
 
 def test_the_parameter_box_escapes_values_and_says_what_none_means(monkeypatch) -> None:
     shown: list = []
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
-    parameter_box({"domain": None, "countries": ["GEO", "<b>"]}, {"domain": "all domains"})
-    html = shown[0]["text/html"]
-    assert "<code>domain</code> = None (all domains)" in html and "GEO, &lt;b&gt;" in html
+    parameter_box({"domain": None, "countries": ["GEO", "<b>"]}, {"domain": "all domains"}, note="No <i>filter</i>.")
+    bundle = shown[0]._repr_mimebundle_()
+    assert "<code>domain</code> = None (all domains)" in bundle["text/html"] and "GEO, &lt;b&gt;" in bundle["text/html"]
+    assert bundle["text/html"].endswith("<p>No &lt;i&gt;filter&lt;/i&gt;.</p></div>")
+    assert bundle["text/plain"].endswith("countries = GEO, <b>. No <i>filter</i>.")
 
 
 def test_setup_sets_display_options_that_cut_nothing() -> None:

@@ -95,6 +95,30 @@ document.addEventListener("DOMContentLoaded", () => {
     else tip.hidden = true;
   });
 
+  // "Cite this chart" (and each headline finding): title, project, data version, build date, permalink.
+  const cite = window.reCite;
+  if (cite) {
+    const page = (document.querySelector("h1") || {}).textContent || document.title;
+    document.querySelectorAll("figure.re-chart[id], .re-finding[id]").forEach((item) => {
+      const chart = item.matches("figure");
+      const title = chart ? item.querySelector(".re-chart-title").textContent : `${page.replace(/#$/, "").trim()}: headline finding`;
+      const url = `${location.href.split("#")[0]}#${item.id}`;
+      const line = document.createElement("details");
+      line.className = "re-cite";
+      const summary = document.createElement("summary");
+      summary.textContent = chart ? "Cite this chart" : "Cite this finding";
+      const text = document.createElement("p");
+      text.append(`${cite.authors} (${cite.year}). \u201c${title}\u201d. In: ${cite.project}, data package version `
+        + `${cite.version}, built ${cite.built}. `);
+      const link = document.createElement("a");
+      link.href = url;
+      link.textContent = url;
+      text.append(link);
+      line.append(summary, text);
+      (chart ? item.querySelector("figcaption") : item).after(line);
+    });
+  }
+
   // sources.html#ids=a,b: the sources behind one chart mark, the others hidden until the filter is cleared.
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash.startsWith("ids=")) {

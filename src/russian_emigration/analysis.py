@@ -341,6 +341,16 @@ def focus_people_estimates(ds: Dataset, country_code: str) -> pd.DataFrame:
     return frame.assign(plot_date=plot_dates(frame)).reset_index(drop=True)
 
 
+def focus_left_out(ds: Dataset, country_code: str) -> dict[str, int]:
+    """The estimates about one destination that its chart in people leaves out: a count per other unit
+    (its label: 'trips', 'permits') and 'undated' for figures in people with no date."""
+    frame = destination_estimates(ds, country_code)
+    units = frame.loc[frame["unit"] != "people", "unit"].map(lambda u: code_label("unit", str(u)))
+    out = {str(unit): int(n) for unit, n in sorted(units.value_counts().items()) if n}
+    undated = int(((frame["unit"] == "people") & frame["as_of_date"].isna()).sum())
+    return out | ({"undated": undated} if undated else {})
+
+
 def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
     """Rows whose partial date ``column`` is known to fall inside [start, end]: a year-only date may not, so only
     month or day dates count (undated rows are left out)."""

@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 LEAD = "How the data package is built and what every column means."
+CODING_RULES = """The judgement calls behind the rows, written so that the next editor makes the same call. Tests
+apply each rule to every row where code can check it."""
+FOR_MAINTAINERS = """This file is generated from `datapackage.json` by `make data-dictionary`; a test fails when it is
+out of date, so edit the descriptor, not this file. The tests that apply each coding rule:"""
 #: Where the part for maintainers starts; the site's page ends before it.
 MAINTAINERS = "<!-- maintainers -->"
 INTRO = """
@@ -53,64 +57,52 @@ def text(value: Any) -> str:
 
 def render(descriptor: dict[str, Any]) -> str:
     """The Markdown data dictionary of a data package descriptor."""
+    licences = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
+    rules = descriptor.get("x_coding_rules", [])
     lines = [
         f"# Data dictionary: {text(descriptor.get('title', descriptor.get('name', '')))}",
         "",
         text(descriptor.get("description", "")),
         "",
         LEAD + "\n" + INTRO,
+        f"Licence of the data: {text(licences)}. Version {text(descriptor.get('version', ''))}.",
+        "",
     ]
-    licenses = ", ".join(lic.get("title") or lic.get("name", "") for lic in descriptor.get("licenses", []))
-    lines += [f"Licence of the data: {text(licenses)}. Version {text(descriptor.get('version', ''))}.", ""]
-    lines += _coding_rules(descriptor.get("x_coding_rules", []))
+    if rules:
+        lines += ["## Coding rules", "", CODING_RULES, ""]
+        lines += [part for rule in rules for part in (f"### {text(rule['name'])}", "", text(rule["rule"]), "")]
     lines += ["## Tables", ""]
     lines += [
         f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {text(r.get('title', ''))}"
         for r in descriptor["resources"]
     ]
     for resource in descriptor["resources"]:
-        description = text(resource.get("description", ""))
-        lines += ["", f"## {resource['name']}", "", f"File `{resource['path']}`. {description}", ""]
-        schema = resource["schema"]
-        key = schema.get("primaryKey")
-        if key:
-            lines.append(f"Primary key: `{', '.join([key] if isinstance(key, str) else key)}`.")
-        for fk in schema.get("foreignKeys", []):
-            fields = fk["fields"] if isinstance(fk["fields"], str) else ", ".join(fk["fields"])
-            ref = fk["reference"]
-            ref_fields = ref["fields"] if isinstance(ref["fields"], str) else ", ".join(ref["fields"])
-            lines.append(f"Foreign key: `{fields}` → `{ref['resource']}.{ref_fields}`.")
-        for rule in resource.get("x_rules", []):
-            lines.append(f"Rule ({rule['rule']}): {text(rule.get('description', ''))}")
+        lines += [
+            "",
+            f"## {resource['name']}",
+            "",
+            f"File `{resource['path']}`. {text(resource.get('description', ''))}",
+            "",
+        ]
+        lines += _keys(resource["schema"])
+        lines += [f"Rule ({rule['rule']}): {text(rule.get('description', ''))}" for rule in resource.get("x_rules", [])]
         lines += ["", "| column | type | required | allowed values | description |", "|---|---|---|---|---|"]
-        for field in schema["fields"]:
-            lines.append(_field_row(field))
-    lines += ["", MAINTAINERS, "", "## For maintainers", ""]
-    lines += [
-        "This file is generated from `datapackage.json` by `make data-dictionary`; a test fails when it is",
-        "out of date, so edit the descriptor, not this file. The tests that apply each coding rule:",
-        "",
-    ]
-    lines += [
-        f"- {rule['name']}: " + ", ".join(f"`{c}`" for c in rule.get("checks", []))
-        for rule in descriptor.get("x_coding_rules", [])
-    ]
+        lines += [_field_row(field) for field in resource["schema"]["fields"]]
+    lines += ["", MAINTAINERS, "", "## For maintainers", "", FOR_MAINTAINERS, ""]
+    lines += [f"- {rule['name']}: " + ", ".join(f"`{c}`" for c in rule.get("checks", [])) for rule in rules]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _coding_rules(rules: list[dict[str, Any]]) -> list[str]:
-    """The coding rules section: one paragraph per rule, with the tests that apply it."""
-    if not rules:
-        return []
-    lines = [
-        "## Coding rules",
-        "",
-        "The judgement calls behind the rows, written so that the next editor makes the same call. Tests",
-        "apply each rule to every row where code can check it.",
-        "",
-    ]
-    for rule in rules:
-        lines += [f"### {text(rule['name'])}", "", text(rule["rule"]), ""]
+def _names(fields: str | list[str]) -> str:
+    return fields if isinstance(fields, str) else ", ".join(fields)
+
+
+def _keys(schema: dict[str, Any]) -> list[str]:
+    """The primary key and the foreign keys of a table, one line each."""
+    lines = [f"Primary key: `{_names(schema['primaryKey'])}`."] if schema.get("primaryKey") else []
+    for fk in schema.get("foreignKeys", []):
+        ref = fk["reference"]
+        lines.append(f"Foreign key: `{_names(fk['fields'])}` → `{ref['resource']}.{_names(ref['fields'])}`.")
     return lines
 
 

@@ -90,19 +90,28 @@ def show(template: str, **values: Any) -> None:
     display(Prose(template, **values))
 
 
+class Html:
+    """An HTML output with its plain-text twin (what nbval compares and a terminal shows)."""
+
+    def __init__(self, markup: str, text: str) -> None:
+        self.markup, self.text = markup, text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self.markup, "text/plain": self.text}
+
+
 def finding(key: str, sentence: str) -> None:
-    """Display a headline finding (plain text) and glue it under ``key`` for the site's landing page.
+    """Display a headline finding with the anchor ``key`` and glue it under ``key`` for the landing page,
+    where MyST-NB pastes the same text, so it reads there exactly as here."""
+    from IPython.display import display
 
-    The landing page pastes the same text (MyST-NB ``glue``), so it reads there exactly as here.
-    """
-    from IPython.display import HTML, display
-
-    display(Prose("**{sentence}**", sentence=sentence))
+    text = html.escape(sentence)
+    display(Html(f'<p class="re-finding" id="{key}"><strong>{text}</strong></p>', sentence))
     try:
         from myst_nb import glue
     except ImportError:  # the helpers without the report tools: nothing to glue into
         return
-    glue(key, HTML(f"<p>{html.escape(sentence)}</p>"), display=False)
+    glue(key, Html(f'<p class="re-finding" id="{key}">{text}</p>', sentence), display=False)
 
 
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
@@ -121,22 +130,19 @@ def long_date(day: Any) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def parameter_box(values: Mapping[str, Any], notes: Mapping[str, str] | None = None) -> None:
-    """Display the parameters this page was built with, and what a None means for each."""
+def parameter_box(values: Mapping[str, Any], notes: Mapping[str, str] | None = None, note: str = "") -> None:
+    """Display the parameters this page was built with, what a None means for each, and a closing ``note``."""
     from IPython.display import display
 
     notes = dict(notes or {})
     rows = []
     for name, value in values.items():
         shown = "None" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        meaning = f" ({notes[name]})" if name in notes else ""
-        rows.append((name, shown + meaning))
+        rows.append((name, shown + (f" ({notes[name]})" if name in notes else "")))
     body = "".join(f"<li><code>{html.escape(n)}</code> = {html.escape(v)}</li>" for n, v in rows)
-    plain = "Built with: " + "; ".join(f"{n} = {v}" for n, v in rows)
-    display(
-        {"text/html": f'<div class="re-parameters"><p>Built with:</p><ul>{body}</ul></div>', "text/plain": plain},
-        raw=True,
-    )
+    plain = "Built with: " + "; ".join(f"{n} = {v}" for n, v in rows) + (f". {note}" if note else "")
+    after = f"<p>{html.escape(note)}</p>" if note else ""
+    display(Html(f'<div class="re-parameters"><p>Built with:</p><ul>{body}</ul>{after}</div>', plain))
 
 
 # --- Values and tables for people ----------------------------------------------------------------

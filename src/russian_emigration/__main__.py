@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
+
+from russian_emigration import DatasetError, data_dir, load_dataset
+from russian_emigration.descriptor import descriptor_path
+from russian_emigration.dictionary import render_file
+from russian_emigration.execute import ExecutionError, notebook_paths, run_in_place
+from russian_emigration.params import ParameterError
+from russian_emigration.report import build_report, checkout_root, describe_parameters, notebooks_dir
+
+REPORT_TOOLS = ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,9 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("NAME", "VALUE"),
         help="a notebook parameter, passed to every notebook that declares it (repeatable)",
     )
-    report.add_argument(
-        "--data-dir", type=Path, default=None, help="another copy of the data package (default: the bundled one)"
-    )
+    report.add_argument("--data-dir", type=Path, help="another copy of the data package (default: the bundled one)")
     report.add_argument("--output-dir", type=Path, default=Path("reports"), help="report folder (default: reports)")
     report.add_argument(
         "--list-parameters",
@@ -35,27 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = commands.add_parser("validate", help="check a data package folder and report every problem")
     validate.add_argument(
-        "path",
-        nargs="?",
-        type=Path,
-        default=None,
-        help="data package folder or its datapackage.json (default: the bundled one)",
+        "path", nargs="?", type=Path, help="data package folder or its datapackage.json (default: the bundled one)"
     )
     notebooks = commands.add_parser("notebooks", help="re-execute the committed notebooks in place (in a checkout)")
     notebooks.add_argument("names", nargs="*", help="notebook file names to run (default: all)")
     dictionary = commands.add_parser("dictionary", help="print the data dictionary generated from datapackage.json")
-    dictionary.add_argument(
-        "--data-dir", type=Path, default=None, help="data package folder (default: the bundled one)"
-    )
+    dictionary.add_argument("--data-dir", type=Path, help="data package folder (default: the bundled one)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit status (1 for data problems, 2 for bad input)."""
-    from russian_emigration.errors import DatasetError
-    from russian_emigration.execute import ExecutionError
-    from russian_emigration.params import ParameterError
-
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
@@ -71,22 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from russian_emigration.params import ParameterError
-
-    missing = _missing_report_tools()
+    missing = [name for name in REPORT_TOOLS if find_spec(name) is None]
     if missing:
         raise ParameterError(
             f"`report` needs {', '.join(missing)}; install the report extra: pip install 'russian-emigration[report]'"
         )
-    from russian_emigration import load_dataset
-    from russian_emigration.execute import notebook_paths
-    from russian_emigration.report import build_report, describe_parameters, notebooks_dir
-
     if args.list_parameters:
         print(describe_parameters(notebook_paths(notebooks_dir()), load_dataset(args.data_dir)))
         return 0
-    names = [name for name, _ in args.parameter]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    repeated = sorted(name for name, count in Counter(name for name, _ in args.parameter).items() if count > 1)
     if repeated:
         raise ParameterError(f"parameter {', '.join(repeated)} given more than once")
     build_report(args.output_dir, dict(args.parameter), data_dir=args.data_dir)
@@ -94,8 +86,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from russian_emigration import load_dataset
-
     ds = load_dataset(args.path)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in ds.tables.items())
     print(f"valid: {ds.path.name}/datapackage.json, {len(ds.tables)} tables ({counts} rows)")
@@ -103,10 +93,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    from russian_emigration.execute import notebook_paths, run_in_place
-    from russian_emigration.params import ParameterError
-    from russian_emigration.report import checkout_root
-
     root = checkout_root()
     if root is None:
         what = "this package is installed, not a checkout: use `report`"
@@ -124,20 +110,8 @@ def _notebooks(args: argparse.Namespace) -> int:
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from russian_emigration.dataset import data_dir
-    from russian_emigration.descriptor import descriptor_path
-    from russian_emigration.dictionary import render_file
-
     sys.stdout.write(render_file(descriptor_path(args.data_dir or data_dir())))
     return 0
-
-
-def _missing_report_tools() -> list[str]:
-    from importlib.util import find_spec
-
-    return [
-        name for name in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(name) is None
-    ]
 
 
 _COMMANDS = {"report": _report, "validate": _validate, "notebooks": _notebooks, "dictionary": _dictionary}

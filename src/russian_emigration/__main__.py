@@ -26,15 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="run every notebook and render the report site")
-    report.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a notebook parameter, passed to every notebook that declares it (repeatable)",
-    )
+    what = "a notebook parameter, passed to every notebook that declares it (repeatable)"
+    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=what)
     report.add_argument("--data-dir", type=Path, help="another copy of the data package (default: the bundled one)")
     report.add_argument("--output-dir", type=Path, default=Path("reports"), help="report folder (default: reports)")
     report.add_argument(
@@ -57,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit status (1 for data problems, 2 for bad input)."""
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        _COMMANDS[args.command](args)
+        return 0
     except DatasetError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -69,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> None:
     missing = [name for name in REPORT_TOOLS if find_spec(name) is None]
     if missing:
         raise ParameterError(
@@ -77,22 +71,20 @@ def _report(args: argparse.Namespace) -> int:
         )
     if args.list_parameters:
         print(describe_parameters(notebook_paths(notebooks_dir()), load_dataset(args.data_dir)))
-        return 0
+        return
     repeated = sorted(name for name, count in Counter(name for name, _ in args.parameter).items() if count > 1)
     if repeated:
         raise ParameterError(f"parameter {', '.join(repeated)} given more than once")
     build_report(args.output_dir, dict(args.parameter), data_dir=args.data_dir)
-    return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> None:
     ds = load_dataset(args.path)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in ds.tables.items())
     print(f"valid: {ds.path.name}/datapackage.json, {len(ds.tables)} tables ({counts} rows)")
-    return 0
 
 
-def _notebooks(args: argparse.Namespace) -> int:
+def _notebooks(args: argparse.Namespace) -> None:
     root = checkout_root()
     if root is None:
         what = "this package is installed, not a checkout: use `report`"
@@ -106,12 +98,10 @@ def _notebooks(args: argparse.Namespace) -> int:
     chosen = [p for p in paths if not args.names or p.name in args.names]
     print(f"executing {', '.join(p.name for p in chosen)}", flush=True)
     run_in_place(chosen)
-    return 0
 
 
-def _dictionary(args: argparse.Namespace) -> int:
+def _dictionary(args: argparse.Namespace) -> None:
     sys.stdout.write(render_file(descriptor_path(args.data_dir or data_dir())))
-    return 0
 
 
 _COMMANDS = {"report": _report, "validate": _validate, "notebooks": _notebooks, "dictionary": _dictionary}

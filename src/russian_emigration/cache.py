@@ -1,6 +1,7 @@
 """The cache of executed notebooks: one folder of JSON notebooks, one key, one atomic write.
 
-An entry is used only if its key, cells and outputs check out, else it is a miss; each problem gives one note.
+An entry is used only if its key matches, its cells are the notebook's own and its outputs hold no markup this
+package would not write (no script, handler or link that runs code); else it is a miss. Each problem gives one note.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def notebook_key(notebook: Path, parameters: Mapping[str, Any], data_files: Iter
 
 def read(key: str, source: Any, note: Callable[[str], None]) -> Any | None:
     """The executed notebook stored under ``key``, checked against its ``source`` notebook; None if absent or bad."""
-    import nbformat
+    import nbformat  # slow to import: only builds need it
 
     entry = cache_dir() / "notebooks" / f"{key}.ipynb"
     if not entry.is_file():
@@ -93,7 +94,7 @@ class _Audit(HTMLParser):
 
 def write(key: str, nb: Any, note: Callable[[str], None]) -> None:
     """Store an executed notebook under ``key`` (atomically) and keep the :data:`ENTRIES` newest."""
-    import nbformat
+    import nbformat  # slow to import: only builds need it
 
     copy = nbformat.from_dict(nb)
     copy.metadata["cache_key"] = key
@@ -103,16 +104,11 @@ def write(key: str, nb: Any, note: Callable[[str], None]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         partial.write_text(nbformat.writes(copy), encoding="utf-8")
         partial.replace(folder / f"{key}.ipynb")
-        for stale in sorted(folder.glob("*.ipynb"), key=_mtime, reverse=True)[ENTRIES:]:
-            stale.unlink(missing_ok=True)
     except OSError as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         note(f"note: the notebook cache in {folder} cannot be written ({exc.strerror or exc}); building without it")
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:  # removed by another build meanwhile
-        return 0.0
+        return
+    with contextlib.suppress(OSError):  # an entry another build removed meanwhile: pruned next time
+        for stale in sorted(folder.glob("*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)[ENTRIES:]:
+            stale.unlink()

@@ -49,7 +49,7 @@ def execute(
     workers: int = 2,
 ) -> dict[Path, Any]:
     """The executed, normalised notebooks, ``workers`` at once; the first failure stops all (ExecutionError)."""
-    import nbformat
+    import nbformat  # slow to import: only runs need it
 
     waiting, done = list(jobs), {}
     running: dict[Path, tuple[Any, float, float]] = {}  # process, start, last note
@@ -93,7 +93,7 @@ def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | 
 
 def _failure(path: Path, target: Path, process: Any) -> str:
     """The failing cell and its error, or the cell that ran too long (counting code cells), else papermill's message."""
-    import nbformat
+    import nbformat  # slow to import: only runs need it
 
     process.log.seek(0)
     log = process.log.read().decode("utf-8", "replace")
@@ -123,7 +123,7 @@ def _stop(process: Any) -> None:
 
 def run_in_place(paths: list[Path], progress: Callable[[str], None] = print) -> None:
     """Re-execute notebooks with their default parameters and save each over itself (``make notebooks``)."""
-    import nbformat
+    import nbformat  # slow to import: only runs need it
 
     with tempfile.TemporaryDirectory(prefix="russian-emigration-run-") as tmp:
         for path, nb in execute({p: {} for p in paths}, Path(tmp), progress=progress).items():

@@ -144,7 +144,7 @@ def _execute(
     jobs: dict[Path, dict[str, Any]], keys: dict[Path, str], staging: Path, progress: Callable[[str], None]
 ) -> None:
     """Write each executed notebook into the site: from the cache when its key matches, else run now (and cache)."""
-    import nbformat  # only a build needs it
+    import nbformat  # slow to import: only builds need it
 
     todo = {}
     for path, values in jobs.items():
@@ -156,10 +156,7 @@ def _execute(
             nbformat.write(hit, staging / "src" / path.name)
     if todo:
         progress(f"Running {len(todo)} notebook(s)...")
-        (staging / "run").mkdir()
-        ran = execute(
-            todo, staging / "run", cwd=staging / "src" / "_extra", progress=progress, workers=os.cpu_count() or 1
-        )
+        ran = execute(todo, staging, cwd=staging / "src" / "_extra", progress=progress, workers=os.cpu_count() or 1)
         for path, nb in ran.items():
             nbformat.write(nb, staging / "src" / path.name)
             cache.write(keys[path], nb, progress)
@@ -294,8 +291,8 @@ def _alive(pid: int) -> bool:
 
 
 def _swap_into_place(built: Path, final: Path) -> None:
-    """Replace ``final`` with ``built`` by renames under a lock: a reader never sees a half-built report."""
-    with _folder_lock(final.parent):
+    """Replace ``final`` with ``built`` by renames (racing builds take turns on POSIX): never a half-built report."""
+    with _folder_lock(final.parent) if os.name == "posix" else contextlib.nullcontext():
         _check_replaceable(final)
         old = built.with_name("old")  # in the staging folder, removed with it
         if final.exists():
@@ -310,12 +307,9 @@ def _swap_into_place(built: Path, final: Path) -> None:
 
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on ``folder`` where the system has one (POSIX), else none."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: swaps are not serialised
-        yield
-        return
+    """An exclusive lock on ``folder`` (POSIX only)."""
+    import fcntl  # POSIX only
+
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -16,8 +16,6 @@ from russian_emigration.execute import ExecutionError, notebook_paths, run_in_pl
 from russian_emigration.params import ParameterError
 from russian_emigration.report import build_report, checkout_root, describe_parameters, notebooks_dir
 
-REPORT_TOOLS = ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme")
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -64,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args: argparse.Namespace) -> None:
-    missing = [name for name in REPORT_TOOLS if find_spec(name) is None]
+    missing = [n for n in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(n) is None]
     if missing:
         raise ParameterError(
             f"`report` needs {', '.join(missing)}; install the report extra: pip install 'russian-emigration[report]'"

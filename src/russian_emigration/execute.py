@@ -57,8 +57,8 @@ def execute(
     try:
         while waiting or running:
             while waiting and len(running) < workers:
-                path = waiting.pop(0)
-                running[path] = _start(path, out_dir / path.name, jobs[path], cwd)
+                path, now = waiting.pop(0), time.monotonic()
+                running[path] = (_start(path, out_dir / path.name, jobs[path], cwd), now, now)
             time.sleep(0.1)
             for path, (process, since, noted) in list(running.items()):
                 now = time.monotonic()
@@ -77,7 +77,7 @@ def execute(
     return {path: done[path] for path in jobs}
 
 
-def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> tuple[Any, float, float]:
+def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> Any:
     """Start papermill on one notebook; its messages go to a temporary file read when it fails."""
     encoded = base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
     command = [sys.executable, "-m", "papermill", str(path), str(target), "-b", encoded, "-k", "python3"]
@@ -87,8 +87,7 @@ def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | 
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process, in _failure or by the collector)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
     process.log = log  # type: ignore[attr-defined]
-    now = time.monotonic()
-    return process, now, now
+    return process
 
 
 def _failure(path: Path, target: Path, process: Any) -> str:

@@ -185,8 +185,8 @@ def test_the_next_build_removes_what_a_killed_build_left(tmp_path) -> None:
     live = tmp_path / ".report.building-y"
     live.mkdir()
     (live / "pid").write_text(str(os.getpid()), encoding="utf-8")
-    staging = report._make_staging(tmp_path / "report")
-    assert not leftover.exists() and live.exists() and staging.exists()
+    with report._staging(tmp_path / "report") as staging:
+        assert not leftover.exists() and live.exists() and staging.exists()
 
 
 # --- Faults: a full disk, a hung kernel, a closed terminal ---------------------------------------------

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
+
+from russian_emigration import DatasetError, data_dir, load_dataset
+from russian_emigration.descriptor import descriptor_path
+from russian_emigration.dictionary import render_file
+from russian_emigration.execute import ExecutionError, notebook_paths, run_in_place
+from russian_emigration.params import ParameterError
+from russian_emigration.report import build_report, checkout_root, describe_parameters, notebooks_dir
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,18 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="run every notebook and render the report site")
-    report.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a notebook parameter, passed to every notebook that declares it (repeatable)",
-    )
-    report.add_argument(
-        "--data-dir", type=Path, default=None, help="another copy of the data package (default: the bundled one)"
-    )
+    what = "a notebook parameter, passed to every notebook that declares it (repeatable)"
+    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=what)
+    report.add_argument("--data-dir", type=Path, help="another copy of the data package (default: the bundled one)")
     report.add_argument("--output-dir", type=Path, default=Path("reports"), help="report folder (default: reports)")
     report.add_argument(
         "--list-parameters",
@@ -35,30 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = commands.add_parser("validate", help="check a data package folder and report every problem")
     validate.add_argument(
-        "path",
-        nargs="?",
-        type=Path,
-        default=None,
-        help="data package folder or its datapackage.json (default: the bundled one)",
+        "path", nargs="?", type=Path, help="data package folder or its datapackage.json (default: the bundled one)"
     )
     notebooks = commands.add_parser("notebooks", help="re-execute the committed notebooks in place (in a checkout)")
     notebooks.add_argument("names", nargs="*", help="notebook file names to run (default: all)")
     dictionary = commands.add_parser("dictionary", help="print the data dictionary generated from datapackage.json")
-    dictionary.add_argument(
-        "--data-dir", type=Path, default=None, help="data package folder (default: the bundled one)"
-    )
+    dictionary.add_argument("--data-dir", type=Path, help="data package folder (default: the bundled one)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit status (1 for data problems, 2 for bad input)."""
-    from russian_emigration.errors import DatasetError
-    from russian_emigration.execute import ExecutionError
-    from russian_emigration.params import ParameterError
-
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        _COMMANDS[args.command](args)
+        return 0
     except DatasetError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -70,43 +61,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _report(args: argparse.Namespace) -> int:
-    from russian_emigration.params import ParameterError
-
-    missing = _missing_report_tools()
+def _report(args: argparse.Namespace) -> None:
+    missing = [n for n in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(n) is None]
     if missing:
         raise ParameterError(
             f"`report` needs {', '.join(missing)}; install the report extra: pip install 'russian-emigration[report]'"
         )
-    from russian_emigration import load_dataset
-    from russian_emigration.execute import notebook_paths
-    from russian_emigration.report import build_report, describe_parameters, notebooks_dir
-
     if args.list_parameters:
         print(describe_parameters(notebook_paths(notebooks_dir()), load_dataset(args.data_dir)))
-        return 0
-    names = [name for name, _ in args.parameter]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+        return
+    repeated = sorted(name for name, count in Counter(name for name, _ in args.parameter).items() if count > 1)
     if repeated:
         raise ParameterError(f"parameter {', '.join(repeated)} given more than once")
     build_report(args.output_dir, dict(args.parameter), data_dir=args.data_dir)
-    return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from russian_emigration import load_dataset
-
+def _validate(args: argparse.Namespace) -> None:
     ds = load_dataset(args.path)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in ds.tables.items())
     print(f"valid: {ds.path.name}/datapackage.json, {len(ds.tables)} tables ({counts} rows)")
-    return 0
 
 
-def _notebooks(args: argparse.Namespace) -> int:
-    from russian_emigration.execute import notebook_paths, run_in_place
-    from russian_emigration.params import ParameterError
-    from russian_emigration.report import checkout_root
-
+def _notebooks(args: argparse.Namespace) -> None:
     root = checkout_root()
     if root is None:
         what = "this package is installed, not a checkout: use `report`"
@@ -120,24 +96,10 @@ def _notebooks(args: argparse.Namespace) -> int:
     chosen = [p for p in paths if not args.names or p.name in args.names]
     print(f"executing {', '.join(p.name for p in chosen)}", flush=True)
     run_in_place(chosen)
-    return 0
 
 
-def _dictionary(args: argparse.Namespace) -> int:
-    from russian_emigration.dataset import data_dir
-    from russian_emigration.descriptor import descriptor_path
-    from russian_emigration.dictionary import render_file
-
+def _dictionary(args: argparse.Namespace) -> None:
     sys.stdout.write(render_file(descriptor_path(args.data_dir or data_dir())))
-    return 0
-
-
-def _missing_report_tools() -> list[str]:
-    from importlib.util import find_spec
-
-    return [
-        name for name in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(name) is None
-    ]
 
 
 _COMMANDS = {"report": _report, "validate": _validate, "notebooks": _notebooks, "dictionary": _dictionary}

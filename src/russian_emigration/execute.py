@@ -1,10 +1,6 @@
 """Execute notebooks: the one way they run, for ``make notebooks``, the report runner and ``make check-notebooks``.
 
-Each notebook runs in its own ``papermill`` process with a fresh ``python3`` kernel; several run at
-once, one per core. Stopping a run (a failed notebook, Ctrl-C, SIGTERM or SIGHUP turned into an
-exception by the caller) terminates every papermill process, whose kernels exit with them. A
-notebook that runs long says so every :data:`STILL_RUNNING` seconds; a cell that runs longer than
-:data:`CELL_TIMEOUT` seconds stops the run with the notebook's and the cell's number named.
+Each runs in its own papermill process; stopping a run (a failure, Ctrl-C, a signal) stops them all.
 """
 
 from __future__ import annotations
@@ -52,41 +48,36 @@ def execute(
     progress: Callable[[str], None] = print,
     workers: int = 2,
 ) -> dict[Path, Any]:
-    """Run each notebook with its parameters (papermill ``-b``), at most ``workers`` at once.
-
-    Returns the executed, normalised notebooks by source path. The first failure stops the run:
-    the other notebooks are stopped and :class:`ExecutionError` names the notebook, cell and error.
-    """
-    import nbformat
+    """The executed, normalised notebooks, ``workers`` at once; the first failure stops all (ExecutionError)."""
+    import nbformat  # slow to import: only runs need it
 
     waiting, done = list(jobs), {}
-    running: dict[Path, tuple[Any, float, float]] = {}
+    running: dict[Path, tuple[Any, float, float]] = {}  # process, start, last note
     started = time.monotonic()
     try:
         while waiting or running:
             while waiting and len(running) < workers:
-                path = waiting.pop(0)
-                running[path] = _start(path, out_dir / path.name, jobs[path], cwd)
+                path, now = waiting.pop(0), time.monotonic()
+                running[path] = (_start(path, out_dir / path.name, jobs[path], cwd), now, now)
             time.sleep(0.1)
-            for path, (process, since, last_note) in list(running.items()):
-                code = process.poll()
-                if code is None:
-                    if time.monotonic() - last_note >= STILL_RUNNING:
-                        progress(f"{path.stem}: still running ({time.monotonic() - since:.0f} s)")
-                        running[path] = (process, since, time.monotonic())
-                    continue
-                del running[path]
-                if code != 0:
-                    raise ExecutionError(_failure(path, out_dir / path.name, process))
-                done[path] = normalise(nbformat.read(out_dir / path.name, as_version=4))
-                progress(f"[{len(done)}/{len(jobs)}] {path.stem} done ({time.monotonic() - started:.1f} s)")
+            for path, (process, since, noted) in list(running.items()):
+                now = time.monotonic()
+                if process.poll() is None and now - noted >= STILL_RUNNING:
+                    progress(f"{path.stem}: still running ({now - since:.0f} s)")
+                    running[path] = (process, since, now)
+                elif process.returncode is not None:
+                    del running[path]
+                    if process.returncode != 0:
+                        raise ExecutionError(_failure(path, out_dir / path.name, process))
+                    done[path] = normalise(nbformat.read(out_dir / path.name, as_version=4))
+                    progress(f"[{len(done)}/{len(jobs)}] {path.stem} done ({now - started:.1f} s)")
     finally:
         for process, _, _ in running.values():
             _stop(process)
     return {path: done[path] for path in jobs}
 
 
-def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> tuple[Any, float, float]:
+def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> Any:
     """Start papermill on one notebook; its messages go to a temporary file read when it fails."""
     encoded = base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
     command = [sys.executable, "-m", "papermill", str(path), str(target), "-b", encoded, "-k", "python3"]
@@ -96,14 +87,12 @@ def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | 
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process, in _failure or by the collector)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
     process.log = log  # type: ignore[attr-defined]
-    now = time.monotonic()
-    return process, now, now
+    return process
 
 
 def _failure(path: Path, target: Path, process: Any) -> str:
-    """What went wrong in a notebook: the failing cell and its error, or the cell that ran too long,
-    else papermill's last message. Cells are numbered as a reader counts the notebook's code cells."""
-    import nbformat
+    """The failing cell and its error, or the cell that ran too long (counting code cells), else papermill's message."""
+    import nbformat  # slow to import: only runs need it
 
     process.log.seek(0)
     log = process.log.read().decode("utf-8", "replace")
@@ -123,18 +112,17 @@ def _failure(path: Path, target: Path, process: Any) -> str:
 
 def _stop(process: Any) -> None:
     """Stop a papermill process (its kernel exits with it), at once and for sure."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    process.terminate()  # nothing if it has exited
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run_in_place(paths: list[Path], progress: Callable[[str], None] = print) -> None:
     """Re-execute notebooks with their default parameters and save each over itself (``make notebooks``)."""
-    import nbformat
+    import nbformat  # slow to import: only runs need it
 
     with tempfile.TemporaryDirectory(prefix="russian-emigration-run-") as tmp:
         for path, nb in execute({p: {} for p in paths}, Path(tmp), progress=progress).items():

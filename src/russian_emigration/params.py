@@ -1,18 +1,17 @@
 """Notebook parameters: the one parser and validator, used by the notebooks and the report runner alike.
 
-A value may come as the notebook's own type (a list, an int) or as text, the way a command line
-gives it (papermill's ``-p``, the runner's ``-p``): ``all``, ``GEO,KAZ``, ``["GEO","KAZ"]`` and
-``[GEO, KAZ]`` all work. Every mistake raises :class:`ParameterError` naming the parameter, what
-was typed and what would work.
+A value may be the notebook's own type or text as a command line gives it (``all``, ``GEO,KAZ``, ``[GEO, KAZ]``,
+JSON); every mistake raises :class:`ParameterError` naming the parameter, what was typed and what would work.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +53,15 @@ def parse_list(name: str, value: Any) -> list[str] | None:
         return None
     if isinstance(value, list | tuple):
         return [_text(name, v) for v in value]
-    text = _text(name, value)
-    if text.startswith("[") and text.endswith("]"):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            parsed = [part.strip().strip("'\"") for part in text[1:-1].split(",")]
-        if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
-            return [v.strip() for v in parsed]
-    elif text:
+    text = _text(name, value)  # not empty: that means all
+    if not (text.startswith("[") and text.endswith("]")):
         return [part.strip() for part in text.split(",")]
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = [part.strip().strip("'\"") for part in text[1:-1].split(",")]
+    if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+        return [v.strip() for v in parsed]
     raise ParameterError(f'{name}={value!r} is not a list; write GEO,KAZ or ["GEO", "KAZ"], or all')
 
 
@@ -116,33 +114,28 @@ def check_domain(value: Any, codes: list[str]) -> str | None:
 
 
 def check_date(name: str, value: Any, *, last: bool = False) -> date:
-    """A date from YYYY-MM-DD, YYYY-MM or YYYY (a whole number is a year, as papermill passes ``-p x 2022``).
-
-    A partial date stands for its first day, or with ``last`` its last day (the end of a window).
-    """
+    """A date from YYYY-MM-DD, YYYY-MM, YYYY or a year as a number: its first day, or with ``last`` its last."""
     if isinstance(value, date):
         return value
     text = f"{value:04d}" if isinstance(value, int) and not isinstance(value, bool) else _text(name, value)
     match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?", text)
     if not match or (match[3] and not match[2]):
         raise ParameterError(f"{name}={value!r} is not valid; use {DATE_FORMS}, such as 2022-09-21, 2022-09 or 2022")
-    year, month, day = int(match[1]), int(match[2] or (12 if last else 1)), match[3]
     try:
-        if day:
-            return date(year, month, int(day))
-        if last:
-            return date(year, 12, 31) if month == 12 else date(year, month + 1, 1) - timedelta(days=1)
-        return date(year, month, 1)
-    except (ValueError, OverflowError):
+        year, month = int(match[1]), int(match[2] or (12 if last else 1))
+        return date(year, month, int(match[3] or (calendar.monthrange(year, month)[1] if last else 1)))
+    except ValueError:
         raise ParameterError(f"{name}={value!r} is not a real calendar date; use {DATE_FORMS}") from None
 
 
-def check_min_respondents(value: Any, respondents: list[int]) -> int:
-    """A whole number >= 0 that leaves at least one station."""
+def check_min_respondents(value: Any, ds: Any, countries: list[str] | None = None) -> int:
+    """A whole number >= 0 that leaves at least one station (of ``countries``; None for all)."""
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else _text("min_respondents", value)
     if not re.fullmatch(r"[+]?[0-9]{1,18}", text):
         raise ParameterError(f"min_respondents={value!r} is not valid; use a whole number >= 0, such as 500")
-    number = int(text)
+    number, stations = int(text), ds.vote_abroad_stations
+    chosen = stations if countries is None else stations[stations["country_code"].isin(countries)]
+    respondents = [int(r) for r in chosen["respondents"]]
     if number and not respondents:
         raise ParameterError(f"min_respondents={number} cannot apply: the station table has no rows; use 0")
     if respondents and number > max(respondents):
@@ -172,11 +165,13 @@ def check_data_dir(value: Any) -> Path | None:
 
 def profiled_countries(ds: Any) -> list[str]:
     """The countries ``focus_country`` may name: those with a response or an estimate (Russia aside)."""
-    events, estimates = ds.events, ds.estimates
-    codes = set(events.loc[events["theme"] == "response", "country_code"].dropna()) | set(
-        estimates["country_code"].dropna()
-    )
-    return sorted(codes - {ORIGIN_COUNTRY_CODE})
+    responding = ds.events.loc[ds.events["theme"] == "response", "country_code"]
+    return sorted((set(responding.dropna()) | set(ds.estimates["country_code"].dropna())) - {ORIGIN_COUNTRY_CODE})
+
+
+def _domains(ds: Any) -> list[str]:
+    field = next(f for f in ds.resource("emigrants")["schema"]["fields"] if f["name"] == "domain")
+    return list(field["constraints"]["enum"])
 
 
 def valid_values(ds: Any, name: str) -> list[str] | None:
@@ -190,17 +185,10 @@ def valid_values(ds: Any, name: str) -> list[str] | None:
     return closed[name]() if name in closed else None
 
 
-def _domains(ds: Any) -> list[str]:
-    field = next(f for f in ds.resource("emigrants")["schema"]["fields"] if f["name"] == "domain")
-    return list(field["constraints"]["enum"])
-
-
 def validate(ds: Any, **values: Any) -> dict[str, Any]:
-    """Check each given notebook parameter against the data ``ds``; return the values as the analysis uses them.
-
-    Dates become ``datetime.date``, country lists sorted upper-case codes (None for all), numbers ints.
-    """
+    """The given notebook parameters checked against ``ds``: dates, sorted country codes (None: all), ints."""
     names = {str(c): str(n) for c, n in zip(ds.countries["country_code"], ds.countries["country_name"], strict=True)}
+    checked: dict[str, Any] = {}
     checks = {
         "start_date": lambda v: check_date("start_date", v),
         "end_date": lambda v: check_date("end_date", v, last=True),
@@ -211,19 +199,13 @@ def validate(ds: Any, **values: Any) -> dict[str, Any]:
         ),
         "group_by": lambda v: check_choice("group_by", v, GROUPINGS),
         "data_dir": check_data_dir,
+        "min_respondents": lambda v: check_min_respondents(v, ds, checked.get("countries")),
     }
-    unknown = sorted(set(values) - {*checks, "min_respondents"})
+    unknown = sorted(set(values) - set(checks))
     if unknown:
-        known = sorted({*checks, "min_respondents"})
-        raise ParameterError(f"unknown parameter(s) {_listing(unknown)}; known: {', '.join(known)}")
-    checked: dict[str, Any] = {n: checks[n](v) for n, v in values.items() if n != "min_respondents"}
-    if "min_respondents" in values:  # against the stations of the selected countries
-        stations = ds.vote_abroad_stations
-        selected = checked.get("countries")
-        kept = stations if selected is None else stations[stations["country_code"].isin(selected)]
-        checked["min_respondents"] = check_min_respondents(
-            values["min_respondents"], [int(r) for r in kept["respondents"]]
-        )
+        raise ParameterError(f"unknown parameter(s) {_listing(unknown)}; known: {', '.join(sorted(checks))}")
+    for name in sorted(values, key=lambda n: n == "min_respondents"):  # after the countries it depends on
+        checked[name] = checks[name](values[name])
     start, end = checked.get("start_date"), checked.get("end_date")
     if isinstance(start, date) and isinstance(end, date) and start > end:
         raise ParameterError(f"start_date={start.isoformat()!r} is after end_date={end.isoformat()!r}; swap them")

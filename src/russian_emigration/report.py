@@ -1,14 +1,11 @@
 """The report runner: check the parameters, execute the notebooks, render the site with Sphinx, swap it in.
 
-Every value is checked against the data by the notebooks' own validator (``params``) before any
-notebook starts, and an unknown name is refused with the known ones listed. The report is built in
-a staging folder beside the output folder and swapped into place at the end, so a failed or
-stopped build leaves the previous report as it was. Executed notebooks come from the cache when
-nothing they depend on changed; a rebuild with nothing changed at all leaves the report as it is.
+A failed or stopped build leaves the previous report as it was; one with nothing changed leaves it too.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import hashlib
@@ -20,32 +17,32 @@ import subprocess
 import sys
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from importlib import resources as importlib_resources
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from russian_emigration import cache
+from russian_emigration import __version__, cache, load_dataset
+from russian_emigration.dictionary import render
 from russian_emigration.execute import ExecutionError, execute, notebook_paths
 from russian_emigration.params import ParameterError, check_data_dir, valid_values, validate
 
-#: The file every report folder holds: a non-empty folder without it is never replaced. It holds the
-#: digest of everything the report was built from, so a rebuild with nothing changed does nothing.
+#: In every report folder, the digest of what it was built from; a non-empty folder without it is never replaced.
 MARKER = ".russian-emigration-report"
 DATE_PARAMETERS = {"start_date", "end_date"}
 ABOUT_FILES = ("CITATION.cff", "LICENSE", "DATA_LICENSE.md")
-#: A notebook failed, the build was stopped, or the report folder could not be written.
-ReportError = ExecutionError
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _packaged(name: str) -> Path:
-    """A folder shipped in the wheel (``russian_emigration/<name>``), or the checkout's ``<name>/``
-    (``about`` is the checkout's root, where CITATION.cff and the licences live)."""
-    bundled = Path(str(importlib_resources.files("russian_emigration"))) / name
-    root = Path(__file__).resolve().parents[2]
-    return bundled if bundled.is_dir() else root if name == "about" else root / name
+    """A folder shipped in the wheel (``russian_emigration/<name>``), else the checkout's (``about``: its root)."""
+    bundled = Path(__file__).resolve().parent / name
+    return bundled if bundled.is_dir() else _ROOT if name == "about" else _ROOT / name
+
+
+def _about_files() -> list[Path]:
+    return [path for path in (_packaged("about") / name for name in ABOUT_FILES) if path.is_file()]
 
 
 def notebooks_dir() -> Path:
@@ -55,13 +52,12 @@ def notebooks_dir() -> Path:
 
 def checkout_root() -> Path | None:
     """The source checkout this package runs from, or None (an installed wheel)."""
-    root = Path(__file__).resolve().parents[2]
-    return root if (root / "pyproject.toml").is_file() and notebook_paths(root / "notebooks") else None
+    return _ROOT if (_ROOT / "pyproject.toml").is_file() and notebook_paths(_ROOT / "notebooks") else None
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The parameters a notebook's ``parameters`` cell declares, as papermill reads them."""
-    import papermill
+    import papermill  # heavy, and only in the report extra
 
     return dict(papermill.inspect_notebook(str(notebook)))
 
@@ -81,24 +77,15 @@ def describe_parameters(notebooks: list[Path], ds: Any) -> str:
 def plan(parameters: Mapping[str, Any], notebooks: list[Path], ds: Any) -> dict[Path, dict[str, Any]]:
     """The values each notebook receives; unknown names and bad values are refused before anything runs."""
     declared = {path: declared_parameters(path) for path in notebooks}
-    known = sorted({name for names in declared.values() for name in names})
-    unknown = sorted(set(parameters) - set(known))
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    # validate refuses an unknown name, listing the known ones: those the notebooks declare
     checked = validate(ds, **{k: v for k, v in parameters.items() if k != "data_dir"})
-    defaults = {name: declared[path][name]["default"] for path in notebooks for name in declared[path]}
     if "start_date" in checked or "end_date" in checked:  # the order against the other date's default too
-        validate(ds, **{n: parameters.get(n, _literal(defaults[n])) for n in DATE_PARAMETERS})
+        defaults = {name: p["default"] for names in declared.values() for name, p in names.items()}
+        validate(ds, **{n: parameters.get(n, ast.literal_eval(defaults[n])) for n in DATE_PARAMETERS})
     injected = {n: str(parameters[n]).strip() if n in DATE_PARAMETERS else checked[n] for n in checked}
     if "data_dir" in parameters:
         injected["data_dir"] = "data"  # the copy inside the site, beside each notebook's working folder
     return {path: {n: v for n, v in injected.items() if n in declared[path]} for path in notebooks}
-
-
-def _literal(text: str) -> Any:
-    import ast
-
-    return ast.literal_eval(text)
 
 
 def build_report(
@@ -107,16 +94,8 @@ def build_report(
     data_dir: Path | None = None,
     *,
     progress: Callable[[str], None] = print,
-    workers: int | None = None,
-    use_cache: bool = True,
 ) -> Path:
-    """Execute the notebooks and render the report into ``output_dir``; return its index page.
-
-    Raises :class:`ParameterError` for a bad parameter or output folder (before any notebook runs)
-    and :class:`ReportError` when a notebook fails, the build is stopped or the folder cannot be written.
-    """
-    from russian_emigration.loader import load_dataset
-
+    """Build the report in ``output_dir``, return its index page; ParameterError before anything runs."""
     parameters = dict(parameters or {})
     if data_dir is not None:
         if "data_dir" in parameters:
@@ -124,126 +103,91 @@ def build_report(
                 f"--data-dir {data_dir} and -p data_dir {parameters['data_dir']} both name a data folder; give one"
             )
         parameters["data_dir"] = str(data_dir)
-    folder = check_data_dir(parameters.get("data_dir")) if "data_dir" in parameters else None
+    folder = check_data_dir(parameters.get("data_dir"))
     ds = load_dataset(folder)
     if folder is None:
         parameters.pop("data_dir", None)  # -p data_dir None: the bundled data, as for the notebooks
     notebooks = notebook_paths(notebooks_dir())
     jobs = plan(parameters, notebooks, ds)
     final = Path(output_dir).resolve()
+    index = final / "index.html"
     _check_replaceable(final)
     data_files = [ds.path / "datapackage.json", *(ds.path / r["path"] for r in ds.descriptor["resources"])]
     keys = {path: cache.notebook_key(path, jobs[path], data_files, ds.path) for path in notebooks}
     site_key = _site_key(keys, parameters)
     with contextlib.suppress(OSError):
         if (final / MARKER).read_text(encoding="utf-8") == site_key:
-            progress(f"Nothing changed since the last build: {final / 'index.html'}")
-            return final / "index.html"
-    with _signals_stop_the_build():
-        staging = _make_staging(final)
-        try:
-            src = _sources(staging, ds, data_files, parameters)
-            executed = _executed(jobs, keys, staging, src / "_extra", progress, workers, use_cache)
-            for path, nb in executed.items():
-                _write_notebook(nb, src / path.name)
-            _sphinx(src, staging / "html")
-            (staging / "html" / MARKER).write_text(site_key, encoding="utf-8")
-            _swap_into_place(staging / "html", final)
-        except OSError as exc:
-            raise ReportError(f"cannot write the report into {final}: {_reason(exc)}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    progress(f"Report written to {final / 'index.html'}")
-    return final / "index.html"
+            progress(f"Nothing changed since the last build: {index}")
+            return index
+    with _signals_stop_the_build(), _staging(final) as staging:
+        _sources(staging / "src", ds, data_files, parameters)
+        _execute(jobs, keys, staging, progress)
+        _sphinx(staging / "src", staging / "html")
+        (staging / "html" / MARKER).write_text(site_key, encoding="utf-8")
+        _swap_into_place(staging / "html", final)
+    progress(f"Report written to {index}")
+    return index
 
 
 def _site_key(keys: Mapping[Path, str], parameters: Mapping[str, Any]) -> str:
     """A digest of everything a built site depends on but its build date."""
-    from importlib.metadata import version
-
     digest = hashlib.sha256(json.dumps(sorted((p.name, k) for p, k in keys.items())).encode())
-    for path in sorted(p for p in _packaged("docs").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    docs = sorted(p for p in _packaged("docs").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*docs, *_about_files()]:
         digest.update(path.name.encode() + path.read_bytes())
-    for name in ABOUT_FILES:
-        digest.update((_packaged("about") / name).read_bytes() if (_packaged("about") / name).is_file() else b"")
     extra = [git_commit(), version("sphinx"), version("myst-nb"), version("sphinx-book-theme"), sorted(parameters)]
     digest.update(repr(extra).encode())
     return digest.hexdigest()
 
 
-def _executed(
-    jobs: Mapping[Path, Mapping[str, Any]],
-    keys: Mapping[Path, str],
-    staging: Path,
-    cwd: Path,
-    progress: Callable[[str], None],
-    workers: int | None,
-    use_cache: bool,
-) -> dict[Path, Any]:
-    """Each executed notebook: from the cache when its key matches, else run now (and cached)."""
-    import nbformat
+def _execute(
+    jobs: dict[Path, dict[str, Any]], keys: dict[Path, str], staging: Path, progress: Callable[[str], None]
+) -> None:
+    """Write each executed notebook into the site: from the cache when its key matches, else run now (and cache)."""
+    import nbformat  # slow to import: only builds need it
 
-    done, todo = {}, {}
+    todo = {}
     for path, values in jobs.items():
-        hit = cache.read(keys[path], nbformat.read(path, as_version=4), progress) if use_cache else None
-        if hit is not None:
-            progress(f"{path.stem}: unchanged, taken from the cache")
-            done[path] = hit
-        else:
+        hit = cache.read(keys[path], nbformat.read(path, as_version=4), progress)
+        if hit is None:
             todo[path] = values
+        else:
+            progress(f"{path.stem}: unchanged, taken from the cache")
+            nbformat.write(hit, staging / "src" / path.name)
     if todo:
         progress(f"Running {len(todo)} notebook(s)...")
-        (staging / "run").mkdir()
-        for path, nb in execute(
-            todo, staging / "run", cwd=cwd, progress=progress, workers=workers or os.cpu_count() or 1
-        ).items():
-            done[path] = nb
-            if use_cache:
-                cache.write(keys[path], nb, progress)
-    return {path: done[path] for path in jobs}
+        ran = execute(todo, staging, cwd=staging / "src" / "_extra", progress=progress, workers=os.cpu_count() or 1)
+        for path, nb in ran.items():
+            nbformat.write(nb, staging / "src" / path.name)
+            cache.write(keys[path], nb, progress)
 
 
-def _write_notebook(nb: Any, target: Path) -> None:
-    import nbformat
-
-    nbformat.write(nb, target)
-
-
-def _sources(staging: Path, ds: Any, data_files: list[Path], parameters: Mapping[str, Any]) -> Path:
+def _sources(src: Path, ds: Any, data_files: list[Path], parameters: Mapping[str, Any]) -> None:
     """The Sphinx project of this build: the docs, the data package and licences to publish, and build.json."""
-    from russian_emigration.dictionary import render
-
-    src = staging / "src"
     shutil.copytree(_packaged("docs"), src, ignore=shutil.ignore_patterns("__pycache__"))
-    extra = src / "_extra"
     for path in data_files:
-        target = extra / "data" / path.relative_to(ds.path)
+        target = src / "_extra" / "data" / path.relative_to(ds.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    (extra / "data" / "README.md").write_text(render(ds.descriptor), encoding="utf-8")
-    for name in ABOUT_FILES:
-        if (_packaged("about") / name).is_file():
-            shutil.copyfile(_packaged("about") / name, extra / name)
+    (src / "_extra" / "data" / "README.md").write_text(render(ds.descriptor), encoding="utf-8")
+    for path in _about_files():
+        shutil.copyfile(path, src / "_extra" / path.name)
     (src / "build.json").write_text(json.dumps(_build_info(ds, parameters), indent=1), encoding="utf-8")
-    return src
 
 
 def _build_info(ds: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
     """What the site's own directives show: the build stamp, the data files and the sources."""
-    from russian_emigration import __version__
-    from russian_emigration.notebook import format_value
+    from russian_emigration.notebook import format_value  # matplotlib: only a build needs it
 
-    given = {k: v for k, v in parameters.items() if k != "data_dir"}
+    given = "; ".join(f"{k} = {v}" for k, v in sorted(parameters.items()) if k != "data_dir")
+    data = f"a copy of the data package ({ds.path.name}/)" if "data_dir" in parameters else "the bundled data package"
     stamp = [
         ["package version", __version__],
         ["data package version", str(ds.descriptor.get("version", ""))],
         ["git commit", git_commit() or "none (not built from a git checkout)"],
         ["built", build_date()],
-        ["parameters", "; ".join(f"{k} = {v}" for k, v in sorted(given.items())) or "none given (defaults)"],
-        [
-            "data",
-            f"a copy of the data package ({ds.path.name}/)" if "data_dir" in parameters else "the bundled data package",
-        ],
+        ["parameters", given or "none given (defaults)"],
+        ["data", data],
     ]
     files = [
         {"path": r["path"], "title": r.get("title", r["name"]), "rows": len(ds.tables[r["name"]])}
@@ -287,24 +231,19 @@ def _sphinx(src: Path, out: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-        raise ReportError(f"Sphinx could not render the site: {lines[-1] if lines else result.returncode}")
+        raise ExecutionError(f"Sphinx could not render the site: {lines[-1] if lines else result.returncode}")
     (out / ".buildinfo").unlink(missing_ok=True)
-
-
-# --- Signals, the output folder, staging and the swap ----------------------------------------------
 
 
 @contextlib.contextmanager
 def _signals_stop_the_build() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into SystemExit while building, so the clean-up runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    kinds = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    main = threading.current_thread() is threading.main_thread()
+    kinds = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if main and hasattr(signal, name)]
     previous = {kind: signal.signal(kind, stop) for kind in kinds}
     try:
         yield
@@ -321,8 +260,9 @@ def _check_replaceable(final: Path) -> None:
         )
 
 
-def _make_staging(final: Path) -> Path:
-    """A new staging folder beside ``final`` (removing those of builds that were killed)."""
+@contextlib.contextmanager
+def _staging(final: Path) -> Iterator[Path]:
+    """A staging folder beside ``final`` (those of killed builds removed); an OSError in it is an ExecutionError."""
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         for leftover in final.parent.glob(f".{final.name}.building-*"):
@@ -330,57 +270,46 @@ def _make_staging(final: Path) -> Path:
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
-        (staging / "pid").write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            (staging / "pid").write_text(str(os.getpid()), encoding="utf-8")
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
-        raise ReportError(f"cannot write the report into {final}: {_reason(exc)}") from None
-    return staging
+        reason = "a file is in the way of a folder" if exc.errno in (errno.ENOTDIR, errno.EEXIST) else exc.strerror
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ExecutionError(f"cannot write the report into {final}: {reason or exc}{where}") from None
 
 
 def _alive(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # no safe check: a leftover stays until removed by hand
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    if os.name == "posix":  # elsewhere no safe check: a leftover stays until removed by hand
+        try:
+            os.kill(pid, 0)
+        except OSError as exc:  # a PermissionError: another user's process
+            return not isinstance(exc, ProcessLookupError)
     return True
 
 
-def _reason(exc: OSError) -> str:
-    where = f" ({exc.filename})" if exc.filename else ""
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return f"a file is in the way of a folder{where}"
-    return f"{exc.strerror or exc}{where}"
-
-
 def _swap_into_place(built: Path, final: Path) -> None:
-    """Replace ``final`` with ``built`` by renames, so a reader never sees a half-built report; racing
-    builds into one folder replace each other in turn."""
-    with _folder_lock(final.parent):
+    """Replace ``final`` with ``built`` by renames (racing builds take turns on POSIX): never a half-built report."""
+    with _folder_lock(final.parent) if os.name == "posix" else contextlib.nullcontext():
         _check_replaceable(final)
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex}")
-        had_final = final.exists()
-        if had_final:
+        old = built.with_name("old")  # in the staging folder, removed with it
+        if final.exists():
             final.rename(old)
         try:
             built.rename(final)
         except OSError:
-            if had_final:
+            if old.exists():
                 old.rename(final)
             raise
-        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on ``folder`` where the system has one (POSIX), else none."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: swaps are not serialised
-        yield
-        return
+    """An exclusive lock on ``folder`` (POSIX only)."""
+    import fcntl  # POSIX only
+
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, metadata, version
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,21 @@ def _build_info(ds: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
         {c: format_value(getattr(row, c), c) for c in columns}
         for row in ds.sources.sort_values("source_id").itertuples()
     ]
-    return {"stamp": stamp, "files": files, "sources": sources, "version": str(ds.descriptor.get("version", ""))}
+    version_ = str(ds.descriptor.get("version", ""))
+    return {"stamp": stamp, "files": files, "sources": sources, "version": version_} | project_urls()
+
+
+def project_urls() -> dict[str, str]:
+    """The repository and issue tracker that pyproject.toml's ``[project.urls]`` names, for the site's footer."""
+    try:
+        entries = metadata("russian-emigration").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return {}
+    urls = {label.strip().lower(): url.strip() for label, _, url in (e.partition(",") for e in entries)}
+    urls = {label: url for label, url in urls.items() if url.startswith(("https://", "http://"))}
+    repository = next((urls[k] for k in ("repository", "source", "source code", "homepage") if k in urls), "")
+    issues = next((urls[k] for k in ("issues", "bug tracker", "tracker") if k in urls), "")
+    return {"repository": repository, "issues": issues} if repository else {}
 
 
 def git_commit() -> str:

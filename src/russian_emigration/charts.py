@@ -1,12 +1,7 @@
 """The notebooks' charts: each function takes tidy frames from ``analysis`` and returns a chart or a sentence.
 
-A :class:`Chart` displays as an inline SVG with real text (legible on a phone: no text under
-:data:`MIN_TEXT_PT`), alt text computed from the data, a caption that names and links its sources
-and a CSV of exactly what it draws, dated and labelled for readers. Each mark (dot, bar, line)
-links to the row of the Sources page behind it and shows its value, date and source on hover or
-focus. When a selection has nothing to draw (or a bar chart would have one bar) the function
-returns a :class:`Note` instead: one plain sentence. Colours and markers come from fixed maps keyed
-by the descriptor's vocabularies, so a category keeps its colour in every chart.
+A :class:`Chart` is an inline SVG of real text whose marks link to their sources, with alt text, a caption of
+sources and a CSV of what it draws; nothing to draw gives a :class:`Note`. A category keeps its colour everywhere.
 """
 
 from __future__ import annotations
@@ -15,29 +10,24 @@ import functools
 import html
 import io
 import re
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from russian_emigration.labels import code_label
-from russian_emigration.notebook import (
-    SOURCES_PAGE,
-    Prose,
-    csv_link,
-    format_value,
-    plural,
-    source_link,
-    table,
-)
+from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, format_value, plural, source_link, table
 from russian_emigration.style import WIDTH
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
     from russian_emigration.dataset import Dataset
 
 #: One colour per stance toward emigrants (colour-blind-safe Okabe-Ito palette), plus "not stated".
@@ -83,7 +73,13 @@ ANSWER_COLORS = {
 BAR_COLOR, GREY = "#0072B2", "#999999"
 #: Publishers named in a chart's caption before "and N more" (the full list opens under it).
 CAPTION_SOURCES = 10
-# --- What a chart displays ---------------------------------------------------------------------
+#: The CSV columns of an estimate, after its date or its name.
+ESTIMATE_COLUMNS = {
+    "value_as_published": "figure, as published",
+    "value": "value",
+    "value_high": "top of range",
+    "bound": "qualifier",
+}
 
 
 class Note(Prose):
@@ -114,13 +110,9 @@ class Mark:
     def url(self) -> str:
         """The Sources page's row of the one source, or the page filtered to several."""
         ids = sorted(set(self.source_ids))
-        return (
-            f"{SOURCES_PAGE}#{ids[0]}"
-            if len(ids) == 1
-            else f"{SOURCES_PAGE}#ids={','.join(ids)}"
-            if ids
-            else SOURCES_PAGE
-        )
+        if len(ids) > 1:
+            return f"{SOURCES_PAGE}#ids={','.join(ids)}"
+        return f"{SOURCES_PAGE}#{ids[0]}" if ids else SOURCES_PAGE
 
 
 @dataclass
@@ -144,10 +136,7 @@ class Chart:
 
     @functools.cached_property
     def svg(self) -> str:
-        """The figure as inline SVG: ids prefixed with the chart's name, a tooltip per mark, no metadata.
-
-        Drawn once: constrained layout moves things a little at each draw, so a second draw would differ.
-        """
+        """The figure as inline SVG, drawn once (layout moves a little at each draw): ids prefixed, tooltips."""
         buffer = io.StringIO()
         self.fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         svg = buffer.getvalue()
@@ -159,22 +148,16 @@ class Chart:
         svg = svg.replace("xlink:href=", "href=").replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
         for number, mark in enumerate(self.marks):
             svg = _named_mark(svg, f"{prefix}mark-{number}", html.escape(mark.tip))
-        return re.sub(
-            r'<svg (.*?)width="[^"]*" height="[^"]*"',
-            rf'<svg \1role="group" aria-label="{html.escape(self.alt)}"',
-            svg,
-            count=1,
-        )
+        named = rf'<svg \1role="group" aria-label="{html.escape(self.alt)}"'
+        return re.sub(r'<svg (.*?)width="[^"]*" height="[^"]*"', named, svg, count=1)
 
     def caption_html(self) -> str:
         """The sources (the first :data:`CAPTION_SOURCES` publishers inline, the rest one click away) and the CSV."""
         links = [source_link(r.source_id, r.publisher) for r in self.sources.itertuples()]
         listed = "; ".join(links[:CAPTION_SOURCES])
         if len(links) > CAPTION_SOURCES:
-            more = f"and {len(links) - CAPTION_SOURCES} more"
-            listed += (
-                f' <details class="re-more"><summary>{more}</summary>{"; ".join(links[CAPTION_SOURCES:])}</details>'
-            )
+            more, rest = f"and {len(links) - CAPTION_SOURCES} more", "; ".join(links[CAPTION_SOURCES:])
+            listed += f' <details class="re-more"><summary>{more}</summary>{rest}</details>'
         note = f"{html.escape(self.note)} " if self.note else ""
         return f"{note}Sources: {listed}. {csv_link(self.data, self.name, 'Download the data behind this chart (CSV)')}"
 
@@ -196,53 +179,60 @@ Shown = Chart | Note
 
 def _named_mark(svg: str, mark_id: str, tip: str) -> str:
     """The mark's group gets its tooltip (``<title>``) and its link an accessible name, the same words."""
-    start = svg.index(f'<g id="{mark_id}"')
-    head_end = svg.index(">", start)
-    link = svg.index("<a ", head_end)
-    named = f'{svg[:head_end]} class="re-mark"><title>{tip}</title>{svg[head_end + 1 : link]}'
-    return f'{named}<a aria-label="{tip}" {svg[link + 3 :]}'
+    group = re.compile(rf'(<g id="{re.escape(mark_id)}"[^>]*)>(.*?)<a ', flags=re.S)
+    return group.sub(lambda m: f'{m[1]} class="re-mark"><title>{tip}</title>{m[2]}<a aria-label="{tip}" ', svg, 1)
 
 
-# --- Shared pieces -----------------------------------------------------------------------------
+@dataclass
+class _Drawing:
+    """A figure being drawn: its panels (a map may have two; the first holds the legend) and its marks so far."""
+
+    fig: Figure
+    axes: list[Axes]
+    wide: bool = False
+    marks: list[Mark] = field(default_factory=list)
+
+    def mark(self, artist: Any, row: Any, tip: str) -> None:
+        """Make ``artist`` a linked mark with a tooltip, citing the ``source_ids`` (or ``source_id``) of ``row``."""
+        ids = getattr(row, "source_ids", getattr(row, "source_id", None))
+        mark = Mark([s for s in ids.split("; ") if s] if isinstance(ids, str) else [], tip)
+        artist.set_gid(f"mark-{len(self.marks)}")
+        artist.set_urls([mark.url]) if hasattr(artist, "set_urls") else artist.set_url(mark.url)
+        self.marks.append(mark)
+
+    def chart(self, ds: Dataset, title: str, alt: str, data: pd.DataFrame, note: str = "", legend: str = "") -> Chart:
+        """The chart, with the sources its marks cite and the legend under the plot, in as many columns as fit."""
+        handles, labels = self.axes[0].get_legend_handles_labels()
+        if handles:
+            ncols = 1 if max(len(label) for label in labels) > 28 else min(len(labels), 2)
+            self.fig.legend(handles, labels, title=legend, loc="outside lower center", ncols=ncols)
+        cited = ds.sources["source_id"].isin({s for mark in self.marks for s in mark.source_ids})
+        sources = ds.sources[cited].sort_values("publisher", key=lambda s: s.str.lower(), ignore_index=True)
+        return Chart(self.fig, title, f"{title}. {alt}", data, sources, self.marks, note, self.wide)
 
 
-def _figure(rows: int = 0, height: float = 4.0) -> tuple[Figure, Axes]:
-    """A figure :data:`WIDTH` inches wide, taller for more ``rows``, with one axes and constrained layout."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(WIDTH, max(height, 0.32 * rows + 1.6)), layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _mark(ax: Axes, artist: Any, marks: list[Mark], source_ids: Sequence[str], tip: str) -> None:
-    """Make ``artist`` a linked mark with a tooltip."""
-    artist.set_gid(f"mark-{len(marks)}")
-    mark = Mark([s for s in source_ids if isinstance(s, str) and s], tip)
-    artist.set_urls([mark.url]) if hasattr(artist, "set_urls") else artist.set_url(mark.url)
-    marks.append(mark)
+def _figure(rows: Sequence[str] = (), height: float = 4.0, counts: bool = False, **axes: Any) -> tuple[_Drawing, Axes]:
+    """A figure :data:`WIDTH` wide (constrained layout), its axes given properties ``axes`` and a row per label of
+    ``rows``; ``counts``: whole numbers up the y axis, no vertical grid lines (for bars)."""
+    fig = Figure(figsize=(WIDTH, max(height, 0.32 * len(rows) + 1.6)), layout="constrained")
+    ax = fig.add_subplot(**axes)
+    if len(rows):
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="x", visible=False)
+    return _Drawing(fig, [ax]), ax
 
 
-def _legend(fig: Figure, ax: Axes, title: str | None = None) -> None:
-    """The legend under the plot, in as many columns as fit (a legend beside it would squeeze the plot)."""
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ncols = 1 if max(len(label) for label in labels) > 28 else min(len(labels), 2)
-        fig.legend(handles, labels, title=title, loc="outside lower center", ncols=ncols)
-
-
-def thousands(ax: Axes, axis: str = "y") -> None:
+def thousands(axis: Axis) -> None:
     """Tick labels with thousands separators, about five of them."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(MaxNLocator(nbins=5))
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v) if v == 0 else v:,.0f}"))
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v) if v == 0 else v:,.0f}"))
 
 
 def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
     """Show [start, end] on the x axis: at most about six ticks whatever the span, always a year, never hours."""
-    from matplotlib import dates as mdates
-
     end = max(end, start + pd.Timedelta(days=1))
     days = (end - start).days
     if days <= 200:
@@ -257,10 +247,7 @@ def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
 
 
 def data_window(dates: pd.Series, start: date | None, end: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The span a timeline shows: the given window, narrowed to the data in it padded by a month.
-
-    A window of centuries (``-p start_date 0001``) shows the years that hold data, not empty centuries.
-    """
+    """The span a timeline shows: the given window narrowed to the data in it, padded (never empty centuries)."""
     first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
     pad = max(pd.Timedelta(days=31), (last - first) * 0.05)
     lo, hi = first - pad, last + pad
@@ -282,72 +269,55 @@ def _number(value: Any) -> str:
 
 
 def _range(low: Any, high: Any, unit: str) -> str:
-    return (
-        f"{_number(low)}{unit}" if float(low) == float(high) else f"from {_number(low)}{unit} to {_number(high)}{unit}"
-    )
+    same = float(low) == float(high)
+    return f"{_number(low)}{unit}" if same else f"from {_number(low)}{unit} to {_number(high)}{unit}"
+
+
+def _wrap(text: Any, width: int = 30) -> str:
+    """A long tick label on two lines (never more), so it does not take half the chart."""
+    lines = textwrap.wrap(str(text), width)
+    return "\n".join(lines[:1] + [" ".join(lines[1:])]) if len(lines) > 1 else str(text)
 
 
 def readable(ds: Dataset, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
-    """What a chart draws, for its CSV: the given columns (renamed for readers, codes as labels, dates as
-    published), then each row's source ids, publishers and addresses."""
+    """What a chart draws, for its CSV: ``columns`` as readers read them, then each row's sources and addresses."""
     out = pd.DataFrame({title: [format_value(v, raw) for v in frame[raw]] for raw, title in columns.items()})
+    cited = frame[[c for c in frame.columns if c == "source_id" or c.endswith("source_ids")]].astype(str)
+    ids = [sorted({s for cell in row for s in cell.split("; ") if s and s != "nan"}) for row in cited.to_numpy()]
     sources = ds.sources.set_index("source_id")
-    ids = [
-        sorted(
-            {
-                s
-                for c in frame.columns
-                if c == "source_id" or c.endswith("source_ids")
-                for s in str(row[c]).split("; ")
-                if s and s != "nan"
-            }
-        )
-        for _, row in frame.iterrows()
-    ]
     out["source_id"] = ["; ".join(i) for i in ids]
-    out["publisher"] = ["; ".join(str(sources.at[s, "publisher"]) for s in i if s in sources.index) for i in ids]
-    out["url"] = ["; ".join(str(sources.at[s, "url"]) for s in i if s in sources.index) for i in ids]
+    for column in ("publisher", "url"):
+        out[column] = ["; ".join(str(sources.at[s, column]) for s in i if s in sources.index) for i in ids]
     return out
 
 
-def _ids(row: Any, column: str = "") -> list[str]:
-    """The source ids of a row: ``column``, else ``source_ids`` or ``source_id`` ("a; b" holds two)."""
-    value = getattr(row, column, None) if column else getattr(row, "source_ids", getattr(row, "source_id", None))
-    return [s for s in value.split("; ") if s] if isinstance(value, str) else []
+def _series(color_by: str) -> tuple[dict[str, str], Callable[[Any], str], str]:
+    """The estimates' series (``color_by``: counted_from or measure): colours, a row's label, the CSV's column."""
+    if color_by == "counted_from":
+        return COUNTED_FROM_COLORS, lambda row: row.counted_from_label, "counted_from_label"
+    return MEASURE_COLORS, lambda row: code_label("measure", row.measure), "measure"
 
 
-def _finish(
-    ds: Dataset,
-    fig: Figure,
-    ax: Axes,
-    title: str,
-    alt: str,
-    data: pd.DataFrame,
-    marks: list[Mark],
-    note: str = "",
-    legend: str | None = None,
-) -> Chart:
-    """The chart of a drawn figure: legend under the plot, sources from its marks, alt text, CSV."""
-    _legend(fig, ax, legend)
-    cited = sorted({s for mark in marks for s in mark.source_ids})
-    sources = ds.sources[ds.sources["source_id"].isin(cited)].sort_values("publisher", key=lambda s: s.str.lower())
-    return Chart(
-        fig,
-        title=title,
-        alt=f"{title}. {alt}",
-        data=data,
-        sources=sources.reset_index(drop=True),
-        marks=marks,
-        note=note,
-    )
-
-
-def _estimate_tip(row: Any, label: str) -> str:
-    when = f"as of {row.as_of_date}" if isinstance(row.as_of_date, str) else "no date"
-    return f"{row.value_as_published} ({label}), {when}; {getattr(row, 'publisher', row.source_id)}"
-
-
-# --- Estimates over time -------------------------------------------------------------------------
+def _draw_estimates(drawn: _Drawing, ax: Axes, estimates: pd.DataFrame, color_by: str, label: str = "") -> None:
+    """Each estimate a linked marker for its qualifier (a line for a range), then a legend entry per series:
+    at its date and value, or on a row of its own (named by its ``label`` column)."""
+    colors, label_of, _ = _series(color_by)
+    artist: Any
+    for place, row in enumerate(estimates.itertuples()):
+        color = colors[getattr(row, color_by)]
+        if row.bound != "range":
+            x, y = (row.value, place) if label else (row.plot_date, row.value)
+            (artist,) = ax.plot([x], [y], BOUND_MARKERS[row.bound], color=color, markersize=7)
+        elif label:
+            artist = ax.hlines(place, row.value, row.value_high, color=color, linewidth=6)
+        else:
+            artist = ax.vlines(row.plot_date, row.value, row.value_high, color=color, linewidth=3)
+        when = f"as of {row.as_of_date}" if isinstance(row.as_of_date, str) else "no date"
+        name, source = getattr(row, label) if label else label_of(row), getattr(row, "publisher", row.source_id)
+        drawn.mark(artist, row, f"{row.value_as_published} ({name}), {when}; {source}")
+    for group in [g for g in colors if g in set(estimates[color_by])]:
+        first = estimates[estimates[color_by] == group].iloc[0]
+        ax.plot([], [], color=colors[group], linewidth=6 if label else 3, label=label_of(first))
 
 
 def timeline(
@@ -368,67 +338,31 @@ def timeline(
     events = events if events is not None else pd.DataFrame(columns=["event_date_first", "category", "source_id"])
     if estimates.empty and events.empty:
         return Note(empty)
-    colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
-    label_of = (
-        (lambda row: row.counted_from_label)
-        if color_by == "counted_from"
-        else (lambda row: code_label("measure", row.measure))
-    )
     lo, hi = data_window(pd.concat([estimates["plot_date"], events["event_date_first"]]), start, end)
-    fig, ax = _figure(height=4.2)
-    marks: list[Mark] = []
-    artist: Any
-    for row in estimates.itertuples():
-        color = colors[getattr(row, color_by)]
-        if row.bound == "range":
-            artist = ax.vlines(row.plot_date, row.value, row.value_high, color=color, linewidth=3)
-        else:
-            (artist,) = ax.plot([row.plot_date], [row.value], BOUND_MARKERS[row.bound], color=color, markersize=7)
-        _mark(ax, artist, marks, _ids(row), _estimate_tip(row, label_of(row)))
-    for group in [g for g in colors if g in set(estimates[color_by])]:
-        ax.plot(
-            [], [], color=colors[group], linewidth=3, label=label_of(estimates[estimates[color_by] == group].iloc[0])
-        )
-    _event_lines(ax, events, marks)
     top = float(pd.concat([estimates["value"], estimates["value_high"]]).max()) if len(estimates) else 1.0
-    ax.set_ylim(0, max(top, 1.0) * 1.1)
-    ax.set_ylabel(ylabel)
-    thousands(ax)
+    drawn, ax = _figure(height=4.2, ylabel=ylabel, ylim=(0, max(top, 1.0) * 1.1))
+    _draw_estimates(drawn, ax, estimates, color_by)
+    _event_lines(drawn, ax, events)
+    thousands(ax.yaxis)
     date_axis(ax, lo, hi)
+    _, label_of, series = _series(color_by)
     alt = f"A timeline {_span(pd.Series([lo, hi]))}. " + _estimates_alt(estimates, label_of)
     alt += f" Dotted lines mark {plural(len(events), 'dated event')}." if len(events) else ""
-    columns = {
-        "as_of_date": "as of",
-        "value_as_published": "figure, as published",
-        "value": "value",
-        "value_high": "top of range",
-        "bound": "qualifier",
-    }
-    data = readable(
-        ds, estimates, {**columns, ("counted_from_label" if color_by == "counted_from" else "measure"): "series"}
-    )
+    data = readable(ds, estimates, {"as_of_date": "as of", **ESTIMATE_COLUMNS, series: "series"})
     if len(events):
-        data = pd.concat(
-            [
-                data.assign(drawn_as="marker"),
-                readable(
-                    ds, events, {"event_date": "as of", "category": "series", "summary": "figure, as published"}
-                ).assign(drawn_as="dotted line"),
-            ],
-            ignore_index=True,
-        )
-    return _finish(ds, fig, ax, title, alt, data, marks, note)
+        lines = readable(ds, events, {"event_date": "as of", "category": "series", "summary": "figure, as published"})
+        data = pd.concat([data.assign(drawn_as="marker"), lines.assign(drawn_as="dotted line")], ignore_index=True)
+    return drawn.chart(ds, title, alt, data, note)
 
 
-def _event_lines(ax: Axes, events: pd.DataFrame, marks: list[Mark]) -> None:
+def _event_lines(drawn: _Drawing, ax: Axes, events: pd.DataFrame) -> None:
     """Dotted lines for dated events, each a linked mark; the labels of one month are merged, so none overlap."""
     if events.empty:
         return
     for _, rows in events.groupby(events["event_date_first"].dt.to_period("M"), sort=True):
         for row in rows.itertuples():
             artist = ax.axvline(row.event_date_first, color="#777777", linestyle=":", linewidth=1.2)
-            tip = f"{row.event_date}: {code_label('category', row.category)}. {row.summary}"
-            _mark(ax, artist, marks, _ids(row), tip)
+            drawn.mark(artist, row, f"{row.event_date}: {code_label('category', row.category)}. {row.summary}")
         text = ", ".join(dict.fromkeys(code_label("category", c) for c in rows["category"]))
         where = (rows["event_date_first"].min(), 1)
         ax.annotate(text, where, xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right", color="#555555")
@@ -440,37 +374,29 @@ def months(
     """Bars of ``counts`` (``analysis.departures_by_month``) per month, dotted lines for the dated ``events``."""
     if int(counts["emigrants"].sum()) == 0:
         return Note(empty)
-    from matplotlib.ticker import MaxNLocator
-
     starts = pd.PeriodIndex(counts["month"], freq="M").to_timestamp()
-    fig, ax = _figure(height=3.6)
-    marks: list[Mark] = []
+    end = starts.max() + pd.offsets.MonthEnd(1)
+    drawn, ax = _figure(height=3.6, counts=True, ylabel=ylabel)
     for start, row in zip(starts, counts.itertuples(), strict=True):
         if row.emigrants:
             (bar,) = ax.bar([start + pd.Timedelta(days=15)], [row.emigrants], width=24, color=BAR_COLOR)
-            _mark(ax, bar, marks, _ids(row), f"{row.month}: {plural(row.emigrants, 'departure')} ({row.names})")
-    window = events[events["event_date_first"].between(starts.min(), starts.max() + pd.offsets.MonthEnd(1))]
-    _event_lines(ax, window, marks)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(ylabel)
-    ax.grid(axis="x", visible=False)
-    date_axis(ax, starts.min(), starts.max() + pd.offsets.MonthEnd(1))
+            drawn.mark(bar, row, f"{row.month}: {plural(row.emigrants, 'departure')} ({row.names})")
+    _event_lines(drawn, ax, events[events["event_date_first"].between(starts.min(), end)])
+    date_axis(ax, starts.min(), end)
     busiest = counts.loc[counts["emigrants"].idxmax()]
     alt = f"Departures by month, {_span(starts)}; the most in {busiest['month']} ({busiest['emigrants']})."
     data = readable(ds, counts[counts["emigrants"] > 0], {"month": "month", "emigrants": "departures", "names": "who"})
-    return _finish(ds, fig, ax, title, alt, data, marks, note)
+    return drawn.chart(ds, title, alt, data, note)
 
 
 def _estimates_alt(estimates: pd.DataFrame, label_of: Any) -> str:
     if estimates.empty:
         return "No estimate falls in this window."
-    parts = []
-    for label, rows in estimates.groupby(estimates.apply(label_of, axis=1), sort=True):
-        top = rows["value_high"].fillna(rows["value"]).max()
-        parts.append(
-            f"{label}: {plural(len(rows), 'estimate')}, {_span(rows['plot_date'])}, "
-            + _range(rows["value"].min(), top, " people")
-        )
+    parts = [
+        f"{label}: {plural(len(rows), 'estimate')}, {_span(rows['plot_date'])}, "
+        + _range(rows["value"].min(), rows["value_high"].fillna(rows["value"]).max(), " people")
+        for label, rows in estimates.groupby(estimates.apply(label_of, axis=1), sort=True)
+    ]
     return "Estimates: " + "; ".join(parts) + "."
 
 
@@ -489,52 +415,18 @@ def estimate_rows(
     """One row per estimate (``label`` names it): a marker for its qualifier, a bar for a range, the wording beside."""
     if estimates.empty:
         return Note(empty)
-    colors = COUNTED_FROM_COLORS if color_by == "counted_from" else MEASURE_COLORS
-    fig, ax = _figure(rows=len(estimates))
-    marks: list[Mark] = []
-    artist: Any
+    top = float(estimates["value_high"].fillna(estimates["value"]).max())
+    drawn, ax = _figure([_wrap(v) for v in estimates[label]], xlabel=xlabel, xlim=(0, 100 if percent else top * 1.6))
+    _draw_estimates(drawn, ax, estimates, color_by, label)
     for y, row in enumerate(estimates.itertuples()):
-        color = colors[getattr(row, color_by)]
-        if row.bound == "range":
-            artist = ax.hlines(y, row.value, row.value_high, color=color, linewidth=6)
-        else:
-            (artist,) = ax.plot([row.value], [y], BOUND_MARKERS[row.bound], color=color, markersize=7)
-        _mark(ax, artist, marks, _ids(row), _estimate_tip(row, getattr(row, label)))
         right = row.value_high if row.bound == "range" else row.value
         ax.annotate(str(row.value_as_published), (right, y), xytext=(6, 0), textcoords="offset points", va="center")
-    for group in [g for g in colors if g in set(estimates[color_by])]:
-        first = estimates[estimates[color_by] == group].iloc[0]
-        text = first["counted_from_label"] if color_by == "counted_from" else code_label("measure", group)
-        ax.plot([], [], color=colors[group], linewidth=6, label=text)
-    ax.set_yticks(range(len(estimates)), [_wrap(v) for v in estimates[label]])
-    ax.set_ylim(len(estimates) - 0.5, -0.5)
-    top = float(estimates["value_high"].fillna(estimates["value"]).max())
-    ax.set_xlim(0, 100 if percent else top * 1.6)
-    ax.set_xlabel(xlabel)
     if not percent:
-        thousands(ax, "x")
+        thousands(ax.xaxis)
     unit = "%" if percent else " people"
-    alt = f"{len(estimates)} rows, one per estimate, " + _range(estimates["value"].min(), top, unit) + "."
-    columns = {
-        label: "estimate",
-        "value_as_published": "figure, as published",
-        "value": "value",
-        "value_high": "top of range",
-        "bound": "qualifier",
-        "as_of_date": "as of",
-    }
-    return _finish(ds, fig, ax, title, alt, readable(ds, estimates, columns), marks, note)
-
-
-def _wrap(text: Any, width: int = 30) -> str:
-    """A long tick label on two lines (never more), so it does not take half the chart."""
-    import textwrap
-
-    lines = textwrap.wrap(str(text), width)
-    return "\n".join(lines[:1] + [" ".join(lines[1:])]) if len(lines) > 1 else str(text)
-
-
-# --- Counts --------------------------------------------------------------------------------------
+    alt = f"{len(estimates)} rows, one per estimate, {_range(estimates['value'].min(), top, unit)}."
+    data = readable(ds, estimates, {label: "estimate", **ESTIMATE_COLUMNS, "as_of_date": "as of"})
+    return drawn.chart(ds, title, alt, data, note)
 
 
 def bars(
@@ -552,11 +444,9 @@ def bars(
     noun: tuple[str, str] = ("", ""),
     note: str = "",
 ) -> Shown:
-    """Horizontal bars, one per row of ``counts`` (which names its sources in ``source_id`` or ``source_ids``).
-
-    No row becomes the sentence ``empty``; one row the sentence ``single``, formatted with that row's
-    columns, ``label``, ``value`` and ``count`` (the value with ``noun``: "1 notable emigrant").
-    """
+    """Horizontal bars, one per row of ``counts`` (its sources in ``source_id`` or ``source_ids``). No row gives
+    the sentence ``empty``; one row the sentence ``single``, formatted with that row's columns, ``label``,
+    ``value`` and ``count`` (the value with ``noun``: "1 notable emigrant")."""
     shown = counts[counts[value] > 0].reset_index(drop=True)
     if shown.empty:
         return Note(empty)
@@ -564,36 +454,24 @@ def bars(
         row = shown.iloc[0].to_dict()
         count = plural(int(row[value]), *noun) if noun[0] else f"{row[value]:,}"
         return Note(single.format(**{**row, "label": row[label], "value": row[value], "count": count}))
-    fig, ax = _figure(rows=len(shown))
-    marks: list[Mark] = []
+    drawn, ax = _figure([_wrap(v) for v in shown[label]], xlabel=xlabel, xlim=(0, float(shown[value].max()) * 1.25))
     for y, row in enumerate(shown.itertuples()):
         number = getattr(row, value)
         (bar,) = ax.barh([y], [float(number)], color=GREY if getattr(row, label) in grey else BAR_COLOR)
         text = str(getattr(row, annotate)) if annotate else f"{number:,}"
-        _mark(ax, bar, marks, _ids(row), f"{getattr(row, label)}: {text}")
+        drawn.mark(bar, row, f"{getattr(row, label)}: {text}")
         ax.annotate(text, (float(number), y), xytext=(4, 0), textcoords="offset points", va="center")
-    ax.set_yticks(range(len(shown)), [_wrap(v) for v in shown[label]])
-    ax.set_ylim(len(shown) - 0.5, -0.5)
-    ax.set_xlim(0, float(shown[value].max()) * 1.25)
-    ax.set_xlabel(xlabel)
     if pd.api.types.is_integer_dtype(shown[value]):
-        from matplotlib.ticker import MaxNLocator
-
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     else:
-        thousands(ax, "x")
+        thousands(ax.xaxis)
     top, bottom = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
     alt = f"{len(shown)} bars. The longest is {top[label]} ({_number(top[value])}); "
     alt += f"the shortest is {bottom[label]} ({_number(bottom[value])})."
-    columns = {
-        label: xlabel if label == "label" else label.replace("_", " "),
-        value: "count" if noun[0] else value.replace("_", " "),
-    }
+    columns = {label: xlabel if label == "label" else label.replace("_", " ")}
+    columns[value] = "count" if noun[0] else value.replace("_", " ")
     columns.update({annotate: annotate.replace("_", " ")} if annotate else {})
-    return _finish(ds, fig, ax, title, alt, readable(ds, shown, columns), marks, note)
-
-
-# --- Responses over time -------------------------------------------------------------------------
+    return drawn.chart(ds, title, alt, readable(ds, shown, columns), note)
 
 
 def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
@@ -601,85 +479,44 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
     if matrix.empty:
         return Note(empty)
     rows = sorted(matrix["row_label"].unique())
-    fig, ax = _figure(rows=len(rows))
-    marks: list[Mark] = []
+    drawn, ax = _figure(rows)
     for row in matrix.itertuples():
-        color = STANCE_COLORS[row.stance_label]
-        (dot,) = ax.plot(
-            [row.plot_date], [rows.index(row.row_label)], "o", color=color, markersize=8, markeredgecolor="white"
-        )
-        tip = f"{row.row_label}, {row.event_date}: {row.stance_label}. {row.summary}"
-        _mark(ax, dot, marks, _ids(row), tip)
+        y, color = rows.index(row.row_label), STANCE_COLORS[row.stance_label]
+        (dot,) = ax.plot([row.plot_date], [y], "o", color=color, markersize=8, markeredgecolor="white")
+        drawn.mark(dot, row, f"{row.row_label}, {row.event_date}: {row.stance_label}. {row.summary}")
     for stance in [s for s in STANCE_COLORS if s in set(matrix["stance_label"])]:
         ax.plot([], [], "o", color=STANCE_COLORS[stance], label=stance)
-    ax.set_yticks(range(len(rows)), rows)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
     date_axis(ax, *data_window(matrix["plot_date"], None, None))
     counts = matrix["stance_label"].value_counts()
-    alt = (
-        f"{plural(len(matrix), 'dated response')} of {plural(len(rows), 'country or body', 'countries or bodies')}, "
-        f"{_span(matrix['plot_date'])}; "
-        + ", ".join(f"{counts[s]} {s}" for s in STANCE_COLORS if s in counts.index)
-        + "."
-    )
-    columns = {
-        "row_label": "country or body",
-        "event_date": "date",
-        "stance_label": "stance",
-        "category": "category",
-        "summary": "what happened",
-    }
-    return _finish(
-        ds, fig, ax, title, alt, readable(ds, matrix, columns), marks, note, legend="stance toward emigrants"
-    )
+    stances = ", ".join(f"{counts[s]} {s}" for s in STANCE_COLORS if s in counts.index)
+    bodies = plural(len(rows), "country or body", "countries or bodies")
+    alt = f"{plural(len(matrix), 'dated response')} of {bodies}, {_span(matrix['plot_date'])}; {stances}."
+    columns = {"row_label": "country or body", "event_date": "date", "stance_label": "stance"}
+    data = readable(ds, matrix, {**columns, "category": "category", "summary": "what happened"})
+    return drawn.chart(ds, title, alt, data, note, "stance toward emigrants")
 
 
 def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
     """Stacked bars, one per year, split by stance: ``counts`` is ``analysis.responses_by_year``."""
     if counts.empty:
         return Note(empty)
-    from matplotlib.ticker import MaxNLocator
-
     years = list(range(int(counts["year"].min()), int(counts["year"].max()) + 1))
-    fig, ax = _figure(height=3.6)
+    drawn, ax = _figure(height=3.6, counts=True, ylabel="responses")
     bottom = dict.fromkeys(years, 0)
-    marks: list[Mark] = []
     for stance in [s for s in STANCE_COLORS if s in set(counts["stance_label"])]:
         for row in counts[counts["stance_label"] == stance].itertuples():
             (bar,) = ax.bar([str(row.year)], [row.responses], bottom=[bottom[row.year]], color=STANCE_COLORS[stance])
             bottom[row.year] += row.responses
-            _mark(
-                ax,
-                bar,
-                marks,
-                _ids(row),
-                f"{row.year}: {plural(row.responses, stance + ' response')} ({row.countries})",
-            )
+            drawn.mark(bar, row, f"{row.year}: {plural(row.responses, stance + ' response')} ({row.countries})")
         ax.bar([str(years[0])], [0], color=STANCE_COLORS[stance], label=stance)
     ax.set_xticks(range(len(years)), [str(y) for y in years])
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("responses")
-    ax.grid(axis="x", visible=False)
-    parts = [
+    alt = "; ".join(
         f"{y}: " + ", ".join(f"{r.responses} {r.stance_label}" for r in counts[counts["year"] == y].itertuples())
         for y in years
         if bottom[y]
-    ]
-    columns = {"year": "year", "stance_label": "stance", "responses": "responses", "countries": "countries or bodies"}
-    return _finish(
-        ds,
-        fig,
-        ax,
-        title,
-        "; ".join(parts) + ".",
-        readable(ds, counts, columns),
-        marks,
-        note,
-        legend="stance toward emigrants",
     )
-
-
-# --- Shares per row --------------------------------------------------------------------------------
+    columns = {"year": "year", "stance_label": "stance", "responses": "responses", "countries": "countries or bodies"}
+    return drawn.chart(ds, title, alt + ".", readable(ds, counts, columns), note, "stance toward emigrants")
 
 
 def dot_rows(
@@ -695,15 +532,11 @@ def dot_rows(
     link: tuple[str, str] | None = None,
     note: str = "",
 ) -> Shown:
-    """One row per ``label``; a dot per column of ``series`` (column -> legend text) on a 0-100 % axis.
-
-    ``link`` joins two columns of a row with a grey line (an exit poll and an official result).
-    Each row names its sources in ``source_ids``.
-    """
+    """One row per ``label``; a dot per column of ``series`` (column -> legend text) on a 0-100 % axis; ``link``
+    joins two columns of a row with a grey line (an exit poll and an official result)."""
     if frame.empty:
         return Note(empty)
-    fig, ax = _figure(rows=len(frame))
-    marks: list[Mark] = []
+    drawn, ax = _figure(list(frame[label]), xlabel=xlabel, xlim=(0, 100))
     for y, row in enumerate(frame.itertuples()):
         if link is not None:
             ax.plot([getattr(row, link[0]), getattr(row, link[1])], [y, y], color="#BBBBBB", linewidth=2, zorder=1)
@@ -711,22 +544,15 @@ def dot_rows(
             share = getattr(row, column)
             if pd.notna(share):
                 (dot,) = ax.plot([float(share)], [y], "o", color=colors[column], markersize=6, zorder=3)
-                _mark(ax, dot, marks, _ids(row), f"{getattr(row, label)}: {text} {float(share):.1f}%")
+                drawn.mark(dot, row, f"{getattr(row, label)}: {text} {float(share):.1f}%")
     for column, text in series.items():
         ax.plot([], [], "o", color=colors[column], label=text)
-    ax.set_yticks(range(len(frame)), list(frame[label]))
-    ax.set_ylim(len(frame) - 0.5, -0.5)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(xlabel)
     first = next(iter(series))
     top, bottom = frame.loc[frame[first].idxmax()], frame.loc[frame[first].idxmin()]
     alt = f"{len(frame)} rows. {series[first]} ranges from {bottom[first]:.1f}% ({bottom[label]}) "
     alt += f"to {top[first]:.1f}% ({top[label]})."
     data = readable(ds, frame, {label: "row", **{c: f"{t} (%)" for c, t in series.items()}})
-    return _finish(ds, fig, ax, title, alt, data, marks, note)
-
-
-# --- Sources -----------------------------------------------------------------------------------------
+    return drawn.chart(ds, title, alt, data, note)
 
 
 def sources_table(ds: Dataset, *frames: pd.DataFrame) -> Any:

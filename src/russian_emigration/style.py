@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Charts are this wide (inches); the site never shows them wider, and a phone 390 px wide shows
-#: them about 340 px wide, so text of MIN_TEXT_PT points stays at 9 CSS pixels or more there.
+#: Charts are this wide (inches); a phone 390 px wide shows them about 340 px wide, so text of MIN_TEXT_PT
+#: points stays at 9 CSS pixels or more. All text is font.size (matplotlib's default text sizes are "medium").
 WIDTH = 5.0
 MIN_TEXT_PT = 10
 STYLE: dict[str, Any] = {
     "figure.figsize": (WIDTH, 4.0),
     "font.size": MIN_TEXT_PT,
     "font.sans-serif": ["DejaVu Sans", "Verdana", "Arial"],
-    "axes.labelsize": MIN_TEXT_PT,
-    "xtick.labelsize": MIN_TEXT_PT,
-    "ytick.labelsize": MIN_TEXT_PT,
-    "legend.fontsize": MIN_TEXT_PT,
-    "legend.title_fontsize": MIN_TEXT_PT,
     "legend.frameon": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -30,7 +25,7 @@ STYLE: dict[str, Any] = {
 
 def apply_style() -> None:
     """Start from matplotlib's own defaults (a user's matplotlibrc changes nothing), then the project's style."""
-    import matplotlib as mpl
+    import matplotlib as mpl  # heavy: loaded only when a notebook sets up its charts
 
     mpl.rcdefaults()
     mpl.rcParams.update(dict[Any, Any](STYLE))

@@ -51,11 +51,11 @@ html_theme_options = {
 html_context = {"default_mode": "light"}
 # The footer links to the project's repository when pyproject.toml names one ([project.urls]).
 if re_build.get("repository"):
-    html_theme_options |= {"repository_url": re_build["repository"], "use_repository_button": True}
-    report_url = html.escape(re_build.get("issues") or re_build["repository"])
+    repository, report_url = (html.escape(re_build.get(k) or re_build["repository"]) for k in ("repository", "issues"))
     html_theme_options["extra_footer"] = (
-        f'<p>Found an error or a better source? <a href="{report_url}">'
-        "Report an error</a>, naming the table, the row id and the source that says otherwise.</p>"
+        f'<p>Code and data: <a href="{repository}">{repository}</a>. Found an error or a better source? '
+        f'<a href="{report_url}">Report an error</a>, naming the table, the row id and the source that says '
+        "otherwise.</p>"
     )
 
 autodoc_typehints = "description"

@@ -13,7 +13,7 @@ import pytest
 
 from russian_emigration.charts import Chart, Note
 from russian_emigration.execute import notebook_paths
-from russian_emigration.notebook import Prose, Table
+from russian_emigration.notebook import Html, Prose, Table
 
 NOTEBOOKS = {p.stem[3:]: p for p in notebook_paths(Path(__file__).resolve().parents[1] / "notebooks")}
 
@@ -43,9 +43,7 @@ def run(name: str, **values: Any) -> list[Any]:
 
 def text(shown: list[Any]) -> str:
     """The page's words: sentences, notes and the parameter box."""
-    parts = [o.text for o in shown if isinstance(o, Prose)]
-    parts += [o["text/plain"] for o in shown if isinstance(o, dict)]
-    return " ".join(parts)
+    return " ".join(o.text for o in shown if isinstance(o, Prose | Html))
 
 
 GRID = [
@@ -67,7 +65,7 @@ def test_every_parameter_value_gives_an_honest_page(name, values) -> None:
         if isinstance(output, Chart):
             assert output.marks and len(output.alt) > len(output.title) + 10, output.title
             assert all(mark.source_ids for mark in output.marks if mark.url != "sources.html"), output.title
-        elif isinstance(output, Note | Prose):
+        elif isinstance(output, Note | Prose | Html):
             assert output.text.strip()
         elif isinstance(output, Table) and not len(output):
             assert output.empty.strip()

@@ -19,6 +19,7 @@ from russian_emigration.execute import normalise
 
 pytestmark = pytest.mark.slow
 PAYLOAD = "<img src=x onerror=alert(1)>"
+REPOSITORY = "https://example.org/russian-emigration"
 PAGES = ["01_causes", "02_notable_emigrants", "03_destination_responses", "04_vote_results"]
 
 
@@ -56,6 +57,7 @@ def site(tmp_path_factory) -> Path:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(report, "execute", committed)
+        patch.setattr(report, "project_urls", lambda: {"repository": REPOSITORY, "issues": REPOSITORY + "/issues"})
         patch.setenv("SOURCE_DATE_EPOCH", "1765000000")
         out = tmp_path_factory.mktemp("site") / "report"
         report.build_report(out, {"countries": "all"}, data_dir=folder, progress=lambda _: None)
@@ -77,11 +79,13 @@ def test_each_analysis_is_a_page_titled_from_its_notebook(site) -> None:
 def test_every_main_finding_reads_word_for_word_on_its_page(site) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     index = index[index.index('id="main-findings"') : index.index('id="the-analyses"')]
-    found = re.findall(r'<a class="reference internal" href="([0-9]{2}_\w+)\.html">.*?</a>.*?<p>(.*?)</p>', index, re.S)
-    assert [stem for stem, _ in found] == PAGES
-    for stem, sentence in found:
+    link = r'<a class="reference internal" href="([0-9]{2}_\w+)\.html">.*?</a>.*?'
+    found = re.findall(link + r'<p class="re-finding" id="(finding-\w+)">(.*?)</p>', index, re.S)
+    assert [stem for stem, _, _ in found] == PAGES
+    for stem, anchor, sentence in found:
         assert len(sentence) > 40
         assert html.unescape(sentence) in page(site, stem).words(), stem
+        assert f'id="{anchor}"><strong>{sentence}</strong>' in (site / f"{stem}.html").read_text(encoding="utf-8")
 
 
 def test_the_code_stays_out_of_the_way(site) -> None:
@@ -153,6 +157,24 @@ def test_the_build_stamp_says_what_was_built_and_names_no_local_path(site) -> No
     for path in site.rglob("*"):
         if path.is_file() and path.suffix in {".html", ".ipynb", ".js", ".json", ".txt"}:
             assert str(site.parent) not in path.read_text(encoding="utf-8", errors="replace"), path.name
+
+
+def test_every_chart_and_finding_can_be_cited_and_errors_reported(site) -> None:
+    for name in PAGES:
+        text = (site / f"{name}.html").read_text(encoding="utf-8")
+        cite = json.loads(re.search(r"window\.reCite = (\{.*?\});", text)[1])
+        assert cite == {
+            "authors": "russian-emigration contributors",
+            "project": "Russian emigration since 2022",
+            "version": json.loads((site / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"],
+            "built": "2025-12-06",
+            "year": "2025",
+        }
+        anchors = re.findall(r'<figure class="re-chart[^"]*" id="([\w-]+)"', text) + re.findall(
+            r'class="re-finding" id="([\w-]+)"', text
+        )
+        assert len(anchors) == len(set(anchors)) >= 2, name
+        assert f'<a href="{REPOSITORY}/issues">Report an error</a>' in text
 
 
 def test_a_rebuild_with_nothing_changed_changes_nothing(site, monkeypatch) -> None:

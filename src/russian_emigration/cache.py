@@ -22,8 +22,8 @@ from typing import Any
 ENTRIES = 32
 #: What outputs of this package's code hold; anything else makes an entry untrusted.
 TAGS = {
-    "a", "br", "code", "details", "div", "figcaption", "figure", "li", "p", "span", "summary", "table", "tbody",
-    "td", "th", "thead", "tr", "ul", "svg", "g", "path", "use", "defs", "clippath", "text", "title", "rect",
+    "a", "br", "code", "details", "div", "strong", "figcaption", "figure", "li", "p", "span", "summary", "table",
+    "tbody", "td", "th", "thead", "tr", "ul", "svg", "g", "path", "use", "defs", "clippath", "text", "title", "rect",
 }  # fmt: skip
 ATTRIBUTES = {
     "class", "id", "href", "download", "title", "scope", "style", "tabindex", "role", "aria-label", "d", "x", "y",

@@ -72,13 +72,12 @@ def check(report: Path, axe: Path, screenshots: Path | None = None) -> list[str]
                 if kind == "desktop":
                     problems += _title(path.name, page.title(), titles)
                     problems += _links(report, path, page) + _addresses(where, page) + _code_hidden(where, page)
-                    problems += _charts(report, where, page) + _sortable(where, page)
+                    problems += _charts(report, where, page) + _cite(where, page) + _sortable(where, page)
                 else:
                     problems += _chart_text(where, page)
                 problems += _no_sideways(where, page) + _axe(where, page, axe)
-                if screenshots and path.name in ("index.html", "03_destination_responses.html", "sources.html"):
-                    screenshots.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=screenshots / f"{path.stem}-{kind}.png", full_page=True)
+                if screenshots:
+                    _screenshots(screenshots, path, kind, page)
             page.close()
         page = _new_page(browser, 1280, problems)
         page.goto(f"{base}/search.html?q=Georgia")
@@ -94,6 +93,7 @@ def check(report: Path, axe: Path, screenshots: Path | None = None) -> list[str]
 def _new_page(browser, width: int, problems: list[str]):
     """A page that reports console errors and blocks (and reports) any request off the machine."""
     page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(120_000)  # a busy two-core machine can take long over a page with many charts
     page.on(
         "console", lambda m: problems.append(f"{page.url}: console {m.type}: {m.text}") if m.type == "error" else None
     )
@@ -194,6 +194,32 @@ def _charts(report: Path, where: str, page) -> list[str]:
     return problems
 
 
+def _screenshots(folder: Path, path: Path, kind: str, page) -> None:
+    """The landing, Sources and page 03 whole, and each map on its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if path.name in ("index.html", "03_destination_responses.html", "sources.html"):
+        page.screenshot(path=folder / f"{path.stem}-{kind}.png", full_page=True)
+    page.add_style_tag(content=".bd-header, .skip-link { display: none !important; }")  # not over the maps
+    for n in range(page.locator("figure.re-map").count()):
+        page.locator("figure.re-map").nth(n).screenshot(path=folder / f"{path.stem}-map{n + 1}-{kind}.png")
+
+
+def _cite(where: str, page) -> list[str]:
+    """Each chart and finding has an anchor and a "Cite" line naming the data version and its own address."""
+    problems = []
+    items = page.locator("figure.re-chart, .re-finding")
+    for n in range(items.count()):
+        item = items.nth(n)
+        anchor = item.get_attribute("id") or ""
+        line = item.locator("details.re-cite") if item.evaluate("e => e.matches('figure')") else None
+        if line is None:
+            line = page.locator(f"[id='{anchor}'] + details.re-cite")
+        text = line.first.text_content() if anchor and line.count() else ""
+        if not anchor or f"#{anchor}" not in text or "data package version" not in text:
+            problems.append(f"{where}: chart or finding {n + 1} ({anchor or 'no anchor'}) has no cite line")
+    return problems
+
+
 def _chart_text(where: str, page) -> list[str]:
     """Chart text as rendered on this screen: its font size times the SVG's scale, in CSS pixels."""
     smallest = page.evaluate(
@@ -251,6 +277,7 @@ def self_test(report: Path, axe: Path) -> list[str]:
         "tiny chart text": ("01_causes.html", "font-size: 10px", "font-size: 4px"),
         "an address as plain text": ("index.html", "</main>", "<p>https://example.org/plain</p></main>"),
         "an image without alt": ("index.html", "</main>", '<img src="_static/site.css"></main>'),
+        "a chart without a cite line": ("01_causes.html", 're-chart" id=', 're-chart" data-id='),
     }
     missed = []
     for what, (name, old, new) in faults.items():

@@ -152,8 +152,10 @@ class Chart:
         return re.sub(r'<svg (.*?)width="[^"]*" height="[^"]*"', named, svg, count=1)
 
     def caption_html(self) -> str:
-        """The sources (the first :data:`CAPTION_SOURCES` publishers inline, the rest one click away) and the CSV."""
-        links = [source_link(r.source_id, r.publisher) for r in self.sources.itertuples()]
+        """The sources, one link per publisher (the first :data:`CAPTION_SOURCES` inline, the rest one click away),
+        and the CSV."""
+        by_publisher = self.sources.groupby("publisher", sort=False)["source_id"].agg(list)
+        links = [source_link(ids, p if len(ids) == 1 else f"{p} ({len(ids)})") for p, ids in by_publisher.items()]
         listed = "; ".join(links[:CAPTION_SOURCES])
         if len(links) > CAPTION_SOURCES:
             more, rest = f"and {len(links) - CAPTION_SOURCES} more", "; ".join(links[CAPTION_SOURCES:])

@@ -31,7 +31,9 @@ PANDAS_OPTIONS = {
 }
 #: Where the site puts its Sources page, relative to a notebook page.
 SOURCES_PAGE = "sources.html"
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:<>")
+#: Markdown's special characters get a backslash, HTML's an entity; line breaks become spaces.
+_INERT = {ord(c): "\\" + c for c in "\\`*_{}[]()#+-.!|~$:"} | {ord(c): html.escape(c) for c in "&<>\"'"}
+_INERT |= {ord("\r"): " ", ord("\n"): " "}
 #: A first character that makes a spreadsheet read a cell as a formula; CSV downloads quote it away.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,15 +50,7 @@ def setup_notebook() -> None:
 
 def escape_markdown(text: Any) -> str:
     """Text from the data made inert in Markdown and HTML: entities for HTML, backslashes for Markdown."""
-    out = []
-    for char in str(text):
-        if char in "&<>\"'":
-            out.append(html.escape(char, quote=True))
-        elif char in _MARKDOWN_SPECIAL:
-            out.append("\\" + char)
-        else:
-            out.append(" " if char in "\r\n" else char)
-    return "".join(out)
+    return str(text).translate(_INERT)
 
 
 class _Escaping(string.Formatter):
@@ -184,10 +178,13 @@ def csv_link(frame: pd.DataFrame, name: str, text: str = "Download these rows as
     )
 
 
-def source_link(source_id: str, text: str = "") -> str:
-    """A link to a source's row on the site's Sources page, reading ``text`` (a publisher) or the id."""
-    sid = html.escape(str(source_id))
-    return f'<a href="{SOURCES_PAGE}#{sid}" title="{sid}">{html.escape(text or str(source_id))}</a>'
+def source_link(source_id: str | list[str], text: str = "") -> str:
+    """A link to a source's row on the site's Sources page (several ids: the page showing just those), reading
+    ``text`` (a publisher) or the ids."""
+    ids = [str(source_id)] if isinstance(source_id, str) else [str(i) for i in source_id]
+    href = f"{SOURCES_PAGE}#{ids[0]}" if len(ids) == 1 else f"{SOURCES_PAGE}#ids={','.join(ids)}"
+    names = html.escape(", ".join(ids))
+    return f'<a href="{html.escape(href)}" title="{names}">{html.escape(text) if text else names}</a>'
 
 
 class Table:

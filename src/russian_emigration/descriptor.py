@@ -1,13 +1,5 @@
-"""Reading ``datapackage.json``, the single source of truth for tables, columns and rules.
-
-Three layers of checks, each reporting every problem it finds as a :class:`Problem`:
-
-1. JSON itself: syntax (a comma after the last item is pointed at), a key repeated in one
-   object, and ``NaN`` or ``Infinity``, which are not JSON numbers;
-2. ``descriptor.schema.json`` (jsonschema): the keywords this loader reads, with "did you mean"
-   for a misspelt one, the field types it implements, and the project's ``x_`` keywords;
-3. Frictionless (``Package.metadata_validate``): the rest of the Data Package and Table Schema
-   standard. Then what no schema can say: names that keys and rules refer to, patterns that compile.
+"""Reading ``datapackage.json``, reporting every problem: JSON syntax, repeated keys, NaN; the keywords the
+loader reads (``descriptor.schema.json``); names keys and rules refer to; the rest of the standard (Frictionless).
 """
 
 from __future__ import annotations
@@ -24,7 +16,6 @@ from typing import Any
 
 from russian_emigration.errors import DatasetError, Problem
 
-DESCRIPTOR_NAME = "datapackage.json"
 #: Attributes of :class:`~russian_emigration.dataset.Dataset` a table name may not shadow.
 RESERVED_NAMES = {"tables", "descriptor", "path", "resource", "sources_for"}
 JSON_TYPES = {
@@ -42,12 +33,7 @@ NOUNS = {"resources": "resource", "fields": "field", "x_rules": "rule", "foreign
 def descriptor_path(path: str | Path) -> Path:
     """The descriptor file for ``path``: a data package folder or its ``datapackage.json``."""
     path = Path(path)
-    return path / DESCRIPTOR_NAME if path.is_dir() or path.suffix != ".json" else path
-
-
-def label(path: Path) -> str:
-    """How messages name a file: its folder and its name, never the absolute path."""
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return path / "datapackage.json" if path.is_dir() or path.suffix != ".json" else path
 
 
 def read_text(path: Path, where: str) -> str:
@@ -62,14 +48,13 @@ def read_text(path: Path, where: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        row = data.count(b"\n", 0, exc.start) + 1
         message = f"is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
-        raise DatasetError([Problem(where, row, None, None, "utf8", message)]) from None
+        raise DatasetError([Problem(where, data.count(b"\n", 0, exc.start) + 1, None, None, "utf8", message)]) from None
 
 
 def read_descriptor(path: Path, today: date | None = None) -> dict[str, Any]:
     """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
-    where = label(path)
+    where = f"{path.parent.name}/{path.name}" if path.parent.name else path.name  # never the absolute path
     text = read_text(path, where)
     problems, row = _problems(text, today or date.today(), str(path.parent))
     if problems:
@@ -86,10 +71,8 @@ def _problems(text: str, today: date, folder: str) -> tuple[tuple[tuple[str, str
         return (("valid_json", _json_syntax(text, exc)),), exc.lineno
     except ValueError as exc:
         return (("valid_json", str(exc)),), None
-    problems = _schema_problems(descriptor)
-    if not problems:
-        problems = _reference_problems(descriptor, today, Path(folder)) or _standard_problems(descriptor)
-    return tuple(problems), None
+    problems = _schema_problems(descriptor) or _reference_problems(descriptor, today, Path(folder))
+    return tuple(problems or _standard_problems(descriptor)), None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -113,12 +96,9 @@ def _json_syntax(text: str, exc: json.JSONDecodeError) -> str:
     return message
 
 
-# --- Layer 2: the keywords this loader reads (descriptor.schema.json) -----------------------------
-
-
 @functools.cache
 def _validator() -> Any:
-    import jsonschema
+    import jsonschema  # heavy: imported when a descriptor is first checked
 
     text = importlib_resources.files("russian_emigration").joinpath("descriptor.schema.json").read_text("utf-8")
     return jsonschema.Draft202012Validator(json.loads(text), format_checker=jsonschema.FormatChecker())
@@ -126,13 +106,11 @@ def _validator() -> Any:
 
 def _schema_problems(descriptor: Any) -> list[tuple[str, str]]:
     """jsonschema's errors in plain words, one per place (the most direct error there)."""
-    problems: list[tuple[str, str]] = []
-    seen: set[tuple[Any, ...]] = set()
+    errors: dict[tuple[Any, ...], Any] = {}
     for error in sorted(_validator().iter_errors(descriptor), key=lambda e: (len(e.absolute_schema_path), e.path)):
-        place = tuple(error.absolute_path)
-        if place in seen:
-            continue
-        seen.add(place)
+        errors.setdefault(tuple(error.absolute_path), error)
+    problems = []
+    for place, error in errors.items():
         rule = "unknown_keyword" if error.validator == "additionalProperties" else "descriptor_structure"
         problems.append((rule, f"{_place(descriptor, list(place))}: {_plain(error)}"))
     return problems
@@ -147,7 +125,7 @@ def _plain(error: Any) -> str:
     if error.validator == "additionalProperties":
         known = schema.get("properties", {})
         unknown = [key for key in value if key not in known]
-        hints = "".join(f"; did you mean {_close(k, known)!r}?" for k in unknown if _close(k, known))
+        hints = "".join(_did_you_mean(k, known) for k in unknown)
         return f"the loader does not read {', '.join(map(repr, unknown))}{hints} (it reads: {', '.join(known)})"
     if error.validator == "required":
         return f"needs {', '.join(repr(k) for k in expected if k not in value)}"
@@ -155,18 +133,15 @@ def _plain(error: Any) -> str:
         types = [expected] if isinstance(expected, str) else expected
         return f"must be {' or '.join(JSON_TYPES.get(t, t) for t in types)}, not {_short(value)}"
     if error.validator == "enum":
-        hint = _close(value, expected) if isinstance(value, str) else None
-        return f"{_short(value)} is not one of {', '.join(map(str, expected))}" + (
-            f"; did you mean {hint!r}?" if hint else ""
-        )
+        return f"{_short(value)} is not one of {', '.join(map(str, expected))}{_did_you_mean(value, expected)}"
     return str(error.message)
 
 
-def _close(word: str, choices: Any) -> str | None:
-    """The choice ``word`` most likely misspells (case aside), if any."""
+def _did_you_mean(word: Any, choices: Any) -> str:
+    """'; did you mean X?' for the choice X that ``word`` most likely misspells (case aside), else ''."""
     lower = {str(c).lower(): str(c) for c in choices}
-    found = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.75)
-    return lower[found[0]] if found else None
+    found = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.75) if isinstance(word, str) else []
+    return f"; did you mean {lower[found[0]]!r}?" if found else ""
 
 
 def _short(value: Any, width: int = 60) -> str:
@@ -177,8 +152,8 @@ def _short(value: Any, width: int = 60) -> str:
 def _place(descriptor: Any, path: list[Any]) -> str:
     """Where a JSON path points, in words: "resource 'events', field 'summary', constraint 'maximum'"."""
     parts: list[str] = []
-    node, parent = descriptor, None
-    for key in path:
+    node = descriptor
+    for parent, key in zip([None, *path], path, strict=False):  # each key and the one before
         node = node[key]
         if isinstance(key, int):
             name = node.get("name") if isinstance(node, dict) else None
@@ -188,16 +163,12 @@ def _place(descriptor: Any, path: list[Any]) -> str:
             parts[-1] = f"constraint {key!r}"
         elif key not in NOUNS and key != "schema":
             parts.append(key if key == "constraints" else repr(key))
-        parent = key
     return ", ".join(parts) or "the package"
-
-
-# --- Layer 3: the standard, and what refers to what ------------------------------------------------
 
 
 def _standard_problems(descriptor: dict[str, Any]) -> list[tuple[str, str]]:
     """The Data Package and Table Schema standard, as Frictionless checks it."""
-    from frictionless import FrictionlessException, Package, Resource
+    from frictionless import FrictionlessException, Package, Resource  # heavy: imported only when needed
 
     parts: list[tuple[str, Any, Any]] = [("the package", Package, {**descriptor, "resources": []})]
     parts += [(f"resource {r['name']!r}", Resource, r) for r in descriptor["resources"]]
@@ -231,38 +202,25 @@ def _reference_problems(descriptor: dict[str, Any], today: date, folder: Path) -
             if parent not in schemas:
                 problems.append(f"{where}: a foreign key refers to an unknown resource {parent!r}")
                 continue
-            problems += [f"{where}, foreign key: {m}" for m in _unknown(fk["fields"], specs)]
-            problems += [f"{where}, foreign key: {m}" for m in _unknown(fk["reference"]["fields"], schemas[parent])]
+            unknown = _unknown(fk["fields"], specs) + _unknown(fk["reference"]["fields"], schemas[parent])
+            problems += [f"{where}, foreign key: {m}" for m in unknown]
         for rule in resource.get("x_rules", []):
             named = rule.get("fields", []) + [rule[k] for k in ("field", "other", "when_field") if k in rule]
             problems += [f"{where}, rule {rule['rule']!r}: {m}" for m in _unknown(named, specs)]
         for spec in schema["fields"]:
-            pattern = spec.get("constraints", {}).get("pattern")
-            if pattern is not None and _compile_error(pattern):
-                problems.append(
-                    f"{where}, field {spec['name']!r}: 'pattern' does not compile ({_compile_error(pattern)})"
-                )
-    created = descriptor.get("created")
-    if created is not None and (_created_day(created) or today) > today:
-        problems.append(f"'created' {created!r} is in the future")
+            try:
+                re.compile(spec.get("constraints", {}).get("pattern", ""))
+            except re.error as exc:
+                problems.append(f"{where}, field {spec['name']!r}: 'pattern' does not compile ({exc})")
+    if (_created_day(descriptor.get("created")) or today) > today:
+        problems.append(f"'created' {descriptor['created']!r} is in the future")
     return [("descriptor_structure", p) for p in problems]
 
 
-def _unknown(names: list[str], specs: dict[str, Any]) -> list[str]:
-    """For each name that is not a field: which, and the field it most likely misspells."""
-    messages = []
-    for name in [n for n in names if n not in specs]:
-        hint = _close(name, specs)
-        messages.append(f"{name!r} is not a field of the table" + (f"; did you mean {hint!r}?" if hint else ""))
-    return messages
-
-
-def _compile_error(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return ""
+def _unknown(names: str | list[str], specs: dict[str, Any]) -> list[str]:
+    """For each name (a key may be one name) that is not a field: which, and the field it most likely misspells."""
+    names = [names] if isinstance(names, str) else names
+    return [f"{name!r} is not a field of the table{_did_you_mean(name, specs)}" for name in names if name not in specs]
 
 
 def _created_day(created: Any) -> date | None:
@@ -274,5 +232,4 @@ def _created_day(created: Any) -> date | None:
 
 def newest_allowed_date(descriptor: dict[str, Any], today: date) -> date:
     """The last day a date in the data may fall on: ``today``, or the package's 'created' day if later."""
-    created = _created_day(descriptor.get("created"))
-    return max(today, created) if created else today
+    return max(today, _created_day(descriptor.get("created")) or today)

@@ -11,13 +11,7 @@ MAX_LISTED_PROBLEMS = 40
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: where (file, spreadsheet row, column), what value, which rule.
-
-    ``row`` counts as a spreadsheet does: the header is row 1, the first data row is row 2.
-    ``row`` and ``column`` are None when the problem concerns a whole file or table. ``rule`` is
-    snake_case: a Table Schema keyword (``required``, ``enum``, ``pattern``...), a type check
-    (``type_integer``...), a cross-field rule (``row_sum``...) or a file check (``utf8``...).
-    """
+    """A broken rule: file, spreadsheet row (the header is row 1), column (None for a whole file), value, rule."""
 
     file: str
     row: int | None
@@ -27,27 +21,20 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
+        row = "" if self.row is None else f", row {self.row}"
+        column = "" if self.column is None else f", column {self.column!r}"
         value = "" if self.value is None else f" value {self.value!r}:"
-        return f"{', '.join(where)}:{value} {self.message} [rule: {self.rule}]"
+        return f"{self.file}{row}{column}:{value} {self.message} [rule: {self.rule}]"
 
 
 class DatasetError(ValueError):
-    """The data package is missing, malformed or breaks one of its own rules.
-
-    ``problems`` lists every problem found in every table; the message names the file, row,
-    column, value and rule of each (the first :data:`MAX_LISTED_PROBLEMS` of them).
-    """
+    """The data package is missing, malformed or breaks its own rules; ``problems`` lists every problem."""
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems: tuple[Problem, ...] = tuple(problems)
-        lines = [f"- {p}" for p in self.problems[:MAX_LISTED_PROBLEMS]]
-        hidden = len(self.problems) - len(lines)
-        if hidden > 0:
-            lines.append(f"- ... and {hidden} more problems (see DatasetError.problems)")
         count = len(self.problems)
-        super().__init__("\n".join([f"{count} problem{'s' if count != 1 else ''} in the data package:", *lines]))
+        lines = [f"{count} problem{'s' if count != 1 else ''} in the data package:"]
+        lines += [f"- {p}" for p in self.problems[:MAX_LISTED_PROBLEMS]]
+        if count > MAX_LISTED_PROBLEMS:
+            lines.append(f"- ... and {count - MAX_LISTED_PROBLEMS} more problems (see DatasetError.problems)")
+        super().__init__("\n".join(lines))

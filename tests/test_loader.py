@@ -248,6 +248,7 @@ DESCRIPTOR_MISTAKES = [
     ('"version": "0.1.0",', '"version": "0.1.0", "version": "0.1.1",', "valid_json", "repeats the key(s) 'version'"),
     ('"required": true\n', '"required": true,\n', "valid_json", "no comma after the last item"),
     ('"station_id"\n', '"station_idd"\n', "descriptor_structure", "did you mean 'station_id'?"),
+    ('"%Y-%m-%dT%H:%M"', '"%Y-%m-%dT%H:%Q"', "descriptor_structure", "is not a valid date and time format"),
 ]
 
 

@@ -212,9 +212,22 @@ def _reference_problems(descriptor: dict[str, Any], today: date, folder: Path) -
                 re.compile(spec.get("constraints", {}).get("pattern", ""))
             except re.error as exc:
                 problems.append(f"{where}, field {spec['name']!r}: 'pattern' does not compile ({exc})")
+            if spec.get("type") == "datetime" and (bad := _bad_datetime_format(spec.get("format", "default"))):
+                problems.append(f"{where}, field {spec['name']!r}: 'format' {spec['format']!r} {bad}")
     if (_created_day(descriptor.get("created")) or today) > today:
         problems.append(f"'created' {descriptor['created']!r} is in the future")
     return [("descriptor_structure", p) for p in problems]
+
+
+def _bad_datetime_format(fmt: str) -> str:
+    """Why ``fmt`` is no strptime format ('' when it is one, or Table Schema's 'default'/'any')."""
+    if fmt in ("default", "any"):
+        return ""
+    try:
+        datetime.strptime("", fmt)
+    except ValueError as exc:  # an empty value never matches: only a bad directive is a problem here
+        return "" if str(exc).startswith("time data") else f"is not a valid date and time format ({exc})"
+    return ""
 
 
 def _unknown(names: str | list[str], specs: dict[str, Any]) -> list[str]:

@@ -11,16 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from russian_emigration.constants import (
-    COUNTED_FROM_INVASION_BEFORE,
-    DECLINED_THRESHOLD_PCT,
-    INVASION_DATE,
-    MOBILIZATION_EVENT_ID,
-    NOT_STATED,
-    RECONCILED_WITHIN_PTS,
-    SEED_SOURCE_ID,
-    WAVES,
-)
+from russian_emigration import constants
 from russian_emigration.dataset import Dataset
 from russian_emigration.labels import code_label
 
@@ -34,7 +25,7 @@ def vocabulary(ds: Dataset, table: str, column: str) -> list[str]:
 
 def mobilization_date(ds: Dataset) -> date:
     """The day "partial" mobilization was announced, as the events table dates it."""
-    return ds.events.set_index("event_id").loc[MOBILIZATION_EVENT_ID, "event_date_first"].date()
+    return ds.events.set_index("event_id").loc[constants.MOBILIZATION_EVENT_ID, "event_date_first"].date()
 
 
 def _day(day: date) -> str:
@@ -54,28 +45,30 @@ def with_country_name(
     return frame.assign(**{name: frame[code].map(country_names(ds)).fillna(missing).astype(str)})
 
 
+def _window(start: date | None, end: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end] as timestamps; a missing end is open (as far as pandas goes)."""
+    return pd.Timestamp(start or pd.Timestamp.min), pd.Timestamp(end or pd.Timestamp.max)
+
+
 def overlapping(frame: pd.DataFrame, column: str, start: date | None, end: date | None) -> pd.DataFrame:
-    """Rows whose partial date ``column`` overlaps [start, end]; undated rows are left out.
-
-    A partial date is a span (2022-09 is 1-30 September), kept when any day of it is in the window;
-    :func:`within` keeps only rows known to fall inside it.
-    """
-    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
-    keep = first.notna()
-    if start is not None:
-        keep &= last >= pd.Timestamp(start)
-    if end is not None:
-        keep &= first <= pd.Timestamp(end)
-    return frame[keep.fillna(False)]
+    """Rows whose partial date ``column`` overlaps [start, end]: a span (2022-09 is 1-30 September) is kept when
+    any day of it is inside (:func:`within` keeps only rows known to fall inside); undated rows are left out."""
+    lo, hi = _window(start, end)
+    return frame[(frame[f"{column}_last"] >= lo) & (frame[f"{column}_first"] <= hi)]
 
 
-def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    return frame.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+def _sorted(frame: pd.DataFrame, by: list[str], ascending: bool | list[bool] = True) -> pd.DataFrame:
+    return frame.sort_values(by, ascending=ascending, kind="stable").reset_index(drop=True)
 
 
 def _with_publisher(frame: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     publishers = ds.sources.set_index("source_id")["publisher"]
     return frame.assign(publisher=frame["source_id"].map(publishers).astype(str))
+
+
+def _dated(frame: pd.DataFrame) -> pd.Series:
+    """An estimate as a chart labels it: 'publisher (as_of_date)', or 'publisher (no date)'."""
+    return frame["publisher"] + " (" + frame["as_of_date"].astype(object).fillna("no date").astype(str) + ")"
 
 
 def _ids(values: Iterable[object]) -> str:
@@ -91,21 +84,19 @@ def _of_countries(frame: pd.DataFrame, countries: list[str] | None, column: str 
 def period_text(start: object, end: object) -> str:
     """The period an estimate covers, as a reader reads it: '2022-02 to 2023-02', '2022-09' (one month),
     'as of 2024-07-16' (no start given), 'from 2022-02' (no end given), '' (neither)."""
-    first = "" if pd.isna(start) else str(start)
-    last = "" if pd.isna(end) else str(end)
+    first, last = ("" if pd.isna(day) else str(day) for day in (start, end))
     if first and last:
         return first if first == last else f"{first} to {last}"
     return f"as of {last}" if last else f"from {first}" if first else ""
 
 
 def with_estimate_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """Estimates with two columns for a narrow table: ``measure_unit`` ('border entries (trips)') and
-    ``period`` (``period_start_date`` to ``as_of_date``, see :func:`period_text`)."""
-    out = frame.copy()
-    measure_unit = zip(out["measure"], out["unit"], strict=True)
-    out["measure_unit"] = [f"{code_label('measure', str(m))} ({code_label('unit', str(u))})" for m, u in measure_unit]
-    out["period"] = [period_text(a, b) for a, b in zip(out["period_start_date"], out["as_of_date"], strict=True)]
-    return out
+    """Estimates with ``measure_unit`` ('border entries (trips)') and ``period`` (see :func:`period_text`)."""
+    pairs = zip(frame["measure"], frame["unit"], strict=True)
+    return frame.assign(
+        measure_unit=[f"{code_label('measure', str(m))} ({code_label('unit', str(u))})" for m, u in pairs],
+        period=[period_text(a, b) for a, b in zip(frame["period_start_date"], frame["as_of_date"], strict=True)],
+    )
 
 
 # ---------------------------------------------------------------- 01 causes
@@ -135,14 +126,10 @@ COUNTED_FROM = {
 
 def plot_dates(frame: pd.DataFrame, start: date | None = None, end: date | None = None) -> pd.Series:
     """Where an estimate is drawn: the middle of its as-of span, clipped to the window and never before its start."""
-    first, last = frame["as_of_date_first"], frame["as_of_date_last"]
-    if "period_start_date_first" in frame.columns:
-        since = frame["period_start_date_first"]
-        first = first.where(~(since > first) | (since > last), since)
-    if start is not None:
-        first = first.clip(lower=pd.Timestamp(start))
-    if end is not None:
-        last = last.clip(upper=pd.Timestamp(end))
+    first, last, since = frame["as_of_date_first"], frame["as_of_date_last"], frame["period_start_date_first"]
+    first = first.where(~(since > first) | (since > last), since)
+    lo, hi = _window(start, end)
+    first, last = first.clip(lower=lo), last.clip(upper=hi)
     return first + (last - first) / 2
 
 
@@ -152,12 +139,11 @@ def _left_russia(frame: pd.DataFrame, ds: Dataset, start: date | None = None, en
     since = frame["period_start_date_first"]
     out = _with_publisher(frame, ds)
     out["counted_from"] = np.select(
-        [since < pd.Timestamp(COUNTED_FROM_INVASION_BEFORE), since == pd.Timestamp(mobilization)],
+        [since < pd.Timestamp(constants.COUNTED_FROM_INVASION_BEFORE), since == pd.Timestamp(mobilization)],
         ["invasion", "mobilization"],
         default="increment",
     )
-    labels = {code: text.format(day=_day(mobilization)) for code, text in COUNTED_FROM.items()}
-    out["counted_from_label"] = out["counted_from"].map(labels)
+    out["counted_from_label"] = out["counted_from"].map(lambda code: COUNTED_FROM[code].format(day=_day(mobilization)))
     out["plot_date"] = plot_dates(out, start, end)
     return _sorted(out, ["plot_date", "estimate_id"])
 
@@ -171,14 +157,13 @@ def outflow_estimates(ds: Dataset, start: date | None = None, end: date | None =
 def all_outflow_estimates(ds: Dataset) -> pd.DataFrame:
     """Every estimate of how many left Russia, dated ones by date, then the undated ones."""
     out = _left_russia(ds.estimates[ds.estimates["measure"] == "left_russia"], ds)
-    out["label"] = out["publisher"] + " (" + out["as_of_date"].astype(object).fillna("no date").astype(str) + ")"
-    return out
+    return out.assign(label=_dated(out))
 
 
 def wave_ordinals(wave_rows: pd.DataFrame) -> list[str]:
     """Which of the first to fourth waves the rows describe, in order."""
     summaries = wave_rows["summary"].astype(str)
-    return [w for w in WAVES if summaries.str.contains(f"{w} wave", case=False).any()]
+    return [w for w in constants.WAVES if summaries.str.contains(f"{w} wave", case=False).any()]
 
 
 def survey_shares(ds: Dataset) -> pd.DataFrame:
@@ -186,22 +171,18 @@ def survey_shares(ds: Dataset) -> pd.DataFrame:
     measures = ["share_fearing_repression", "share_left_mainly_for_mobilization", "share_returned"]
     shares = _with_publisher(ds.estimates[ds.estimates["measure"].isin(measures)], ds)
     shares = _sorted(shares, ["measure", "as_of_date_first", "estimate_id"])
-    when = shares["as_of_date"].astype(object).fillna("no date").astype(str)
-    labels = zip(shares["measure"], shares["publisher"], when, strict=True)
-    shares["label"] = [f"{code_label('measure', m)}: {p} ({w})" for m, p, w in labels]
-    return shares
+    labels = zip(shares["measure"], _dated(shares), strict=True)
+    return shares.assign(label=[f"{code_label('measure', m)}: {dated}" for m, dated in labels])
 
 
 # ---------------------------------------------------------------- 02 notable emigrants
 def emigrants(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
-    """Notable emigrants (all, one domain, or those whose destination is one of ``countries``), by name.
-
-    Adds ``destination`` (or "not stated"), ``left`` ("2022-03", or "by 2022-06-03" where only a report
-    shows they had left), ``how_left``, ``returned`` (kind and date of a return) and ``source_ids``.
-    """
+    """Notable emigrants (all, one domain, or those whose destination is one of ``countries``), by name, with
+    ``destination`` (or "not stated"), ``left`` ("2022-03", or "by 2022-06-03" where only a report shows they
+    had left), ``how_left``, ``returned`` (kind and date of a return) and ``source_ids``."""
     frame = ds.emigrants if domain is None else ds.emigrants[ds.emigrants["domain"] == domain]
     frame = _of_countries(frame, countries, "destination_code")
-    frame = with_country_name(frame, ds, "destination_code", "destination", NOT_STATED)
+    frame = with_country_name(frame, ds, "destination_code", "destination", constants.NOT_STATED)
     frame["left"] = frame["left_date"].fillna("by " + frame["left_by_date"]).fillna("")
     back = zip(frame["return_kind"], frame["return_date"].fillna("(no date)"), strict=True)
     frame["returned"] = [f"{code_label('return_kind', k)} {when}" if isinstance(k, str) else "" for k, when in back]
@@ -210,19 +191,14 @@ def emigrants(ds: Dataset, domain: str | None = None, countries: list[str] | Non
     return _sorted(frame, ["name"])
 
 
-def count_by_domain(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.Series:
-    """How many notable emigrants per domain (every domain of the vocabulary when ``domain`` is None)."""
+def domain_counts(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
+    """How many notable emigrants per domain (every domain of the vocabulary when ``domain`` is None), most
+    first, with the domain's label and the sources of the people counted."""
     chosen = emigrants(ds, domain, countries)
     counts = chosen["domain"].value_counts().reindex(vocabulary(ds, "emigrants", "domain"), fill_value=0)
     counts = counts[counts.index == domain] if domain is not None else counts
-    return counts.rename("emigrants").rename_axis("domain").sort_values(ascending=False, kind="stable")
-
-
-def domain_counts(ds: Dataset, domain: str | None = None, countries: list[str] | None = None) -> pd.DataFrame:
-    """:func:`count_by_domain` as a frame with the domain's label and the sources of the people counted."""
-    counts = count_by_domain(ds, domain, countries).reset_index()
+    counts = counts.rename("emigrants").rename_axis("domain").sort_values(ascending=False, kind="stable").reset_index()
     counts["domain_label"] = counts["domain"].map(lambda code: code_label("domain", code))
-    chosen = emigrants(ds, domain, countries)
     counts["source_ids"] = counts["domain"].map(lambda code: _ids(chosen.loc[chosen["domain"] == code, "source_id"]))
     return counts
 
@@ -236,9 +212,8 @@ def count_by_destination(ds: Dataset, domain: str | None = None, countries: list
         country_code=("destination_code", "first"),
         source_ids=("destination_source_id", _ids),
     )
-    grouped = grouped.reset_index().assign(is_known=lambda f: f["destination"] != NOT_STATED)
-    out = grouped.sort_values(["is_known", "emigrants", "destination"], ascending=[False, False, True], kind="stable")
-    return out.drop(columns="is_known").reset_index(drop=True)
+    grouped = grouped.reset_index().assign(is_known=lambda f: f["destination"] != constants.NOT_STATED)
+    return _sorted(grouped, ["is_known", "emigrants", "destination"], [False, False, True]).drop(columns="is_known")
 
 
 def emigrant_steps(ds: Dataset, people: pd.DataFrame) -> pd.DataFrame:
@@ -289,7 +264,7 @@ def top_destinations(ds: Dataset) -> list[str]:
 def missing_destinations(ds: Dataset, covered: set[str], countries: list[str] | None = None) -> list[str]:
     """The names of the top destinations (in the selection) that ``covered`` lacks, largest first."""
     names = country_names(ds)
-    return [str(names[c]) for c in _top_codes(ds, countries) if c not in covered]
+    return [str(names[c]) for c in settled_by_destination(ds, countries)["country_code"] if c not in covered]
 
 
 # ---------------------------------------------------------------- 03 destination responses
@@ -298,7 +273,7 @@ def responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     frame = with_country_name(_of_countries(ds.events[ds.events["theme"] == "response"], countries), ds)
     # A response of an international body (no country) goes under the body's own name.
     frame["country_name"] = frame["country_name"].where(frame["country_code"].notna(), frame["actor"].astype(str))
-    frame["stance_label"] = frame["stance"].astype(object).fillna(NOT_STATED).astype(str)
+    frame["stance_label"] = frame["stance"].astype(object).fillna(constants.NOT_STATED).astype(str)
     return _sorted(frame, ["event_date_first", "country_name", "event_id"])
 
 
@@ -310,18 +285,16 @@ def actors_without_country(ds: Dataset) -> list[str]:
 
 def response_matrix(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """The dated responses as points: one row per response with its country, plotting date and stance."""
-    frame = responses(ds, countries)
-    frame = frame[frame["event_date_first"].notna()].copy()
-    frame["plot_date"] = frame["event_date_first"] + (frame["event_date_last"] - frame["event_date_first"]) / 2
-    frame["row_label"] = frame["country_name"]
+    frame = responses(ds, countries).dropna(subset=["event_date_first"])
+    first, last = frame["event_date_first"], frame["event_date_last"]
+    frame = frame.assign(plot_date=first + (last - first) / 2, row_label=frame["country_name"])
     return _sorted(frame, ["row_label", "plot_date", "event_id"])
 
 
 def response_counts(ds: Dataset, countries: list[str] | None = None) -> pd.Series:
     """How many responses per stance label (every stance of the vocabulary, "not stated" last), zeros dropped."""
-    chosen = responses(ds, countries)
-    order = [*vocabulary(ds, "events", "stance"), NOT_STATED]
-    counts = chosen["stance_label"].value_counts().reindex(order, fill_value=0)
+    order = [*vocabulary(ds, "events", "stance"), constants.NOT_STATED]
+    counts = responses(ds, countries)["stance_label"].value_counts().reindex(order, fill_value=0)
     return counts[counts > 0]
 
 
@@ -354,18 +327,14 @@ def focus_left_out(ds: Dataset, country_code: str) -> dict[str, int]:
 def within(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
     """Rows whose partial date ``column`` is known to fall inside [start, end]: a year-only date may not, so only
     month or day dates count (undated rows are left out)."""
-    first, last = frame[f"{column}_first"], frame[f"{column}_last"]
-    precise = frame[f"{column}_precision"].isin(["month", "day"])
-    keep = precise & (first >= pd.Timestamp(start)) & (last <= pd.Timestamp(end))
-    return frame[keep.fillna(False)]
+    inside = (frame[f"{column}_first"] >= pd.Timestamp(start)) & (frame[f"{column}_last"] <= pd.Timestamp(end))
+    return frame[inside & frame[f"{column}_precision"].isin(["month", "day"])]
 
 
 def september_2022_closures(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
-    """Visa restrictions, entry bans and refusals of refuge from September and October 2022.
-
-    Only responses dated to a month or a day inside the two months count (see :func:`within`). The
-    refusals of refuge have no date in the source but follow the mobilization: kept, flagged in ``when``.
-    """
+    """Visa restrictions, entry bans and refusals of refuge dated to a month or a day inside September and October
+    2022 (see :func:`within`), and the refusals of refuge that have no date in the source but follow the
+    mobilization (flagged in ``when``)."""
     frame = responses(ds, countries)
     frame = frame[frame["category"].isin(["visa_restriction", "entry_ban", "refuge_refused"])]
     dated = within(frame, "event_date", date(2022, 9, 1), date(2022, 10, 31))
@@ -380,11 +349,9 @@ STANCE_ACTOR_TYPES = ("state", "governing_party", "international_body")
 
 
 def state_responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
-    """Responses of states, governing parties and international bodies, with ``year`` and ``counted_as``.
-
-    ``counted_as`` is "stance" for a confirmed, dated response with a stance, else (in this order of
-    precedence) "unconfirmed", "no date" or "no stance". Other actors take no stance by rule.
-    """
+    """Responses of states, governing parties and international bodies (other actors take no stance by rule), with
+    ``year`` and ``counted_as``: "stance" for a confirmed, dated response with a stance, else (in this order of
+    precedence) "unconfirmed", "no date" or "no stance"."""
     frame = responses(ds, countries)
     frame = frame[frame["actor_type"].isin(STANCE_ACTOR_TYPES)].copy()
     frame["year"] = frame["event_date_first"].dt.year.astype("Int64")
@@ -398,8 +365,7 @@ def state_responses(ds: Dataset, countries: list[str] | None = None) -> pd.DataF
 
 def responses_by_year(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
     """Confirmed, dated responses with a stance per year and stance (vocabulary order), with who and which sources."""
-    frame = state_responses(ds, countries)
-    frame = frame[frame["counted_as"] == "stance"]
+    frame = state_responses(ds, countries).query("counted_as == 'stance'")
     frame = frame.assign(stance_label=pd.Categorical(frame["stance_label"], vocabulary(ds, "events", "stance")))
     out = frame.groupby(["year", "stance_label"], observed=True).agg(
         responses=("event_id", "size"),
@@ -425,13 +391,11 @@ def _stances(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
-    """Per country or body: its first and latest confirmed, dated stance, and whether it changed.
-
-    Responses are ordered by the first day their date may mean (a year-only date, by 1 January).
-    Responses dated the same are a tie, never ordered by id: the tie names each stance ("neutral and welcoming").
-    """
-    frame = state_responses(ds, countries)
-    frame = _sorted(frame[frame["counted_as"] == "stance"], ["country_name", "event_date_first"])
+    """Per country or body: its first and latest confirmed, dated stance, and whether it changed. Responses are
+    ordered by the first day their date may mean (a year-only date by 1 January); responses dated the same are a
+    tie, never ordered by id: the tie names each stance ("neutral and welcoming")."""
+    frame = state_responses(ds, countries).query("counted_as == 'stance'")
+    frame = _sorted(frame, ["country_name", "event_date_first"])
     by = frame.groupby("country_name", sort=True)
     first = frame[frame["event_date"] == by["event_date"].transform("first")]
     latest = frame[frame["event_date"] == by["event_date"].transform("last")]
@@ -439,9 +403,7 @@ def stance_turns(ds: Dataset, countries: list[str] | None = None) -> pd.DataFram
     out = out.join(_stances(first).add_prefix("first_")).join(_stances(latest).add_prefix("latest_"))
     out["is_tied"] = (out.pop("first_stances") > 1) | (out.pop("latest_stances") > 1)
     out["source_id"] = pd.concat([first, latest]).groupby("country_name")["source_id"].agg(_ids)
-    out = out.reset_index()
-    out["is_changed"] = out["first_stance"] != out["latest_stance"]
-    return out
+    return out.reset_index().assign(is_changed=lambda f: f["first_stance"] != f["latest_stance"])
 
 
 def stance_shift(ds: Dataset, countries: list[str] | None = None) -> list[dict[str, object]]:
@@ -449,11 +411,10 @@ def stance_shift(ds: Dataset, countries: list[str] | None = None) -> list[dict[s
     ``years``, ``responses``, a count per stance and ``closed`` (restrictive and hostile together)."""
     counts = responses_by_year(ds, countries)
     out: list[dict[str, object]] = []
-    for _, period in counts.groupby(counts["year"] > INVASION_DATE.year):  # up to the invasion's year, then after
-        lo, hi = int(period["year"].min()), int(period["year"].max())
+    for _, period in counts.groupby(counts["year"] > constants.INVASION_DATE.year):
         per_stance = period.groupby("stance_label")["responses"].sum()
         stances = {s: int(per_stance.get(s, 0)) for s in vocabulary(ds, "events", "stance")}
-        years = str(lo) if lo == hi else f"{lo} to {hi}"
+        years = period_text(period["year"].min(), period["year"].max())
         closed = stances["restrictive"] + stances["hostile"]
         out.append({"years": years, "responses": int(period["responses"].sum()), **stances, "closed": closed})
     return out
@@ -465,11 +426,9 @@ RELATED_MEASURES = {"share_of_immigrants": "immigrated_official", "entries_count
 
 
 def conflicting_estimates(ds: Dataset, countries: list[str] | None = None) -> pd.DataFrame:
-    """Estimates of the same country, measure and period from different sources, all kept.
-
-    The period runs from the first day of ``period_start_date`` (else of ``as_of_date``) to the last day
-    of ``as_of_date``; a measure of :data:`RELATED_MEASURES` counts as the measure it is read against.
-    """
+    """Estimates of the same country, measure and period from different sources, all kept. The period runs from the
+    first day of ``period_start_date`` (else of ``as_of_date``) to the last day of ``as_of_date``; a measure of
+    :data:`RELATED_MEASURES` counts as the measure it is read against."""
     frame = _of_countries(ds.estimates[ds.estimates["country_code"].notna()], countries)
     family = frame["measure"].astype(str).replace(RELATED_MEASURES)
     start = frame["period_start_date_first"].fillna(frame["as_of_date_first"])
@@ -490,7 +449,7 @@ def settled_by_destination(ds: Dataset, countries: list[str] | None = None) -> p
     """The Bell's estimates of how many settled in each destination: one method, one unit (people)."""
     frame = _of_countries(ds.estimates[ds.estimates["measure"] == "settled"], countries)
     frame = _with_publisher(with_country_name(frame, ds), ds)
-    return frame.sort_values(["value", "country_name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return _sorted(frame, ["value", "country_name"], [False, True])
 
 
 # ---------------------------------------------------------------- 04 vote results
@@ -498,9 +457,8 @@ def only_countries(ds: Dataset, countries: list[str] | None) -> Dataset:
     """The data with the stations and published results of ``countries`` only (None: all); all-abroad results stay."""
     if countries is None:
         return ds
-    published = ds.vote_results
-    kept = published[published["country_code"].isin(countries) | published["place_type"].eq("all_abroad")]
-    stations = _of_countries(ds.vote_abroad_stations, countries)
+    results, stations = ds.vote_results, _of_countries(ds.vote_abroad_stations, countries)
+    kept = results[results["country_code"].isin(countries) | results["place_type"].eq("all_abroad")]
     return Dataset({**ds.tables, "vote_abroad_stations": stations, "vote_results": kept}, ds.descriptor, ds.path)
 
 
@@ -509,16 +467,12 @@ def missing_vote_data(ds: Dataset, countries: list[str] | None = None) -> dict[s
     results = ds.vote_results
     stations = set(ds.vote_abroad_stations["country_code"])
     official = set(results.loc[results["result_kind"] == "official", "country_code"].dropna())
-    top, names = _top_codes(ds, countries), country_names(ds)
+    neither = missing_destinations(ds, stations | official, countries)
     return {
-        "no exit-poll station and no official result": [str(names[c]) for c in top if c not in stations | official],
-        "no exit-poll station": [str(names[c]) for c in top if c not in stations and c in official],
-        "no official result": [str(names[c]) for c in top if c in stations and c not in official],
+        "no exit-poll station and no official result": neither,
+        "no exit-poll station": [n for n in missing_destinations(ds, stations, countries) if n not in neither],
+        "no official result": [n for n in missing_destinations(ds, official, countries) if n not in neither],
     }
-
-
-def _top_codes(ds: Dataset, countries: list[str] | None) -> list[str]:
-    return [c for c in top_destinations(ds) if countries is None or c in countries]
 
 
 def answer_columns(ds: Dataset) -> list[str]:
@@ -532,7 +486,7 @@ def station_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     stations = ds.vote_abroad_stations
     frame = with_country_name(stations[stations["respondents"] >= min_respondents], ds)
     frame["label"] = frame["place"] + " (" + frame["station_id"].astype(str) + ")"
-    return frame.sort_values(["putin_pct", "station_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return _sorted(frame, ["putin_pct", "station_id"], [False, True])
 
 
 def dropped_stations(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
@@ -543,14 +497,10 @@ def dropped_stations(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
 
 def weighted_shares(stations: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Answer shares over several stations, weighted by respondents; an unreported share is left out of its mean."""
-    weights = stations["respondents"].astype(float)
-    out = {}
-    for column in columns:
-        values = stations[column].astype("Float64")
-        reported = values.notna()
-        total = weights[reported].sum()
-        out[column] = float((values[reported].astype(float) * weights[reported]).sum() / total) if total else np.nan
-    return pd.Series(out)
+    values = stations[columns].astype(float)
+    weights = values.notna().mul(stations["respondents"].astype(float), axis=0)
+    totals = weights.sum()
+    return (values * weights).sum() / totals.where(totals > 0)
 
 
 def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
@@ -566,8 +516,7 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
         source_ids=("source_id", _ids),
     ).astype({"stations": int, "respondents": int})
     shares = pd.DataFrame.from_dict({code: weighted_shares(g, columns) for code, g in by}, "index", columns=columns)
-    frame = frame.join(shares).reset_index()
-    return frame.sort_values(["putin_pct", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return _sorted(frame.join(shares).reset_index(), ["putin_pct", "label"], [False, True])
 
 
 def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) -> pd.DataFrame:
@@ -577,34 +526,31 @@ def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) ->
     return (station_results if group_by == "station" else country_results)(ds, min_respondents)
 
 
-def _exit_poll_for(stations: pd.DataFrame, place_type: str, place: str, country_code: str) -> tuple[float, str]:
-    """The station table's Putin share for a published place, and the stations it rests on."""
-    same_country = stations["country_code"] == country_code
-    chosen = stations[same_country & (stations["place"] == place)] if place_type == "city" else stations[same_country]
-    if chosen.empty:
-        return np.nan, ""
-    basis = sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
-    return weighted_shares(chosen, ["putin_pct"])["putin_pct"], ", ".join(f"{c} {i}: {p}%" for c, i, p in basis)
-
-
 def _beside_exit_poll(published: pd.DataFrame, stations: pd.DataFrame, names: tuple[str, str]) -> pd.DataFrame:
-    """Published Putin shares (``names[0]``) beside the station table's for the same place (``names[1]``)."""
+    """Published Putin shares (``names[0]``) beside the station table's for the same place (``names[1]``: a
+    city's stations or a whole country's, weighted by respondents), with the stations it rests on."""
     rows = []
     for row in published.itertuples():
-        share, basis = _exit_poll_for(stations, row.place_type, row.place, row.country_code)
-        rows.append((row.place, row.place_type, row.putin_pct, share, row.putin_pct - share, basis, row.source_id))
+        chosen = stations[stations["country_code"] == row.country_code]
+        chosen = chosen[chosen["place"] == row.place] if row.place_type == "city" else chosen
+        share = weighted_shares(chosen, ["putin_pct"])["putin_pct"]
+        basis = sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
+        listed = ", ".join(f"{c} {i}: {p}%" for c, i, p in basis)
+        rows.append((row.place, row.place_type, row.putin_pct, share, row.putin_pct - share, listed, row.source_id))
     return pd.DataFrame(rows, columns=["place", "place_type", *names, "gap_pts", "stations", "source_id"])
 
 
 def reconcile_seed(ds: Dataset) -> pd.DataFrame:
     """The seed article's eight Vote Abroad figures beside what the station table gives for the same place."""
     results = ds.vote_results
-    seed = results[(results["source_id"] == SEED_SOURCE_ID) & (results["result_kind"] == "exit_poll")]
+    seed = results[(results["source_id"] == constants.SEED_SOURCE_ID) & (results["result_kind"] == "exit_poll")]
     frame = _beside_exit_poll(seed, ds.vote_abroad_stations, ("article_pct", "station_table_pct"))
-    return frame.drop(columns="source_id").sort_values(["article_pct", "place"], kind="stable").reset_index(drop=True)
+    return _sorted(frame.drop(columns="source_id"), ["article_pct", "place"])
 
 
-def reconcile_summary(reconciled: pd.DataFrame, tolerance: float = RECONCILED_WITHIN_PTS) -> dict[str, object] | None:
+def reconcile_summary(
+    reconciled: pd.DataFrame, tolerance: float = constants.RECONCILED_WITHIN_PTS
+) -> dict[str, object] | None:
     """How many article figures are within ``tolerance`` points of the station table, the largest gap (None: none)."""
     gaps = reconciled["gap_pts"].astype(float).abs()
     if gaps.notna().sum() == 0:
@@ -623,12 +569,10 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
     results = ds.vote_results
     official = results[(results["result_kind"] == "official") & (results["place_type"] != "all_abroad")]
     stations = station_results(ds, min_respondents)
-    frame = _beside_exit_poll(official, stations, ("official_pct", "exit_poll_pct"))
-    frame = frame[frame["exit_poll_pct"].notna()]
+    frame = _beside_exit_poll(official, stations, ("official_pct", "exit_poll_pct")).dropna(subset=["exit_poll_pct"])
     frame["source_ids"] = frame["source_id"].map(lambda source: _ids([source, *stations["source_id"]]))
     frame["label"] = frame["place"] + " [" + frame["source_id"].astype(str) + "]"
-    frame = frame.sort_values(["gap_pts", "place", "source_id"], ascending=[False, True, True], kind="stable")
-    return frame.reset_index(drop=True)
+    return _sorted(frame, ["gap_pts", "place", "source_id"], [False, True, True])
 
 
 def conflicting_results(ds: Dataset) -> pd.DataFrame:
@@ -639,12 +583,11 @@ def conflicting_results(ds: Dataset) -> pd.DataFrame:
 
 
 def declined_summary(
-    ds: Dataset, min_respondents: int = 0, threshold: float = DECLINED_THRESHOLD_PCT
+    ds: Dataset, min_respondents: int = 0, threshold: float = constants.DECLINED_THRESHOLD_PCT
 ) -> dict[str, object]:
     """The weighted share of respondents who declined to say, and the stations where it passes ``threshold``."""
     stations = station_results(ds, min_respondents)
-    high = stations[stations["declined_pct"] >= threshold]
-    high = high.sort_values(["declined_pct", "station_id"], ascending=[False, True], ignore_index=True)
+    high = _sorted(stations[stations["declined_pct"] >= threshold], ["declined_pct", "station_id"], [False, True])
     return {
         "weighted_declined_pct": float(weighted_shares(stations, ["declined_pct"])["declined_pct"]),
         "stations_over_threshold": high[["label", "country_name", "respondents", "declined_pct"]],
@@ -665,19 +608,17 @@ def estimate_text(row: pd.Series, top: bool = False) -> str:
 def estimates_finding(ds: Dataset, start: date, end: date) -> str:
     """The spread of the estimates of how many left since the invasion, dated within [start, end]."""
     window = f"from {start.day} {start:%B %Y} to {end.day} {end:%B %Y}"
-    totals = outflow_estimates(ds, start, end)
-    totals = totals[totals["counted_from"] == "invasion"]
+    totals = outflow_estimates(ds, start, end).query("counted_from == 'invasion'")
     if totals.empty:
         return f"The data records no estimate of how many left Russia since the invasion dated {window}."
     low = estimate_text(totals.loc[totals["value"].astype(float).idxmin()])
     high = estimate_text(totals.loc[totals["value_high"].fillna(totals["value"]).astype(float).idxmax()], top=True)
-    sources = totals["source_id"].nunique()
-    across = f"{sources} source{'' if sources == 1 else 's'}"
+    what = "of how many people left Russia since the invasion"
     if len(totals) == 1:
-        return f"The one published estimate of how many people left Russia since the invasion dated {window} is {low}."
+        return f"The one published estimate {what} dated {window} is {low}."
     spread = f"all put it at {low}" if low == high else f"run from {low} to {high}"
-    what = "Published estimates of how many people left Russia since the invasion"
-    return f"{what}, dated {window}, {spread}, from {across}."
+    sources = totals["source_id"].nunique()
+    return f"Published estimates {what}, dated {window}, {spread}, from {sources} source{'' if sources == 1 else 's'}."
 
 
 def emigrants_finding(ds: Dataset, domain: str | None, countries: list[str] | None = None) -> str:
@@ -699,13 +640,13 @@ def emigrants_finding(ds: Dataset, domain: str | None, countries: list[str] | No
 
 def responses_finding(ds: Dataset, countries: list[str] | None) -> str:
     """How many responses of states and institutions, by stance (for the selected countries when set)."""
-    chosen = responses(ds, countries)
+    counts = response_counts(ds, countries)
     scope = "" if countries is None else " for the selected countries (" + ", ".join(country_names(ds)[countries]) + ")"
-    if chosen.empty:
+    if counts.empty:
         return f"The data records no response of states and institutions to the emigrants{scope}."
-    listed = ", ".join(f"{n} {stance}" for stance, n in response_counts(ds, countries).items())
-    noun = "response" if len(chosen) == 1 else "responses"
-    return f"The data records {len(chosen)} {noun} of states and institutions to the emigrants{scope}: {listed}."
+    listed = ", ".join(f"{n} {stance}" for stance, n in counts.items())
+    noun = "response" if counts.sum() == 1 else "responses"
+    return f"The data records {counts.sum()} {noun} of states and institutions to the emigrants{scope}: {listed}."
 
 
 def vote_finding(ds: Dataset, min_respondents: int) -> str:

@@ -14,9 +14,7 @@ import pandas as pd
 def data_dir() -> Path:
     """Folder of the bundled data package: inside the installed wheel, or ``data/`` of a checkout."""
     bundled = Path(str(importlib_resources.files("russian_emigration"))) / "data"
-    if (bundled / "datapackage.json").is_file():
-        return bundled
-    return Path(__file__).resolve().parents[2] / "data"
+    return bundled if (bundled / "datapackage.json").is_file() else Path(__file__).resolve().parents[2] / "data"
 
 
 class Dataset:
@@ -48,9 +46,6 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.tables)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.tables
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name}={len(frame)}" for name, frame in self.tables.items())

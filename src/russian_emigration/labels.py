@@ -1,31 +1,14 @@
 """Human labels for the codes of the descriptor's closed vocabularies.
 
 A code's label is the code with spaces for underscores unless :data:`LABELS` gives a better one.
-:data:`CODE_COLUMNS` names every column with a closed vocabulary; a test checks it against
-``data/datapackage.json``, so a new vocabulary column or value is noticed by the tests, not a reader.
 """
 
 from __future__ import annotations
 
-#: Every column (by name, in any table) whose values come from a closed vocabulary.
-CODE_COLUMNS = frozenset(
-    {
-        "kind",
-        "region",
-        "actor_type",
-        "theme",
-        "category",
-        "stance",
-        "domain",
-        "measure",
-        "unit",
-        "bound",
-        "place_type",
-        "result_kind",
-        "departure_kind",
-        "return_kind",
-    }
-)
+import json
+from functools import cache
+
+from russian_emigration.dataset import data_dir
 
 #: Labels that differ from the code with spaces, keyed by column then code.
 LABELS: dict[str, dict[str, str]] = {
@@ -43,14 +26,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "category": {"handover_to_russia": "handover to Russia"},
     "actor_type": {"ngo": "NGO"},
-    "bound": {"approx": "about", "at_least": "at least", "at_most": "at most"},
+    "bound": {"approx": "about"},
     "place_type": {"all_abroad": "all stations abroad"},
-    "result_kind": {"exit_poll": "exit poll"},
-    "domain": {
-        "stage_and_screen": "stage and screen",
-        "literature_and_criticism": "literature and criticism",
-        "science_and_academia": "science and academia",
-    },
     "departure_kind": {
         "left_after_invasion": "left after the invasion",
         "abroad_stayed_out": "abroad when the war began, stayed out",
@@ -59,9 +36,17 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+@cache
+def _code_columns() -> frozenset[str]:
+    """Every column (by name, in any table) that the bundled descriptor gives a closed vocabulary."""
+    descriptor = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    fields = (field for resource in descriptor["resources"] for field in resource["schema"]["fields"])
+    return frozenset(field["name"] for field in fields if "enum" in field.get("constraints", {}))
+
+
 def is_code_column(column: str) -> bool:
     """Whether ``column`` holds codes of a closed vocabulary."""
-    return column in CODE_COLUMNS
+    return column in _code_columns()
 
 
 def code_label(column: str, code: str) -> str:

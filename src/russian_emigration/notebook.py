@@ -21,14 +21,6 @@ from russian_emigration.labels import code_label, is_code_column
 from russian_emigration.layouts import DECIMALS, LINK_TEXT, TABLES
 from russian_emigration.style import apply_style
 
-PANDAS_OPTIONS = {
-    "display.max_columns": 30,
-    "display.max_rows": 500,
-    "display.width": 160,
-    "display.precision": 2,
-    "display.max_colwidth": None,
-    "display.show_dimensions": False,
-}
 #: Where the site puts its Sources page, relative to a notebook page.
 SOURCES_PAGE = "sources.html"
 #: Markdown's special characters get a backslash, HTML's an entity; line breaks become spaces.
@@ -40,8 +32,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def setup_notebook() -> None:
     """Set pandas display options and the charts' matplotlib style (from matplotlib's defaults)."""
-    for key, value in PANDAS_OPTIONS.items():
-        pd.set_option(key, value)
+    pd.set_option("display.max_columns", 30, "display.max_rows", 500, "display.width", 160, "display.precision", 2)
+    pd.set_option("display.max_colwidth", None, "display.show_dimensions", False)
     apply_style()
 
 

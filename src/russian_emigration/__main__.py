@@ -18,25 +18,19 @@ from russian_emigration.report import build_report, checkout_root, describe_para
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m russian_emigration",
-        description="Russian emigration since 2022: the report and the data package.",
-    )
+    about = "Russian emigration since 2022: the report and the data package."
+    parser = argparse.ArgumentParser(prog="python -m russian_emigration", description=about)
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="run every notebook and render the report site")
     what = "a notebook parameter, passed to every notebook that declares it (repeatable)"
     report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=what)
     report.add_argument("--data-dir", type=Path, help="another copy of the data package (default: the bundled one)")
     report.add_argument("--output-dir", type=Path, default=Path("reports"), help="report folder (default: reports)")
-    report.add_argument(
-        "--list-parameters",
-        action="store_true",
-        help="list every notebook's parameters and the values they take, and exit",
-    )
+    what = "list every notebook's parameters and the values they take, and exit"
+    report.add_argument("--list-parameters", action="store_true", help=what)
     validate = commands.add_parser("validate", help="check a data package folder and report every problem")
-    validate.add_argument(
-        "path", nargs="?", type=Path, help="data package folder or its datapackage.json (default: the bundled one)"
-    )
+    what = "data package folder or its datapackage.json (default: the bundled one)"
+    validate.add_argument("path", nargs="?", type=Path, help=what)
     notebooks = commands.add_parser("notebooks", help="re-execute the committed notebooks in place (in a checkout)")
     notebooks.add_argument("names", nargs="*", help="notebook file names to run (default: all)")
     dictionary = commands.add_parser("dictionary", help="print the data dictionary generated from datapackage.json")
@@ -64,9 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(args: argparse.Namespace) -> None:
     missing = [n for n in ("papermill", "ipykernel", "sphinx", "myst_nb", "sphinx_book_theme") if find_spec(n) is None]
     if missing:
-        raise ParameterError(
-            f"`report` needs {', '.join(missing)}; install the report extra: pip install 'russian-emigration[report]'"
-        )
+        extra = "install the report extra: pip install 'russian-emigration[report]'"
+        raise ParameterError(f"`report` needs {', '.join(missing)}; {extra}")
     if args.list_parameters:
         print(describe_parameters(notebook_paths(notebooks_dir()), load_dataset(args.data_dir)))
         return
@@ -88,11 +81,9 @@ def _notebooks(args: argparse.Namespace) -> None:
         what = "this package is installed, not a checkout: use `report`"
         raise ParameterError(f"`notebooks` re-executes the notebooks of a source checkout in place; {what}")
     paths = notebook_paths(root / "notebooks")
-    unknown = [n for n in args.names if n not in {p.name for p in paths}]
+    unknown = ", ".join(repr(n) for n in args.names if n not in {p.name for p in paths})
     if unknown:
-        raise ParameterError(
-            f"no notebook named {', '.join(map(repr, unknown))}; known: {', '.join(p.name for p in paths)}"
-        )
+        raise ParameterError(f"no notebook named {unknown}; known: {', '.join(p.name for p in paths)}")
     chosen = [p for p in paths if not args.names or p.name in args.names]
     print(f"executing {', '.join(p.name for p in chosen)}", flush=True)
     run_in_place(chosen)

@@ -20,15 +20,12 @@ from typing import Any
 
 #: Executed notebooks kept (the most recently written ones).
 ENTRIES = 32
-#: What outputs of this package's code hold; anything else makes an entry untrusted.
-TAGS = {
-    "a", "br", "code", "details", "div", "strong", "figcaption", "figure", "li", "p", "span", "summary", "table",
-    "tbody", "td", "th", "thead", "tr", "ul", "svg", "g", "path", "use", "defs", "clippath", "text", "title", "rect",
-}  # fmt: skip
-ATTRIBUTES = {
-    "class", "id", "href", "download", "title", "scope", "style", "tabindex", "role", "aria-label", "d", "x", "y",
-    "transform", "clip-path", "viewbox", "xmlns", "version", "width", "height",
-}  # fmt: skip
+#: What outputs of this package's code hold (HTML, then SVG); anything else makes an entry untrusted.
+TAGS = {"a", "br", "code", "details", "div", "strong", "figcaption", "figure", "li", "p", "span", "summary", "table"}
+TAGS |= {"tbody", "td", "th", "thead", "tr", "ul"}
+TAGS |= {"svg", "g", "path", "use", "defs", "clippath", "text", "title", "rect"}
+ATTRIBUTES = {"class", "id", "href", "download", "title", "scope", "style", "tabindex", "role", "aria-label"}
+ATTRIBUTES |= {"d", "x", "y", "transform", "clip-path", "viewbox", "xmlns", "version", "width", "height"}
 LINKS = ("http", "#", "sources.html", "data:text/csv")
 
 
@@ -41,13 +38,11 @@ def cache_dir() -> Path:
 def notebook_key(notebook: Path, parameters: Mapping[str, Any], data_files: Iterable[Path], data_root: Path) -> str:
     """A digest of the notebook, the data package's files (by path in it), the values, this code and versions."""
     versions = [platform.python_version(), *(version(n) for n in ("pandas", "matplotlib", "numpy", "papermill"))]
-    digest = hashlib.sha256(repr(versions).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):  # new code never reads old entries
+    digest = hashlib.sha256(json.dumps([versions, dict(parameters)], sort_keys=True, default=str).encode())
+    for path in [notebook, *sorted(Path(__file__).parent.glob("*.py"))]:  # new code never reads old entries
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(hashlib.sha256(notebook.read_bytes()).digest())
     for path in sorted(data_files):
         digest.update(str(path.relative_to(data_root)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    digest.update(json.dumps(dict(parameters), sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
@@ -58,17 +53,15 @@ def read(key: str, source: Any, note: Callable[[str], None]) -> Any | None:
     entry = cache_dir() / "notebooks" / f"{key}.ipynb"
     if not entry.is_file():
         return None
-    try:
-        nb = nbformat.reads(entry.read_text(encoding="utf-8"), as_version=4)
+    with contextlib.suppress(Exception):  # whatever a damaged entry makes nbformat raise, it is a miss
+        nb = nbformat.read(entry, as_version=4)
         nbformat.validate(nb)
-        ok = nb.metadata.pop("cache_key", None) == key and _matches(nb, source)
-    except Exception:  # whatever a damaged entry makes nbformat raise, it is a miss
-        ok = False
-    if not ok:
-        note(f"note: ignored a damaged or foreign cache entry ({entry.name}); running the notebook again")
-        with contextlib.suppress(OSError):
-            entry.unlink()
-    return nb if ok else None
+        if nb.metadata.pop("cache_key", None) == key and _matches(nb, source):
+            return nb
+    note(f"note: ignored a damaged or foreign cache entry ({entry.name}); running the notebook again")
+    with contextlib.suppress(OSError):
+        entry.unlink()
+    return None
 
 
 def _matches(nb: Any, source: Any) -> bool:
@@ -96,8 +89,7 @@ def write(key: str, nb: Any, note: Callable[[str], None]) -> None:
     """Store an executed notebook under ``key`` (atomically) and keep the :data:`ENTRIES` newest."""
     import nbformat  # slow to import: only builds need it
 
-    copy = nbformat.from_dict(nb)
-    copy.metadata["cache_key"] = key
+    copy = nbformat.from_dict({**nb, "metadata": {**nb.metadata, "cache_key": key}})
     folder = cache_dir() / "notebooks"
     partial = folder / f".{key}.{uuid.uuid4().hex}.partial"
     try:

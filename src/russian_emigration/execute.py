@@ -1,7 +1,4 @@
-"""Execute notebooks: the one way they run, for ``make notebooks``, the report runner and ``make check-notebooks``.
-
-Each runs in its own papermill process; stopping a run (a failure, Ctrl-C, a signal) stops them all.
-"""
+"""Execute notebooks: the one way they run, for ``make notebooks``, the report runner and ``make check-notebooks``."""
 
 from __future__ import annotations
 
@@ -48,12 +45,11 @@ def execute(
     progress: Callable[[str], None] = print,
     workers: int = 2,
 ) -> dict[Path, Any]:
-    """The executed, normalised notebooks, ``workers`` at once; the first failure stops all (ExecutionError)."""
+    """The executed, normalised notebooks, ``workers`` papermill processes at once; the first failure stops all."""
     import nbformat  # slow to import: only runs need it
 
-    waiting, done = list(jobs), {}
+    waiting, done, started = list(jobs), {}, time.monotonic()
     running: dict[Path, tuple[Any, float, float]] = {}  # process, start, last note
-    started = time.monotonic()
     try:
         while waiting or running:
             while waiting and len(running) < workers:
@@ -71,31 +67,28 @@ def execute(
                         raise ExecutionError(_failure(path, out_dir / path.name, process))
                     done[path] = normalise(nbformat.read(out_dir / path.name, as_version=4))
                     progress(f"[{len(done)}/{len(jobs)}] {path.stem} done ({now - started:.1f} s)")
-    finally:
+    finally:  # a failure (ExecutionError), Ctrl-C or a signal: stop every process still running
         for process, _, _ in running.values():
             _stop(process)
     return {path: done[path] for path in jobs}
 
 
-def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> Any:
-    """Start papermill on one notebook; its messages go to a temporary file read when it fails."""
+def _start(path: Path, target: Path, parameters: Mapping[str, Any], cwd: Path | None) -> subprocess.Popen[bytes]:
+    """Start papermill on one notebook; its messages go to ``target`` with the suffix .log, read if it fails."""
     encoded = base64.b64encode(json.dumps(dict(parameters)).encode("utf-8")).decode("ascii")
     command = [sys.executable, "-m", "papermill", str(path), str(target), "-b", encoded, "-k", "python3"]
     command += ["--execution-timeout", str(CELL_TIMEOUT), "--no-progress-bar", "--log-level", "ERROR"]
     command += ["--no-request-save-on-cell-execute", "--autosave-cell-every", "0"]
     command += ["--cwd", str(cwd)] if cwd else []
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the process, in _failure or by the collector)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
-    process.log = log  # type: ignore[attr-defined]
-    return process
+    with target.with_suffix(".log").open("wb") as log:  # the process keeps its own copy open
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
 
 
 def _failure(path: Path, target: Path, process: Any) -> str:
     """The failing cell and its error, or the cell that ran too long (counting code cells), else papermill's message."""
     import nbformat  # slow to import: only runs need it
 
-    process.log.seek(0)
-    log = process.log.read().decode("utf-8", "replace")
+    log = target.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
     if target.is_file():
         for cell in nbformat.read(target, as_version=4).cells:
             for output in cell.get("outputs", []):

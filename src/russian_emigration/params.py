@@ -68,11 +68,8 @@ def parse_list(name: str, value: Any) -> list[str] | None:
 def _code_hints(typed: Iterable[str], names: Mapping[str, str], valid: Iterable[str]) -> str:
     """' (Georgia is GEO)' for each value that is a country's name rather than its code."""
     by_name = {" ".join(n.split()).casefold(): code for code, n in names.items()}
-    hints = []
-    for value in typed:
-        code = by_name.get(" ".join(str(value).split()).casefold())
-        if code:
-            hints.append(f"{names[code]} is {code}" + ("" if code in valid else ", not one of the valid codes"))
+    codes = [by_name.get(" ".join(str(value).split()).casefold()) for value in typed]
+    hints = [f"{names[c]} is {c}" + ("" if c in valid else ", not one of the valid codes") for c in codes if c]
     return f" ({'; '.join(hints)})" if hints else ""
 
 
@@ -83,21 +80,19 @@ def check_countries(value: Any, names: Mapping[str, str]) -> list[str] | None:
         return None
     unknown = [c for c in codes if c.upper() not in names]
     if unknown or not codes:
-        raise ParameterError(
-            f"countries={value!r} is not valid: no country has the code{'s' if len(unknown) > 1 else ''} "
-            f"{_listing(unknown)}{_code_hints(unknown, names, names)}; use ISO alpha-3 codes of the data's "
-            f"countries table ({_listing(sorted(names))}), such as GEO,KAZ, or all"
-        )
+        code = f"code{'s' if len(unknown) > 1 else ''} {_listing(unknown)}{_code_hints(unknown, names, names)}"
+        use = f"ISO alpha-3 codes of the data's countries table ({_listing(sorted(names))}), such as GEO,KAZ, or all"
+        raise ParameterError(f"countries={value!r} is not valid: no country has the {code}; use {use}")
     return sorted({c.upper() for c in codes})
 
 
-def check_country(name: str, value: Any, valid: list[str], names: Mapping[str, str], what: str) -> str:
-    """One code of ``valid`` (case aside); the error says what the valid codes are and gives a name's code."""
-    code = _text(name, value).upper()
+def check_focus_country(value: Any, ds: Any, names: Mapping[str, str]) -> str:
+    """A code of :func:`profiled_countries` (case aside); the error lists them and gives a name's code."""
+    code, valid = _text("focus_country", value).upper(), profiled_countries(ds)
     if code in valid:
         return code
-    hints = _code_hints([str(value)], names, valid)
-    raise ParameterError(f"{name}={value!r} is not valid{hints}; use one of the {len(valid)} {what}: {_listing(valid)}")
+    what = f"one of the {len(valid)} countries with a response or an estimate (Russia aside): {_listing(valid)}"
+    raise ParameterError(f"focus_country={value!r} is not valid{_code_hints([str(value)], names, valid)}; use {what}")
 
 
 def check_domain(value: Any, codes: list[str]) -> str | None:
@@ -108,9 +103,8 @@ def check_domain(value: Any, codes: list[str]) -> str | None:
     by_label = {code_label("domain", c): c for c in codes}
     if text in codes or text in by_label:
         return by_label.get(text, text)
-    raise ParameterError(
-        f"domain={value!r} is not valid; use one of {_listing(codes)}, a label such as 'stage and screen', or all"
-    )
+    what = f"one of {_listing(codes)}, a label such as 'stage and screen', or all"
+    raise ParameterError(f"domain={value!r} is not valid; use {what}")
 
 
 def check_date(name: str, value: Any, *, last: bool = False) -> date:
@@ -130,7 +124,7 @@ def check_date(name: str, value: Any, *, last: bool = False) -> date:
 
 def check_min_respondents(value: Any, ds: Any, countries: list[str] | None = None) -> int:
     """A whole number >= 0 that leaves at least one station (of ``countries``; None for all)."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else _text("min_respondents", value)
+    text = _text("min_respondents", value)
     if not re.fullmatch(r"[+]?[0-9]{1,18}", text):
         raise ParameterError(f"min_respondents={value!r} is not valid; use a whole number >= 0, such as 500")
     number, stations = int(text), ds.vote_abroad_stations
@@ -139,10 +133,8 @@ def check_min_respondents(value: Any, ds: Any, countries: list[str] | None = Non
     if number and not respondents:
         raise ParameterError(f"min_respondents={number} cannot apply: the station table has no rows; use 0")
     if respondents and number > max(respondents):
-        raise ParameterError(
-            f"min_respondents={number} leaves no station; use at most {max(respondents)}, "
-            "the respondents of the largest station"
-        )
+        use = f"use at most {max(respondents)}, the respondents of the largest station"
+        raise ParameterError(f"min_respondents={number} leaves no station; {use}")
     return number
 
 
@@ -155,12 +147,11 @@ def check_choice(name: str, value: Any, choices: list[str]) -> str:
 
 def check_data_dir(value: Any) -> Path | None:
     """None for the bundled data; otherwise a folder that holds a datapackage.json."""
-    if is_none(value):
-        return None
-    if not (Path(str(value)) / "datapackage.json").is_file():
+    folder = None if is_none(value) else Path(str(value))
+    if folder is not None and not (folder / "datapackage.json").is_file():
         what = "use None for the bundled data, or a folder that holds a datapackage.json"
         raise ParameterError(f"data_dir={str(value)!r} is not valid; {what}")
-    return Path(str(value))
+    return folder
 
 
 def profiled_countries(ds: Any) -> list[str]:
@@ -170,8 +161,7 @@ def profiled_countries(ds: Any) -> list[str]:
 
 
 def _domains(ds: Any) -> list[str]:
-    field = next(f for f in ds.resource("emigrants")["schema"]["fields"] if f["name"] == "domain")
-    return list(field["constraints"]["enum"])
+    return ds.emigrants["domain"].cat.categories.tolist()  # the descriptor's enum, in its order (as loaded)
 
 
 def valid_values(ds: Any, name: str) -> list[str] | None:
@@ -194,9 +184,7 @@ def validate(ds: Any, **values: Any) -> dict[str, Any]:
         "end_date": lambda v: check_date("end_date", v, last=True),
         "domain": lambda v: check_domain(v, _domains(ds)),
         "countries": lambda v: check_countries(v, names),
-        "focus_country": lambda v: check_country(
-            "focus_country", v, profiled_countries(ds), names, "countries with a response or an estimate (Russia aside)"
-        ),
+        "focus_country": lambda v: check_focus_country(v, ds, names),
         "group_by": lambda v: check_choice("group_by", v, GROUPINGS),
         "data_dir": check_data_dir,
         "min_respondents": lambda v: check_min_respondents(v, ds, checked.get("countries")),

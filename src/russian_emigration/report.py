@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -77,7 +76,6 @@ def describe_parameters(notebooks: list[Path], ds: Any) -> str:
 def plan(parameters: Mapping[str, Any], notebooks: list[Path], ds: Any) -> dict[Path, dict[str, Any]]:
     """The values each notebook receives; unknown names and bad values are refused before anything runs."""
     declared = {path: declared_parameters(path) for path in notebooks}
-    # validate refuses an unknown name, listing the known ones: those the notebooks declare
     checked = validate(ds, **{k: v for k, v in parameters.items() if k != "data_dir"})
     if "start_date" in checked or "end_date" in checked:  # the order against the other date's default too
         defaults = {name: p["default"] for names in declared.values() for name, p in names.items()}
@@ -99,21 +97,19 @@ def build_report(
     parameters = dict(parameters or {})
     if data_dir is not None:
         if "data_dir" in parameters:
-            raise ParameterError(
-                f"--data-dir {data_dir} and -p data_dir {parameters['data_dir']} both name a data folder; give one"
-            )
+            named = f"--data-dir {data_dir} and -p data_dir {parameters['data_dir']}"
+            raise ParameterError(f"{named} both name a data folder; give one")
         parameters["data_dir"] = str(data_dir)
     folder = check_data_dir(parameters.get("data_dir"))
     ds = load_dataset(folder)
     if folder is None:
         parameters.pop("data_dir", None)  # -p data_dir None: the bundled data, as for the notebooks
-    notebooks = notebook_paths(notebooks_dir())
-    jobs = plan(parameters, notebooks, ds)
+    jobs = plan(parameters, notebook_paths(notebooks_dir()), ds)
     final = Path(output_dir).resolve()
     index = final / "index.html"
     _check_replaceable(final)
     data_files = [ds.path / "datapackage.json", *(ds.path / r["path"] for r in ds.descriptor["resources"])]
-    keys = {path: cache.notebook_key(path, jobs[path], data_files, ds.path) for path in notebooks}
+    keys = {path: cache.notebook_key(path, values, data_files, ds.path) for path, values in jobs.items()}
     site_key = _site_key(keys, parameters)
     with contextlib.suppress(OSError):
         if (final / MARKER).read_text(encoding="utf-8") == site_key:
@@ -131,12 +127,11 @@ def build_report(
 
 def _site_key(keys: Mapping[Path, str], parameters: Mapping[str, Any]) -> str:
     """A digest of everything a built site depends on but its build date."""
-    digest = hashlib.sha256(json.dumps(sorted((p.name, k) for p, k in keys.items())).encode())
+    extra = [git_commit(), version("sphinx"), version("myst-nb"), version("sphinx-book-theme"), sorted(parameters)]
+    digest = hashlib.sha256(repr([sorted((p.name, k) for p, k in keys.items()), *extra]).encode())
     docs = sorted(p for p in _packaged("docs").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in [*docs, *_about_files()]:
         digest.update(path.name.encode() + path.read_bytes())
-    extra = [git_commit(), version("sphinx"), version("myst-nb"), version("sphinx-book-theme"), sorted(parameters)]
-    digest.update(repr(extra).encode())
     return digest.hexdigest()
 
 
@@ -146,14 +141,13 @@ def _execute(
     """Write each executed notebook into the site: from the cache when its key matches, else run now (and cache)."""
     import nbformat  # slow to import: only builds need it
 
-    todo = {}
-    for path, values in jobs.items():
+    todo = dict(jobs)
+    for path in jobs:
         hit = cache.read(keys[path], nbformat.read(path, as_version=4), progress)
-        if hit is None:
-            todo[path] = values
-        else:
+        if hit is not None:
             progress(f"{path.stem}: unchanged, taken from the cache")
             nbformat.write(hit, staging / "src" / path.name)
+            del todo[path]
     if todo:
         progress(f"Running {len(todo)} notebook(s)...")
         ran = execute(todo, staging, cwd=staging / "src" / "_extra", progress=progress, workers=os.cpu_count() or 1)
@@ -181,33 +175,30 @@ def _build_info(ds: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
 
     given = "; ".join(f"{k} = {v}" for k, v in sorted(parameters.items()) if k != "data_dir")
     data = f"a copy of the data package ({ds.path.name}/)" if "data_dir" in parameters else "the bundled data package"
+    data_version = str(ds.descriptor.get("version", ""))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")  # set: a reproducible build, stamped with its moment
+    built = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
     stamp = [
         ["package version", __version__],
-        ["data package version", str(ds.descriptor.get("version", ""))],
+        ["data package version", data_version],
         ["git commit", git_commit() or "none (not built from a git checkout)"],
-        ["built", build_date()],
+        ["built", built.strftime("%Y-%m-%d %H:%M UTC")],
         ["parameters", given or "none given (defaults)"],
         ["data", data],
     ]
-    files = [
-        {"path": r["path"], "title": r.get("title", r["name"]), "rows": len(ds.tables[r["name"]])}
-        for r in ds.descriptor["resources"]
-    ]
+    resources = ds.descriptor["resources"]
+    files = [{"path": r["path"], "title": r.get("title", r["name"]), "rows": len(ds[r["name"]])} for r in resources]
     columns = ["source_id", "publisher", "title", "url", "published_date", "accessed_date", "kind"]
-    sources = [
-        {c: format_value(getattr(row, c), c) for c in columns}
-        for row in ds.sources.sort_values("source_id").itertuples()
-    ]
-    version_ = str(ds.descriptor.get("version", ""))
-    return {"stamp": stamp, "files": files, "sources": sources, "version": version_} | project_urls()
+    rows = ds.sources.sort_values("source_id").itertuples()
+    sources = [{c: format_value(getattr(row, c), c) for c in columns} for row in rows]
+    return {"stamp": stamp, "files": files, "sources": sources, "version": data_version} | project_urls()
 
 
 def project_urls() -> dict[str, str]:
     """The repository and issue tracker that pyproject.toml's ``[project.urls]`` names, for the site's footer."""
-    try:
+    entries: list[str] = []
+    with contextlib.suppress(PackageNotFoundError):  # not installed: no metadata, no links
         entries = metadata("russian-emigration").get_all("Project-URL") or []
-    except PackageNotFoundError:
-        return {}
     urls = {label.strip().lower(): url.strip() for label, _, url in (e.partition(",") for e in entries)}
     urls = {label: url for label, url in urls.items() if url.startswith(("https://", "http://"))}
     repository = next((urls[k] for k in ("repository", "source", "source code", "homepage") if k in urls), "")
@@ -232,13 +223,6 @@ def git_commit() -> str:
     return f"{head} (with uncommitted changes)" if dirty else head
 
 
-def build_date() -> str:
-    """Now in UTC, or SOURCE_DATE_EPOCH's moment when it is set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _sphinx(src: Path, out: Path) -> None:
     """Render the site with Sphinx in its own process (Sphinx changes the working folder as it runs)."""
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", str(src), str(out)]
@@ -252,13 +236,9 @@ def _sphinx(src: Path, out: Path) -> None:
 @contextlib.contextmanager
 def _signals_stop_the_build() -> Iterator[None]:
     """Turn SIGTERM and SIGHUP into SystemExit while building, so the clean-up runs (main thread only)."""
-
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
     main = threading.current_thread() is threading.main_thread()
     kinds = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if main and hasattr(signal, name)]
-    previous = {kind: signal.signal(kind, stop) for kind in kinds}
+    previous = {kind: signal.signal(kind, lambda signum, _: sys.exit(128 + signum)) for kind in kinds}
     try:
         yield
     finally:
@@ -269,28 +249,26 @@ def _signals_stop_the_build() -> Iterator[None]:
 def _check_replaceable(final: Path) -> None:
     """Refuse to replace anything but a report this runner made (or an empty folder)."""
     if final.exists() and (not final.is_dir() or (any(final.iterdir()) and not (final / MARKER).exists())):
-        raise ParameterError(
-            f"--output-dir {final} exists and is not a report folder made by this runner; choose an empty or new folder"
-        )
+        what = "is not a report folder made by this runner; choose an empty or new folder"
+        raise ParameterError(f"--output-dir {final} exists and {what}")
 
 
 @contextlib.contextmanager
 def _staging(final: Path) -> Iterator[Path]:
     """A staging folder beside ``final`` (those of killed builds removed); an OSError in it is an ExecutionError."""
+    prefix = f".{final.name}.building-"
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        for leftover in final.parent.glob(f".{final.name}.building-*"):
+        for leftover in final.parent.glob(f"{prefix}*"):
             pid = (leftover / "pid").read_text(encoding="utf-8") if (leftover / "pid").is_file() else ""
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(leftover, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.building-", dir=final.parent))
-        try:
-            (staging / "pid").write_text(str(os.getpid()), encoding="utf-8")
-            yield staging
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=final.parent, ignore_cleanup_errors=True) as staging:
+            (Path(staging) / "pid").write_text(str(os.getpid()), encoding="utf-8")
+            yield Path(staging)
     except OSError as exc:
-        reason = "a file is in the way of a folder" if exc.errno in (errno.ENOTDIR, errno.EEXIST) else exc.strerror
+        in_the_way = isinstance(exc, NotADirectoryError | FileExistsError)
+        reason = "a file is in the way of a folder" if in_the_way else exc.strerror
         where = f" ({exc.filename})" if exc.filename else ""
         raise ExecutionError(f"cannot write the report into {final}: {reason or exc}{where}") from None
 
@@ -306,7 +284,13 @@ def _alive(pid: int) -> bool:
 
 def _swap_into_place(built: Path, final: Path) -> None:
     """Replace ``final`` with ``built`` by renames (racing builds take turns on POSIX): never a half-built report."""
-    with _folder_lock(final.parent) if os.name == "posix" else contextlib.nullcontext():
+    with contextlib.ExitStack() as turn:
+        if os.name == "posix":
+            import fcntl  # POSIX only
+
+            folder = os.open(final.parent, os.O_RDONLY)
+            turn.callback(os.close, folder)
+            fcntl.flock(folder, fcntl.LOCK_EX)
         _check_replaceable(final)
         old = built.with_name("old")  # in the staging folder, removed with it
         if final.exists():
@@ -317,16 +301,3 @@ def _swap_into_place(built: Path, final: Path) -> None:
             if old.exists():
                 old.rename(final)
             raise
-
-
-@contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock on ``folder`` (POSIX only)."""
-    import fcntl  # POSIX only
-
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

@@ -12,41 +12,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-LEAD = "How the data package is built and what every column means."
+#: The lead and the conventions every table follows (Markdown written by the project, not from the descriptor).
+CONVENTIONS = Path(__file__).with_name("conventions.md")
 CODING_RULES = """The judgement calls behind the rows, written so that the next editor makes the same call. Tests
 apply each rule to every row where code can check it."""
 FOR_MAINTAINERS = """This file is generated from `datapackage.json` by `make data-dictionary`; a test fails when it is
 out of date, so edit the descriptor, not this file. The tests that apply each coding rule:"""
 #: Where the part for maintainers starts; the site's page ends before it.
 MAINTAINERS = "<!-- maintainers -->"
-INTRO = """
-## Conventions
-
-- Every CSV is UTF-8 without a byte-order mark, with LF line endings and one header row.
-- Empty cell = unknown or not applicable. Nothing is guessed to fill a gap.
-- Countries are ISO 3166-1 alpha-3 codes (`country_code`, `destination_code`); the `countries`
-  table holds their names and groupings. Multi-country areas such as the EU have no code: the
-  row names them in `place` or in `actor`.
-- Partial dates (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) keep the precision the source gives.
-  `load_dataset()` adds three columns after each: `<name>_first` and `<name>_last` (the first
-  and last day it covers) and `<name>_precision` (year, month or day).
-- `refs` holds the seed article's footnote numbers, separated by `;`. In the excerpt, a marker
-  at the start of a paragraph closes the sentence before it (the closing quotation mark of
-  Nina Belyayeva's quote stands right before `[13]`), so that is the sentence it is recorded
-  on. `load_dataset()` turns `refs` into tuples of integers.
-- Conflicting sources are kept as separate rows, each with its own source; `notes` says what
-  conflicts with what. Units are never mixed: `trips` (border crossings) are not `people`,
-  `permits` are not headcounts, and `applications` are not grants (see the Units rule).
-- Two-step stories (released at the border, then granted asylum a year later) are two
-  `events` rows that name the same `emigrant_id`; the emigrant's row keeps the destination.
-- An emigrant's `destination_code`, `destination_place`, `left_date` and `left_by_date` come
-  from `destination_source_id`, which may differ from the row's `source_id` (the seed article
-  names the person and their occupation; later reporting says where they went). A return to
-  Russia (`return_kind`, `return_date`) comes from `return_source_id`.
-- Source titles are the publication's own only where the source material states them;
-  otherwise a description written by the project, flagged in `is_title_description`.
-  `accessed_date` is when the project took the fact from its curated source notes.
-"""
 
 
 def text(value: Any) -> str:
@@ -64,7 +37,7 @@ def render(descriptor: dict[str, Any]) -> str:
         "",
         text(descriptor.get("description", "")),
         "",
-        LEAD + "\n" + INTRO,
+        CONVENTIONS.read_text(encoding="utf-8"),
         f"Licence of the data: {text(licences)}. Version {text(descriptor.get('version', ''))}.",
         "",
     ]

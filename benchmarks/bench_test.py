@@ -2,7 +2,8 @@
 so that they get the environment the Makefile gives them.
 
 Each is run three times; the median wall time is reported, with the median CPU time (user + system,
-the children included), which other load on the machine barely changes.
+the children included), which other load on the machine barely changes. Goals: `make test` at most
+45 s and `make test-fast` at most 10 s (median wall time).
 """
 
 from __future__ import annotations
@@ -38,16 +39,15 @@ def median_of(*commands: list[str]) -> tuple[float, float]:
 
 def main() -> tuple[str, float]:
     make = ["make", "--no-print-directory"]  # the repository's .venv, as a user runs them
-    subprocess.run([*make, "lint"], check=True, cwd=REPO, capture_output=True)  # set-up (a no-op when done)
+    # set-up (the virtual environment, a no-op when done) and a warm-up of the ruff and mypy caches
+    subprocess.run([*make, "lint"], check=True, cwd=REPO, capture_output=True)
     total, total_cpu = median_of([*make, "test"])
     fast, fast_cpu = median_of([*make, "test-fast"])
     print(f"make test after set-up (median of {REPEAT}): {total:.1f} s wall, {total_cpu:.0f} CPU-s")
     print(f"make test-fast (median of {REPEAT}): {fast:.1f} s wall, {fast_cpu:.0f} CPU-s")
     rows = [
-        report(
-            5, "`make test` after set-up", f"{total:.0f} s ({total_cpu:.0f} CPU-s)", "<= 40 s on 2 cores", total <= 40
-        ),
-        report(5, "`make test-fast`", f"{fast:.0f} s ({fast_cpu:.0f} CPU-s)", "<= 15 s", fast <= 15),
+        report(5, "`make test` after set-up", f"{total:.0f} s ({total_cpu:.0f} CPU-s)", "<= 45 s", total <= 45),
+        report(5, "`make test-fast`", f"{fast:.0f} s ({fast_cpu:.0f} CPU-s)", "<= 10 s", fast <= 10),
     ]
     return "\n".join(rows), total
 

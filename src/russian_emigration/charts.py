@@ -134,8 +134,8 @@ class Chart:
             return f'{mark[1]} class="re-mark"><title>{tip}</title>{mark[3]}<a aria-label="{tip}" '
 
         svg = re.sub(rf'(<g id="{re.escape(prefix)}mark-(\d+)"[^>]*)>(.*?)<a ', tooltip, svg, flags=re.S)
-        named = rf'<svg \1role="group" aria-label="{html.escape(self.alt)}"'
-        return re.sub(r'<svg (.*?)width="[^"]*" height="[^"]*"', named, svg, count=1)
+        named = f'role="group" aria-label="{html.escape(self.alt)}"'  # a function: a backslash in it stays one
+        return re.sub(r'<svg (.*?)width="[^"]*" height="[^"]*"', lambda m: f"<svg {m[1]}{named}", svg, count=1)
 
     def caption_html(self) -> str:
         """A link per publisher (the first :data:`CAPTION_SOURCES` inline, the rest one click away), then the CSV."""

@@ -335,6 +335,7 @@ def test_the_emigrants_finding_follows_the_domain(ds) -> None:
     assert f"{exiled} were expelled in the 2024 prisoner exchange" in everyone
     music = int((ds.emigrants["domain"] == "music").sum())
     assert an.emigrants_finding(ds, "music").startswith(f"The sources name {music} notable emigrants in music; ")
+    assert "; none were expelled in the 2024 prisoner exchange and none went back" in an.emigrants_finding(ds, "music")
 
 
 def test_the_responses_finding_counts_each_stance(ds) -> None:
@@ -348,7 +349,12 @@ def test_the_responses_finding_counts_each_stance(ds) -> None:
 def test_the_vote_finding_compares_place_by_place(ds) -> None:
     compared = an.official_vs_exit_poll(ds)
     sentence = an.vote_finding(ds, 0)
-    assert f"in {(compared['gap_pts'] > 0).sum()} of {len(compared)} comparisons" in sentence
+    places = compared["place"].nunique()
+    assert f"in {(compared['gap_pts'] > 0).sum()} of {len(compared)} comparisons ({places} places;" in sentence
+    assert places < len(compared), "a place with two official figures is one place, two comparisons"
     assert f"median gap is {compared['gap_pts'].median():.1f} points" in sentence
     largest = int(ds.vote_abroad_stations["respondents"].max())
-    assert "cannot be compared" in an.vote_finding(ds, largest) or "with at least" in an.vote_finding(ds, largest)
+    assert "cannot be compared" in an.vote_finding(ds, largest + 1)
+    assert f"counting only exit-poll stations with at least {largest:,} respondents" in an.vote_finding(
+        ds, largest
+    ) or ("cannot be compared" in an.vote_finding(ds, largest))

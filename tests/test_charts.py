@@ -86,6 +86,10 @@ def test_the_csv_is_for_readers(ds, charts) -> None:
         text = chart.data.to_csv(index=False)
         assert not re.search(r"\d{4}-\d{2}-\d{2} 00:00:00", text), f"{name}: a synthetic datetime"
         assert all(r["url"].startswith("http") for r in rows if r["source_id"]), name
+        numbers = [v for r in rows for k, v in r.items() if "as published" not in k]
+        assert not [v for v in numbers if re.fullmatch(r"\d{1,3}(,\d{3})+", v)], (
+            f"{name}: a number a spreadsheet reads as text"
+        )
     timeline = charts["timeline"].data
     assert "the invasion" in set(timeline["series"]) and "invasion" not in set(timeline["series"])
     assert set(timeline["as of"]) >= {"2022-03"}
@@ -101,7 +105,8 @@ def test_the_caption_links_each_publisher_once_and_keeps_long_lists_one_click_aw
     linked = re.findall(r'href="sources\.html#(?:ids=)?([^"]+)"', caption)
     assert sorted(i for ids in linked for i in ids.split(",")) == sorted(sources["source_id"])
     payload = re.search(r"base64,([A-Za-z0-9+/=]+)", caption)[1]
-    assert base64.b64decode(payload).decode("utf-8") == spreadsheet_safe(charts["dots"].data).to_csv(
+    assert base64.b64decode(payload).startswith(b"\xef\xbb\xbf"), "a byte-order mark, for Excel"
+    assert base64.b64decode(payload).decode("utf-8-sig") == spreadsheet_safe(charts["dots"].data).to_csv(
         index=False, lineterminator="\n"
     )
 

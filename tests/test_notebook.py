@@ -84,7 +84,7 @@ def test_a_table_reads_well(ds) -> None:
     assert list(csv_frame.columns) == headings
     assert csv_frame["article footnotes"].iloc[0] == "10"
     payload = re.search(r"base64,([A-Za-z0-9+/=]+)", html)[1]
-    assert base64.b64decode(payload).decode("utf-8").splitlines()[0] == ",".join(headings)
+    assert base64.b64decode(payload).decode("utf-8-sig").splitlines()[0] == ",".join(headings)
 
 
 def test_an_empty_table_is_a_sentence() -> None:

@@ -27,10 +27,12 @@ BY_NAME = {p.stem[3:]: p for p in NOTEBOOKS}
 
 
 def test_the_runner_takes_the_forms_papermill_takes(ds) -> None:
-    for given, expected in [("all", None), ("[KAZ, KGZ]", ["KAZ", "KGZ"]), ('["KGZ","KAZ"]', ["KAZ", "KGZ"])]:
+    for given, expected in [("[KAZ, KGZ]", ["KAZ", "KGZ"]), ('["KGZ","KAZ"]', ["KAZ", "KGZ"]), ("kaz", ["KAZ"])]:
         assert report.plan({"countries": given}, NOTEBOOKS, ds)[BY_NAME["destination_responses"]] == {
             "countries": expected
         }
+    # "all" is the default, None: the same run as no parameter, so the same cache entries
+    assert report.plan({"countries": "all", "focus_country": "GEO"}, NOTEBOOKS, ds) == report.plan({}, NOTEBOOKS, ds)
     jobs = report.plan({"start_date": "2022-09", "min_respondents": "500", "domain": "stage and screen"}, NOTEBOOKS, ds)
     assert jobs[BY_NAME["causes"]] == {"start_date": "2022-09"}, "a date reaches the notebook as typed"
     assert jobs[BY_NAME["vote_results"]] == {"min_respondents": 500}

@@ -180,7 +180,7 @@ def _charts(report: Path, where: str, page) -> list[str]:
         if not href or not href.startswith("data:text/csv"):
             problems.append(f"{where}: chart {n + 1} has no CSV download")
         else:
-            rows = list(csv.DictReader(io.StringIO(base64.b64decode(href.split(",", 1)[1]).decode("utf-8"))))
+            rows = list(csv.DictReader(io.StringIO(base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig"))))
             if not rows or "source_id" not in rows[0]:
                 problems.append(f"{where}: the CSV of chart {n + 1} is empty or names no source")
         marks = figure.locator(".re-mark a")

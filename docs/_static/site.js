@@ -101,8 +101,15 @@ document.addEventListener("DOMContentLoaded", () => {
     const page = (document.querySelector("h1") || {}).textContent || document.title;
     document.querySelectorAll("figure.re-chart[id], .re-finding[id]").forEach((item) => {
       const chart = item.matches("figure");
-      const title = chart ? item.querySelector(".re-chart-title").textContent : `${page.replace(/#$/, "").trim()}: headline finding`;
-      const url = `${location.href.split("#")[0]}#${item.id}`;
+      // A finding on the landing page is named by the analysis above it; on its own page, by the page.
+      let lead = item.closest("#main-findings") ? item : null;
+      while (lead && !lead.previousElementSibling) lead = lead.parentElement;
+      lead = lead ? lead.previousElementSibling : null;
+      const section = lead && lead.querySelector("strong a") ? lead.textContent : page.replace(/#$/, "");
+      const title = chart ? item.querySelector(".re-chart-title").textContent : `${section.trim()}: headline finding`;
+      // A page opened from a file has no public address: the line gives the page and anchor, not a local path.
+      const here = location.protocol.startsWith("http") ? location.href.split("#")[0] : location.pathname.split("/").pop();
+      const url = `${here}#${item.id}`;
       const line = document.createElement("details");
       line.className = "re-cite";
       const summary = document.createElement("summary");

@@ -1,7 +1,5 @@
-"""What the notebooks show, computed from the dataset: filters, tables and the series behind charts.
-
-Every function returns a new, sorted DataFrame (or a plain value) and never changes ``ds``.
-"""
+"""What the notebooks show, computed from the dataset: filters, tables and the series behind charts. Every
+function returns a new, sorted DataFrame (or a plain value) and never changes ``ds``."""
 
 from __future__ import annotations
 
@@ -571,7 +569,9 @@ def official_vs_exit_poll(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame
     stations = station_results(ds, min_respondents)
     frame = _beside_exit_poll(official, stations, ("official_pct", "exit_poll_pct")).dropna(subset=["exit_poll_pct"])
     frame["source_ids"] = frame["source_id"].map(lambda source: _ids([source, *stations["source_id"]]))
-    frame["label"] = frame["place"] + " [" + frame["source_id"].astype(str) + "]"
+    publisher = frame["source_id"].map(ds.sources.set_index("source_id")["publisher"]).astype(str)
+    named = frame["place"] + " (" + publisher + ")"  # a place with two official figures: told apart by publisher
+    frame["label"] = frame["place"].where(~frame["place"].duplicated(keep=False), named)
     return _sorted(frame, ["gap_pts", "place", "source_id"], [False, True, True])
 
 
@@ -634,7 +634,8 @@ def emigrants_finding(ds: Dataset, domain: str | None, countries: list[str] | No
     back = int(people["return_kind"].notna().sum())
     return (
         f"The sources name {len(people)} notable emigrant{'s' if len(people) != 1 else ''}{where}{largest}; "
-        f"{forced} were expelled in the 2024 prisoner exchange and {back} went back to Russia, by choice or not."
+        f"{forced or 'none'} {'was' if forced == 1 else 'were'} expelled in the 2024 prisoner exchange and "
+        f"{back or 'none'} went back to Russia, by choice or not."
     )
 
 
@@ -652,15 +653,17 @@ def responses_finding(ds: Dataset, countries: list[str] | None) -> str:
 def vote_finding(ds: Dataset, min_respondents: int) -> str:
     """How Putin's official share abroad compares with the Vote Abroad exit poll, place by place."""
     compared = official_vs_exit_poll(ds, min_respondents)
+    kept = f" with at least {min_respondents:,} respondents" if min_respondents else ""
     if compared.empty:
         return (
-            f"No place has both an official result and an exit-poll station with at least {min_respondents:,} "
-            "respondents, so the official share abroad cannot be compared with the exit poll."
+            f"No place has both an official result and an exit-poll station{kept}, "
+            "so the official share abroad cannot be compared with the exit poll."
         )
-    higher = int((compared["gap_pts"] > 0).sum())
-    stations = f" (exit-poll stations with at least {min_respondents:,} respondents)" if min_respondents else ""
+    higher, places = int((compared["gap_pts"] > 0).sum()), compared["place"].nunique()
+    at = "" if places == len(compared) else f" ({places} places; some have two official figures)"
     return (
         f"Where both exist, Putin's official share abroad is higher than the Vote Abroad exit poll's in {higher} of "
-        f"{len(compared)} comparison{'' if len(compared) == 1 else 's'}{stations}; the median gap is "
-        f"{compared['gap_pts'].median():.1f} points."
+        f"{len(compared)} comparison{'' if len(compared) == 1 else 's'}{at}"
+        f"{', counting only exit-poll stations' + kept if kept else ''}; "
+        f"the median gap is {compared['gap_pts'].median():.1f} points."
     )

@@ -1,8 +1,6 @@
-"""The cache of executed notebooks: one folder of JSON notebooks, one key, one atomic write.
-
-An entry is used only if its key matches, its cells are the notebook's own and its outputs hold no markup this
-package would not write (no script, handler or link that runs code); else it is a miss. Each problem gives one note.
-"""
+"""The cache of executed notebooks: one folder of JSON notebooks, one key, one atomic write. An entry is used only
+if its key matches, its cells are the notebook's own and its outputs hold only markup this package writes (no
+script, handler or link that runs code); else it is a miss. Each problem gives one note."""
 
 from __future__ import annotations
 

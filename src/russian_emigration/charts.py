@@ -188,7 +188,18 @@ class _Drawing:
             self.fig.legend(handles, labels, title=legend, loc="outside lower center", ncols=ncols)
         cited = ds.sources["source_id"].isin({s for mark in self.marks for s in mark.source_ids})
         sources = ds.sources[cited].sort_values("publisher", key=lambda s: s.str.lower(), ignore_index=True)
-        return Chart(self.fig, title, f"{title}. {alt}", data, sources, self.marks, note, self.wide)
+        publisher = ds.sources.set_index("source_id")["publisher"]
+        marks = [m._replace(tip=_cited(m.tip, [publisher.get(i, i) for i in m.source_ids])) for m in self.marks]
+        return Chart(self.fig, title, f"{title}. {alt}", data, sources, marks, note, self.wide)
+
+
+def _cited(tip: str, publishers: list[str]) -> str:
+    """A mark's tooltip that names its sources (the first two publishers), unless it already does."""
+    names = list(dict.fromkeys(publishers))
+    if not names or any(name in tip for name in names):
+        return tip
+    more = f" and {len(names) - 2} more" if len(names) > 2 else ""
+    return f"{tip}; source{'s' if len(names) > 1 else ''}: {', '.join(names[:2])}{more}"
 
 
 def _figure(rows: Sequence[str] = (), height: float = 4.0, counts: bool = False, **axes: Any) -> tuple[_Drawing, Axes]:
@@ -203,9 +214,9 @@ def _figure(rows: Sequence[str] = (), height: float = 4.0, counts: bool = False,
     return _Drawing(fig, [ax]), ax
 
 
-def thousands(axis: Axis) -> None:
-    """Tick labels with thousands separators, about five of them."""
-    axis.set_major_locator(MaxNLocator(nbins=5))
+def thousands(axis: Axis, bins: int = 5) -> None:
+    """Tick labels with thousands separators, at most ``bins`` + 1 of them."""
+    axis.set_major_locator(MaxNLocator(nbins=bins))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v) if v == 0 else v:,.0f}"))
 
 
@@ -255,7 +266,9 @@ def _wrap(text: Any, width: int = 30) -> str:
 
 def readable(ds: Dataset, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
     """What a chart draws, for its CSV: ``columns`` as readers read them, then each row's sources and addresses."""
-    out = pd.DataFrame({title: [format_value(v, raw) for v in frame[raw]] for raw, title in columns.items()})
+    out = pd.DataFrame(
+        {title: [format_value(v, raw, grouping=False) for v in frame[raw]] for raw, title in columns.items()}
+    )
     cited = frame[[c for c in frame.columns if c == "source_id" or c.endswith("source_ids")]].astype(str)
     ids = [sorted({s for cell in row for s in cell.split("; ") if s and s != "nan"}) for row in cited.to_numpy()]
     sources = ds.sources.set_index("source_id")
@@ -377,17 +390,17 @@ def estimate_rows(
     percent: bool = False,
     note: str = BOUND_NOTE,
 ) -> Chart | Note:
-    """One row per estimate (``label`` names it): a marker for its qualifier, a bar for a range, the wording beside."""
+    """One row per estimate, named by ``label`` and its wording: a marker for its qualifier, a bar for a range."""
     if estimates.empty:
         return Note(empty)
     top = float(estimates["value_high"].fillna(estimates["value"]).max())
-    drawn, ax = _figure([_wrap(v) for v in estimates[label]], xlabel=xlabel, xlim=(0, 100 if percent else top * 1.6))
+    named = estimates[label].astype(str) + ": " + estimates["value_as_published"].astype(str)
+    rows = ["\n".join(textwrap.wrap(text, 32)) for text in named]
+    height = 0.55 * len(rows) + 1.6  # a row's label is its source and the figure as worded, on up to three lines
+    drawn, ax = _figure(rows, height, xlabel=xlabel, xlim=(0, 100 if percent else top * 1.05))
     _draw_estimates(drawn, ax, estimates, color_by, label)
-    for y, row in enumerate(estimates.itertuples()):
-        right = row.value_high if row.bound == "range" else row.value
-        ax.annotate(str(row.value_as_published), (right, y), xytext=(6, 0), textcoords="offset points", va="center")
     if not percent:
-        thousands(ax.xaxis)
+        thousands(ax.xaxis, bins=3)  # the plot is narrow beside its labels
     unit = "%" if percent else " people"
     alt = f"{len(estimates)} rows, one per estimate, {_range(estimates['value'].min(), top, unit)}."
     data = readable(ds, estimates, {label: "estimate", **ESTIMATE_COLUMNS, "as_of_date": "as of"})
@@ -491,8 +504,10 @@ def dot_rows(
     empty: str,
     link: tuple[str, str] | None = None,
     note: str = "",
+    row_name: str = "row",
 ) -> Chart | Note:
-    """A row per ``label``, a dot per ``series`` column (to its legend text) at its %; ``link`` joins two in grey."""
+    """A row per ``label`` (``row_name`` heads it in the CSV), a dot per ``series`` column (to its legend text) at its
+    %; ``link`` joins two in grey."""
     if frame.empty:
         return Note(empty)
     drawn, ax = _figure(list(frame[label]), xlabel=xlabel, xlim=(0, 100))
@@ -510,7 +525,7 @@ def dot_rows(
     top, bottom = frame.loc[frame[first].idxmax()], frame.loc[frame[first].idxmin()]
     alt = f"{len(frame)} rows. {series[first]} ranges from {bottom[first]:.1f}% ({bottom[label]}) "
     alt += f"to {top[first]:.1f}% ({top[label]})."
-    data = readable(ds, frame, {label: "row", **{c: f"{t} (%)" for c, t in series.items()}})
+    data = readable(ds, frame, {label: row_name, **{c: f"{t} (%)" for c, t in series.items()}})
     return drawn.chart(ds, title, alt, data, note)
 
 

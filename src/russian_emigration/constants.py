@@ -1,7 +1,5 @@
-"""Constants the analysis, the notebooks and the tests share: each is defined here and only here.
-
-Vocabularies (fields, stances, measures, ...) are not constants: they are read from ``data/datapackage.json``.
-"""
+"""Constants the analysis, the notebooks and the tests share, each defined here only. Vocabularies (stances,
+measures, ...) are not constants: they are read from ``data/datapackage.json``."""
 
 from __future__ import annotations
 

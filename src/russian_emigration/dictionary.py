@@ -1,10 +1,6 @@
-"""Render the data dictionary (``data/README.md``) from ``datapackage.json``.
-
-Text from the descriptor is escaped, so that it reads as written wherever the Markdown is rendered
-(a code host, the site's Data dictionary page) and can never become a link, a role or raw HTML.
-The part for maintainers (which tests check each rule) comes last, after :data:`MAINTAINERS`, and the
-site leaves it out.
-"""
+"""The data dictionary (``data/README.md``) from ``datapackage.json``. Descriptor text is escaped: it reads as
+written wherever the Markdown is rendered and never becomes a link, a role or raw HTML. The part for maintainers
+comes last, after :data:`MAINTAINERS`; the site leaves it out."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Human labels for the codes of the descriptor's closed vocabularies.
-
-A code's label is the code with spaces for underscores unless :data:`LABELS` gives a better one.
-"""
+"""Human labels for the codes of the descriptor's closed vocabularies: the code with spaces for underscores,
+unless :data:`LABELS` gives a better one."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Load and validate the data package into typed pandas DataFrames, as ``datapackage.json`` describes it.
-
-Two pandera schemas are generated from each Table Schema: one checks the cells as text (each is reported for
-the first rule it breaks, never typed silently into a missing value), one the typed table. Foreign keys last.
-"""
+"""Load and validate the data package into typed pandas DataFrames, as ``datapackage.json`` describes it. Two
+pandera schemas are generated from each Table Schema: one checks the cells as text (each is reported for the first
+rule it breaks, never typed silently into a missing value), one the typed table. Foreign keys last."""
 
 from __future__ import annotations
 

@@ -114,8 +114,9 @@ def stances_map(
     neither = len(recorded - set(codes))
     alt = f"{plural(len(turns), 'country', 'countries')} shaded by their latest stance; "
     alt += f"circles for {len(settled)} estimates of the Russians who settled there."
-    note = "Circles: Russians who settled, in people, by The Bell's estimates (one method for all). Grey: a tie. "
-    note += f"{plural(neither, 'country', 'countries')} of the selection have neither a stance nor such an estimate."
+    note = "Dark circles: Russians who settled, in people, by The Bell's estimates (one method for all). Mid-grey: "
+    note += f"latest stances that tie (the tooltip names both). {plural(neither, 'other country', 'other countries')} "
+    note += f"in the data {'has' if neither == 1 else 'have'} neither a stance nor such an estimate."
     stances = {"country_name": "country", "latest_stance": "latest stance", "latest_date": "as of"}
     figure = {"country_name": "country", "value_as_published": "settled, as published", "as_of_date": "as of"}
     data = pd.concat([readable(ds, turns, stances), readable(ds, settled, figure)])

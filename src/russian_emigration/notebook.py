@@ -1,9 +1,5 @@
-"""What a reader sees inside a notebook: one-call setup, sentences with escaped data, findings, tables.
-
-Every string that comes from the data is escaped (HTML and Markdown) before it lands in an output,
-and every rich output carries a ``text/plain`` twin with the same text. Tables are plain HTML; the
-report site's script makes long ones sortable and filterable (one sorter for every table).
-"""
+"""What a reader sees inside a notebook: one-call setup, sentences, findings, tables. Text from the data is escaped
+(HTML and Markdown) before it lands in an output; every rich output has a ``text/plain`` twin with the same text."""
 
 from __future__ import annotations
 
@@ -134,10 +130,11 @@ def parameter_box(values: Mapping[str, Any], notes: Mapping[str, str] | None = N
 # --- Values and tables for people ----------------------------------------------------------------
 
 
-def format_value(value: Any, column: str = "", decimals: int | None = None) -> str:
-    """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes."""
+def format_value(value: Any, column: str = "", decimals: int | None = None, grouping: bool = True) -> str:
+    """A cell as a reader reads it: blanks for missing, integers without decimals, labels for codes; thousands
+    separators unless ``grouping`` is False (CSV files: numbers a spreadsheet reads as numbers), ids and years."""
     if isinstance(value, list | tuple):
-        return "; ".join(format_value(v, column, decimals) for v in value)
+        return "; ".join(format_value(v, column, decimals, grouping) for v in value)
     if value is None or pd.isna(value):
         return ""
     if isinstance(value, bool | np.bool_):
@@ -145,11 +142,12 @@ def format_value(value: Any, column: str = "", decimals: int | None = None) -> s
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, numbers.Real):
+        sep = "," if grouping and not column.endswith("_id") and column != "year" else ""
         if decimals is not None:
-            return f"{float(value):,.{decimals}f}"
+            return f"{float(value):{sep}.{decimals}f}"
         if float(value).is_integer():
-            return f"{int(float(value))}" if column.endswith("_id") else f"{int(float(value)):,}"
-        return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+            return f"{int(float(value)):{sep}}"
+        return f"{float(value):{sep}.2f}".rstrip("0").rstrip(".")
     return code_label(column, str(value)) if is_code_column(column) else str(value)
 
 
@@ -162,7 +160,8 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_link(frame: pd.DataFrame, name: str, text: str = "Download these rows as CSV") -> str:
     """An HTML link that downloads ``frame`` (exactly its rows, formulas quoted away) as a CSV file."""
-    data = spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    # With a byte-order mark, which tells Excel the file is UTF-8 (Türkiye stays Türkiye).
+    data = spreadsheet_safe(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     payload = base64.b64encode(data).decode("ascii")
     return (
         f'<a class="csv-download" download="{html.escape(name)}.csv" '
@@ -191,13 +190,13 @@ class Table:
         """Exactly the rows shown, headed as shown, with the publisher behind a link and a source column."""
         out = pd.DataFrame(
             {
-                title: [format_value(v, raw, self.decimals.get(raw)) for v in self.frame[raw]]
+                title: [format_value(v, raw, self.decimals.get(raw), grouping=False) for v in self.frame[raw]]
                 for raw, title in self.columns.items()
             }
         )
         for column in self.link_text.values():
             if column not in self.columns:
-                out[column] = [format_value(v, column) for v in self.frame[column]]
+                out[column] = [format_value(v, column, grouping=False) for v in self.frame[column]]
         if not {"source_id", "source_ids"} & set(self.columns):
             out["source"] = self.source
         return out

@@ -1,8 +1,6 @@
-"""Notebook parameters: the one parser and validator, used by the notebooks and the report runner alike.
-
-A value may be the notebook's own type or text as a command line gives it (``all``, ``GEO,KAZ``, ``[GEO, KAZ]``,
-JSON); every mistake raises :class:`ParameterError` naming the parameter, what was typed and what would work.
-"""
+"""Notebook parameters: the one parser and validator, for the notebooks and the report runner alike. A value may
+be the notebook's own type or text as a command line gives it (``all``, ``GEO,KAZ``, ``[GEO, KAZ]``, JSON); every
+mistake raises :class:`ParameterError` naming the parameter, what was typed and what would work."""
 
 from __future__ import annotations
 

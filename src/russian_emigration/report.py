@@ -1,7 +1,5 @@
-"""The report runner: check the parameters, execute the notebooks, render the site with Sphinx, swap it in.
-
-A failed or stopped build leaves the previous report as it was; one with nothing changed leaves it too.
-"""
+"""The report runner: check the parameters, execute the notebooks, render the site with Sphinx, swap it in. A
+failed or stopped build leaves the previous report as it was; one with nothing changed leaves it too."""
 
 from __future__ import annotations
 
@@ -83,7 +81,11 @@ def plan(parameters: Mapping[str, Any], notebooks: list[Path], ds: Any) -> dict[
     injected = {n: str(parameters[n]).strip() if n in DATE_PARAMETERS else checked[n] for n in checked}
     if "data_dir" in parameters:
         injected["data_dir"] = "data"  # the copy inside the site, beside each notebook's working folder
-    return {path: {n: v for n, v in injected.items() if n in declared[path]} for path in notebooks}
+    # A value equal to the notebook's default is left out: the same run, so the same cache entry.
+    default = {path: {n: ast.literal_eval(p["default"]) for n, p in names.items()} for path, names in declared.items()}
+    return {
+        path: {n: v for n, v in injected.items() if n in default[path] and v != default[path][n]} for path in notebooks
+    }
 
 
 def build_report(

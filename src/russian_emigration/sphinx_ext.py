@@ -1,9 +1,5 @@
-"""The report site's own Sphinx directives: the Sources table, the data files and the build stamp.
-
-They render what the runner wrote into the build's ``build.json`` (``re_build`` in ``conf.py``) as
-docutils nodes, so every string from the data is text, never markup, and only ``http(s)``
-addresses become links.
-"""
+"""The site's Sphinx directives (Sources table, data files, build stamp) render the runner's ``build.json``
+(``re_build`` in ``conf.py``) as docutils nodes: data is text, never markup; only ``http(s)`` addresses are links."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ STYLE: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # gridlines under the marks: a mark takes the pointer everywhere on it
     "grid.alpha": 0.3,
     "text.parse_math": False,  # text from the data is drawn literally: a "$" is a dollar sign
     "svg.fonttype": "none",  # real text: crisp, searchable, read by screen readers

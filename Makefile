@@ -34,8 +34,8 @@ test: $(STAMP) ## Run the whole test suite: ruff, mypy, the data and analysis te
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-test-fast: $(STAMP) ## The quick tests only (no notebook, no Sphinx, no subprocess), for the edit loop
-	$(PY) -m pytest -m "not slow" tests
+test-fast: $(STAMP) ## The data, loader, analysis and chart tests (no notebook, Sphinx or report runner), for the edit loop
+	$(PY) -m pytest -m "not slow" tests --ignore tests/test_runner.py
 
 check-notebooks: $(STAMP) ## Execute every notebook as the report does and check the committed outputs are exactly that
 	$(PY) tools/check_notebooks.py

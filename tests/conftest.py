@@ -6,10 +6,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from russian_emigration import Dataset, data_dir, load_dataset
+if TYPE_CHECKING:  # pandas is imported by the test processes only, not by xdist's controller
+    from russian_emigration import Dataset
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -18,6 +20,8 @@ _BUNDLED: list[Dataset] = []
 
 def bundled_dataset() -> Dataset:
     """The bundled data package, loaded once per test process (tests must not change its tables)."""
+    from russian_emigration import load_dataset
+
     if not _BUNDLED:
         _BUNDLED.append(load_dataset())
     return _BUNDLED[0]
@@ -31,6 +35,8 @@ def ds() -> Dataset:
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A private copy of the bundled data package, to edit."""
+    from russian_emigration import data_dir
+
     return Path(shutil.copytree(data_dir(), tmp_path / "data"))
 
 

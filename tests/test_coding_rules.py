@@ -73,9 +73,14 @@ def rows_mentioning(facts: pd.DataFrame, texts: list[str], url: str) -> pd.DataF
     return facts[[url in text for text in texts]]
 
 
+_PAGES: dict[int, dict[str, pd.DataFrame]] = {}  # the rows of each page, grouped once per ``facts`` frame
+
+
 def rows_of_page(facts: pd.DataFrame, url: str) -> pd.DataFrame:
     """The rows of ``facts`` read on the page at ``url`` (their ``source_url``)."""
-    return facts[facts["source_url"] == url]
+    if id(facts) not in _PAGES:
+        _PAGES[id(facts)] = dict(list(facts.groupby("source_url", sort=False)))
+    return _PAGES[id(facts)].get(url, facts.iloc[:0])
 
 
 def expected_bound(published: str) -> str:

@@ -493,12 +493,15 @@ def dropped_stations(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
     return _sorted(stations[stations["respondents"] < min_respondents], ["respondents", "station_id"])
 
 
-def weighted_shares(stations: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Answer shares over several stations, weighted by respondents; an unreported share is left out of its mean."""
+def weighted_shares(stations: pd.DataFrame, columns: list[str], by: tuple[str, ...] = ()) -> pd.Series | pd.DataFrame:
+    """Respondent-weighted answer shares (with ``by``, a row per group); an unreported share is left out of its mean."""
     values = stations[columns].astype(float)
     weights = values.notna().mul(stations["respondents"].astype(float), axis=0)
+    weighted = values * weights
+    if by:
+        weights, weighted = (frame.groupby([stations[n] for n in by], observed=True) for frame in (weights, weighted))
     totals = weights.sum()
-    return (values * weights).sum() / totals.where(totals > 0)
+    return weighted.sum() / totals.where(totals > 0)
 
 
 def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
@@ -513,7 +516,7 @@ def country_results(ds: Dataset, min_respondents: int = 0) -> pd.DataFrame:
         places=("place", lambda s: ", ".join(sorted(set(s)))),
         source_ids=("source_id", _ids),
     ).astype({"stations": int, "respondents": int})
-    shares = pd.DataFrame.from_dict({code: weighted_shares(g, columns) for code, g in by}, "index", columns=columns)
+    shares = weighted_shares(stations, columns, ("country_code",))
     return _sorted(frame.join(shares).reset_index(), ["putin_pct", "label"], [False, True])
 
 
@@ -527,13 +530,15 @@ def results(ds: Dataset, group_by: str = "station", min_respondents: int = 0) ->
 def _beside_exit_poll(published: pd.DataFrame, stations: pd.DataFrame, names: tuple[str, str]) -> pd.DataFrame:
     """Published Putin shares (``names[0]``) beside the station table's for the same place (``names[1]``: a
     city's stations or a whole country's, weighted by respondents), with the stations it rests on."""
+    cities = weighted_shares(stations, ["putin_pct"], ("country_code", "place"))["putin_pct"]
+    countries = weighted_shares(stations, ["putin_pct"], ("country_code",))["putin_pct"]
+    basis = sorted(zip(*(stations[c] for c in ["country_code", "place", "station_id", "putin_pct"]), strict=True))
     rows = []
     for row in published.itertuples():
-        chosen = stations[stations["country_code"] == row.country_code]
-        chosen = chosen[chosen["place"] == row.place] if row.place_type == "city" else chosen
-        share = weighted_shares(chosen, ["putin_pct"])["putin_pct"]
-        basis = sorted(zip(chosen["place"], chosen["station_id"], chosen["putin_pct"], strict=True))
-        listed = ", ".join(f"{c} {i}: {p}%" for c, i, p in basis)
+        city = row.place_type == "city"
+        share = cities.get((row.country_code, row.place), np.nan) if city else countries.get(row.country_code, np.nan)
+        chosen = [(c, i, p) for code, c, i, p in basis if code == row.country_code and (not city or c == row.place)]
+        listed = ", ".join(f"{c} {i}: {p}%" for c, i, p in chosen)
         rows.append((row.place, row.place_type, row.putin_pct, share, row.putin_pct - share, listed, row.source_id))
     return pd.DataFrame(rows, columns=["place", "place_type", *names, "gap_pts", "stations", "source_id"])
 

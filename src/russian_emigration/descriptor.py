@@ -56,14 +56,14 @@ def read_descriptor(path: Path, today: date | None = None) -> dict[str, Any]:
     """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
     where = f"{path.parent.name}/{path.name}" if path.parent.name else path.name  # never the absolute path
     text = read_text(path, where)
-    problems, row = _problems(text, today or date.today(), str(path.parent))
+    problems, row = _problems(text, today or date.today())
     if problems:
         raise DatasetError([Problem(where, row, None, None, rule, message) for rule, message in problems])
     return json.loads(text)
 
 
 @functools.lru_cache(maxsize=8)
-def _problems(text: str, today: date, folder: str) -> tuple[tuple[tuple[str, str], ...], int | None]:
+def _problems(text: str, today: date) -> tuple[tuple[tuple[str, str], ...], int | None]:
     """The (rule, message) problems of a descriptor's text, and the line of a JSON syntax error."""
     try:
         descriptor = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
@@ -71,7 +71,7 @@ def _problems(text: str, today: date, folder: str) -> tuple[tuple[tuple[str, str
         return (("valid_json", _json_syntax(text, exc)),), exc.lineno
     except ValueError as exc:
         return (("valid_json", str(exc)),), None
-    problems = _schema_problems(descriptor) or _reference_problems(descriptor, today, Path(folder))
+    problems = _schema_problems(descriptor) or _reference_problems(descriptor, today)
     return tuple(problems or _standard_problems(descriptor)), None
 
 
@@ -182,8 +182,8 @@ def _standard_problems(descriptor: dict[str, Any]) -> list[tuple[str, str]]:
     return problems
 
 
-def _reference_problems(descriptor: dict[str, Any], today: date, folder: Path) -> list[tuple[str, str]]:
-    """Names that keys and rules refer to, unique names, patterns that compile, paths inside the folder."""
+def _reference_problems(descriptor: dict[str, Any], today: date) -> list[tuple[str, str]]:
+    """Names that keys and rules refer to, unique names, patterns that compile (Frictionless: safe paths)."""
     resources = descriptor["resources"]
     schemas = {r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in resources}
     names = Counter(r["name"] for r in resources)
@@ -192,8 +192,6 @@ def _reference_problems(descriptor: dict[str, Any], today: date, folder: Path) -
         where, specs, schema = f"resource {resource['name']!r}", schemas[resource["name"]], resource["schema"]
         if resource["name"] in RESERVED_NAMES:
             problems.append(f"{where}: a table may not be named {resource['name']!r} (a Dataset attribute)")
-        if not (folder / resource["path"]).resolve().is_relative_to(folder.resolve()):
-            problems.append(f"{where}: path {resource['path']!r} leads outside the data package folder")
         counts = Counter(f["name"] for f in schema["fields"])
         problems += [f"{where}: field {n!r} appears more than once" for n, c in counts.items() if c > 1]
         problems += [f"{where}, primaryKey: {m}" for m in _unknown(schema.get("primaryKey", []), specs)]

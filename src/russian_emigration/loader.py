@@ -354,11 +354,11 @@ def _foreign_key_problems(
             if parent not in loaded:  # a table that could not be read is reported already
                 continue
             (where, raw, table), (_, parent_raw, parent_table) = loaded[resource["name"]], loaded[parent]
-            child = table[fields].astype(object)
-            known = pd.MultiIndex.from_frame(parent_table[ref_fields].astype(object))
-            refused = pd.MultiIndex.from_frame(parent_raw[ref_fields].apply(lambda c: c.str.strip()))
-            missing = child.notna().all(axis=1) & ~pd.MultiIndex.from_frame(child).isin(known)
-            for index in np.flatnonzero(missing).tolist():
+            known = set(parent_table[ref_fields].astype(object).itertuples(index=False, name=None))
+            refused = set(parent_raw[ref_fields].apply(lambda c: c.str.strip()).itertuples(index=False, name=None))
+            for index, values in enumerate(table[fields].astype(object).itertuples(index=False, name=None)):
+                if any(pd.isna(value) for value in values) or values in known:
+                    continue
                 cells = tuple(raw[f].iat[index] for f in fields)
                 message = f"is not a value of {parent}.{','.join(ref_fields)}"
                 message += ": its row there has a problem of its own" if cells in refused else ""

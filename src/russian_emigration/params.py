@@ -164,13 +164,9 @@ def _domains(ds: Any) -> list[str]:
 
 def valid_values(ds: Any, name: str) -> list[str] | None:
     """The values parameter ``name`` takes in this data, when it takes a closed set; else None."""
-    closed = {
-        "domain": lambda: _domains(ds),
-        "countries": lambda: sorted(ds.countries["country_code"]),
-        "focus_country": lambda: profiled_countries(ds),
-        "group_by": lambda: GROUPINGS,
-    }
-    return closed[name]() if name in closed else None
+    closed = {"domain": _domains, "focus_country": profiled_countries, "group_by": lambda d: GROUPINGS}
+    closed["countries"] = lambda d: sorted(d.countries["country_code"])
+    return closed[name](ds) if name in closed else None
 
 
 def validate(ds: Any, **values: Any) -> dict[str, Any]:

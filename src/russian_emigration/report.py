@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -54,9 +55,14 @@ def checkout_root() -> Path | None:
 
 def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The parameters a notebook's ``parameters`` cell declares, as papermill reads them."""
+    return dict(_inspected(str(notebook), notebook.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=16)  # a build reads each notebook's parameters more than once; an edit re-reads
+def _inspected(notebook: str, _mtime_ns: int) -> dict[str, dict[str, Any]]:
     import papermill  # heavy, and only in the report extra
 
-    return dict(papermill.inspect_notebook(str(notebook)))
+    return dict(papermill.inspect_notebook(notebook))
 
 
 def describe_parameters(notebooks: list[Path], ds: Any) -> str:
@@ -180,14 +186,10 @@ def _build_info(ds: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
     data_version = str(ds.descriptor.get("version", ""))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")  # set: a reproducible build, stamped with its moment
     built = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    stamp = [
-        ["package version", __version__],
-        ["data package version", data_version],
-        ["git commit", git_commit() or "none (not built from a git checkout)"],
-        ["built", built.strftime("%Y-%m-%d %H:%M UTC")],
-        ["parameters", given or "none given (defaults)"],
-        ["data", data],
-    ]
+    commit = git_commit() or "none (not built from a git checkout)"
+    stamp = [["package version", __version__], ["data package version", data_version], ["git commit", commit]]
+    stamp += [["built", built.strftime("%Y-%m-%d %H:%M UTC")], ["parameters", given or "none given (defaults)"]]
+    stamp += [["data", data]]
     resources = ds.descriptor["resources"]
     files = [{"path": r["path"], "title": r.get("title", r["name"]), "rows": len(ds[r["name"]])} for r in resources]
     columns = ["source_id", "publisher", "title", "url", "published_date", "accessed_date", "kind"]

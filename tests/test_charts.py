@@ -102,6 +102,7 @@ def test_the_caption_links_each_publisher_once_and_keeps_long_lists_one_click_aw
     assert publishers > ch.CAPTION_SOURCES and publishers < len(sources)
     assert caption.count('href="sources.html#') == publishers
     assert f"and {publishers - ch.CAPTION_SOURCES} more</summary>" in caption
+    assert ".</details> <a " in caption, "the list's full stop ends the list, not a line of its own under it"
     linked = re.findall(r'href="sources\.html#(?:ids=)?([^"]+)"', caption)
     assert sorted(i for ids in linked for i in ids.split(",")) == sorted(sources["source_id"])
     payload = re.search(r"base64,([A-Za-z0-9+/=]+)", caption)[1]

@@ -141,12 +141,11 @@ class Chart:
         """A link per publisher (the first :data:`CAPTION_SOURCES` inline, the rest one click away), then the CSV."""
         by_publisher = self.sources.groupby("publisher", sort=False)["source_id"].agg(list)
         links = [source_link(ids, p if len(ids) == 1 else f"{p} ({len(ids)})") for p, ids in by_publisher.items()]
-        listed = "; ".join(links[:CAPTION_SOURCES])
-        if len(links) > CAPTION_SOURCES:
-            more, rest = f"and {len(links) - CAPTION_SOURCES} more", "; ".join(links[CAPTION_SOURCES:])
-            listed += f' <details class="re-more"><summary>{more}</summary>{rest}</details>'
+        listed, more = "; ".join(links[:CAPTION_SOURCES]), f"and {len(links) - CAPTION_SOURCES} more"
+        rest = f' <details class="re-more"><summary>{more}</summary>{"; ".join(links[CAPTION_SOURCES:])}.</details>'
+        listed += rest if len(links) > CAPTION_SOURCES else "."  # the full stop inside: a block follows
         note = f"{html.escape(self.note)} " if self.note else ""
-        return f"{note}Sources: {listed}. {csv_link(self.data, self.name, 'Download the data behind this chart (CSV)')}"
+        return f"{note}Sources: {listed} {csv_link(self.data, self.name, 'Download the data behind this chart (CSV)')}"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         markup = (

@@ -248,14 +248,10 @@ def _sortable(where: str, page) -> list[str]:
 
 
 def _axe(where: str, page, axe: Path) -> list[str]:
-    """axe-core's serious and critical violations, one line each."""
+    """axe-core's violations of every impact (minor ones included), one line each."""
     page.add_script_tag(path=str(axe))
     found = page.evaluate("async () => (await axe.run()).violations.map(v => [v.id, v.impact, v.nodes.length, v.help])")
-    return [
-        f"{where}: axe {rule} ({impact}, {n} nodes): {text}"
-        for rule, impact, n, text in found
-        if impact in ("serious", "critical")
-    ]
+    return [f"{where}: axe {rule} ({impact}, {n} nodes): {text}" for rule, impact, n, text in found]
 
 
 def self_test(report: Path, axe: Path) -> list[str]:

@@ -12,7 +12,7 @@ Every page, at a desktop width (1280 px) and a phone width (390 px):
   existing rows of the Sources page and show their tooltip on keyboard focus;
 - chart text renders at 9 CSS pixels or more (measured at 390 px);
 - sortable tables sort from the keyboard and say how (aria-sort);
-- axe-core finds no serious or critical accessibility violation.
+- axe-core finds no accessibility violation of any impact.
 The search page finds "Georgia". Screenshots go to --screenshots (outside the report folder). Then
 the check plants one fault per kind in a copy of the site and fails if it misses any.
 """

@@ -60,6 +60,7 @@ MISTAKES = [
     ("countries.csv", "Armenia", "=HYPERLINK(1)", "country_name", "no_formula"),
     ("countries.csv", "false", "no", "is_eu_member", "type_boolean"),
     ("sources.csv", "dw-dolin", "DW-Dolin", "source_id", "pattern"),
+    ("sources.csv", "2026-11-27", "today", "accessed_date", "type_date"),  # pandas reads 'today' whatever the format
     ("emigrants.csv", "2022-04", "2022-4", "left_date", "partial_date"),
 ]
 
@@ -275,3 +276,19 @@ def test_a_resource_path_outside_the_folder_is_refused(data_copy) -> None:
     edit_descriptor(data_copy, lambda d: d["resources"][1].update(path="../countries.csv"))
     (problem,) = problems(data_copy)
     assert problem.rule == "table_schema" and 'path "../countries.csv" is not safe' in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("table", "rule", "fields"),
+    [("vote_abroad_stations", "row_sum", ["putin_pct", "place"]), ("estimates", "not_less_than", ["measure"])],
+)
+def test_a_rule_over_columns_it_cannot_compare_is_refused_in_the_descriptor(data_copy, table, rule, fields) -> None:
+    def change(descriptor: dict) -> None:
+        resource = next(r for r in descriptor["resources"] if r["name"] == table)
+        chosen = next(r for r in resource["x_rules"] if r["rule"] == rule)
+        chosen.update(fields=fields) if rule == "row_sum" else chosen.update(other=fields[0])
+
+    edit_descriptor(data_copy, change)
+    (problem,) = problems(data_copy)
+    assert problem.file == "data/datapackage.json"
+    assert f"resource {table!r}, rule {rule!r}: must compare numbers or dates of one type" in problem.message

@@ -205,6 +205,10 @@ def _reference_problems(descriptor: dict[str, Any], today: date) -> list[tuple[s
         for rule in resource.get("x_rules", []):
             named = rule.get("fields", []) + [rule[k] for k in ("field", "other", "when_field") if k in rule]
             problems += [f"{where}, rule {rule['rule']!r}: {m}" for m in _unknown(named, specs)]
+            kinds = {specs[n].get("type", "string") for n in named if n in specs}
+            comparable = kinds <= {"integer", "number"} or kinds in ({"date"}, {"datetime"})
+            if rule["rule"] in ("row_sum", "not_less_than") and not comparable:
+                problems.append(f"{where}, rule {rule['rule']!r}: must compare numbers or dates of one type")
         for spec in schema["fields"]:
             try:
                 re.compile(spec.get("constraints", {}).get("pattern", ""))

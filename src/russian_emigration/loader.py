@@ -146,8 +146,8 @@ def _matches(form: str) -> Callable[[pd.Series], pd.Series]:
     return lambda s: s.str.fullmatch(form)
 
 
-def _parses(fmt: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda s: s.str.isascii() & pd.to_datetime(s, format=fmt, errors="coerce").notna()
+def _parses(fmt: str) -> Callable[[pd.Series], pd.Series]:  # with a digit: pandas reads 'today' whatever fmt
+    return lambda s: s.str.fullmatch("[ -~]*[0-9][ -~]*") & pd.to_datetime(s, format=fmt, errors="coerce").notna()
 
 
 def _partial_starts(s: pd.Series) -> pd.Series:

@@ -250,6 +250,7 @@ DESCRIPTOR_MISTAKES = [
     ('"required": true\n', '"required": true,\n', "valid_json", "no comma after the last item"),
     ('"station_id"\n', '"station_idd"\n', "descriptor_structure", "did you mean 'station_id'?"),
     ('"%Y-%m-%dT%H:%M"', '"%Y-%m-%dT%H:%Q"', "descriptor_structure", "is not a valid date and time format"),
+    ('"format": "uri"', '"format": "email"', "descriptor_structure", "must be default or uri (no other is checked)"),
 ]
 
 

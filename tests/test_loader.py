@@ -7,12 +7,13 @@ import csv
 import io
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from russian_emigration import DatasetError, load_dataset
+from russian_emigration import DatasetError, load_dataset, loader
 from russian_emigration.dataset import data_dir
 from russian_emigration.errors import Problem
 
@@ -237,6 +238,18 @@ def test_nothing_is_typed_silently_into_a_missing_value(ds) -> None:
 def test_a_date_after_today_is_refused_unless_the_package_was_created_later(data_copy) -> None:
     replace(data_copy, "vote_abroad_stations.csv", "2024-03-17,536", "2099-03-17,536")
     assert {p.rule for p in problems(data_copy)} == {"date_range"}
+
+
+def test_the_bundled_package_loads_on_the_day_it_was_created_in_every_time_zone(monkeypatch) -> None:
+    created = datetime.fromisoformat(json.loads((data_dir() / "datapackage.json").read_text("utf-8"))["created"])
+
+    class Clock(datetime):  # 13 hours before 'created': still the day before in UTC and west of it
+        @classmethod
+        def now(cls, tz=None):
+            return created - timedelta(hours=13)
+
+    monkeypatch.setattr(loader, "datetime", Clock)
+    assert len(load_dataset().sources) > 0
 
 
 # --- The descriptor, edited by hand --------------------------------------------------------------

@@ -45,7 +45,7 @@ class SourcesTable(SphinxDirective):
         sources = self.config.re_build.get("sources", [])
         rows = [
             [nodes.paragraph("", "", nodes.literal(text=s["source_id"])), s["publisher"], s["title"], s["url"],
-             f"published {s['published_date']}" if s["published_date"] else "", s["kind"]]
+             s["published_date"], s["kind"]]
             for s in sources
         ]  # fmt: skip
         count = nodes.paragraph(text=f"{len(sources)} sources.")

@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import re
+import warnings
 from datetime import date
 
 import pandas as pd
@@ -161,3 +162,15 @@ def test_text_from_the_data_is_drawn_literally(ds) -> None:
 def test_a_formula_in_a_csv_download_is_quoted_away() -> None:
     frame = pd.DataFrame({"a": ["=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(1)", "plain", "-"]})
     assert list(spreadsheet_safe(frame)["a"]) == ["'=HYPERLINK(1)", "'+cmd", "'-2+3", "'@SUM(1)", "plain", "'-"]
+
+
+def test_a_map_of_places_beyond_europe_and_central_asia_draws_without_an_empty_panel(ds) -> None:
+    """A selection with no place in the region map (Tokyo's station alone) is the world panel only."""
+    from russian_emigration import maps
+
+    tokyo = an.station_results(an.only_countries(ds, ["JPN"]), 0)
+    assert list(tokyo["place"]) == ["Tokyo"], "the test needs the data's one station in Japan"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns when a panel collapses to nothing
+        chart = maps.stations_map(ds, tokyo, title="Japan", empty="")
+        assert isinstance(chart, ch.Chart) and chart.svg.count('class="re-mark"') == len(chart.marks) == 1

@@ -60,7 +60,7 @@ def _map(codes: list[str], points: np.ndarray | None = None) -> _Drawing:
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
     rx, ry = project(*np.meshgrid(np.linspace(REGION[0], REGION[1], 20), np.linspace(REGION[2], REGION[3], 20)))
     whole, region = (x0, x1, y0, y1), (max(x0, rx.min()), min(x1, rx.max()), max(y0, ry.min()), min(y1, ry.max()))
-    frames = [whole] if region == whole else [whole, region]
+    frames = [whole] if region == whole or not region[0] < region[1] or not region[2] < region[3] else [whole, region]
     heights = [(f[3] - f[2]) / (f[1] - f[0]) for f in frames]
     fig = Figure(figsize=(WIDTH, WIDTH * sum(heights) + 1.2), layout="constrained")
     axes = fig.subplots(len(frames), 1, height_ratios=heights, squeeze=False)[:, 0]

@@ -199,7 +199,8 @@ def _screenshots(folder: Path, path: Path, kind: str, page) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if path.name in ("index.html", "03_destination_responses.html", "sources.html"):
         page.screenshot(path=folder / f"{path.stem}-{kind}.png", full_page=True)
-    page.add_style_tag(content=".bd-header, .bd-header-article, .skip-link { display: none !important; }")  # not over the maps
+    # The headers are hidden so that they do not cover the maps.
+    page.add_style_tag(content=".bd-header, .bd-header-article, .skip-link { display: none !important; }")
     for n in range(page.locator("figure.re-map").count()):
         page.locator("figure.re-map").nth(n).screenshot(path=folder / f"{path.stem}-map{n + 1}-{kind}.png")
 

@@ -7,13 +7,13 @@ import csv
 import io
 import json
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from russian_emigration import DatasetError, load_dataset, loader
+from russian_emigration import DatasetError, load_dataset
 from russian_emigration.dataset import data_dir
 from russian_emigration.errors import Problem
 
@@ -240,16 +240,16 @@ def test_a_date_after_today_is_refused_unless_the_package_was_created_later(data
     assert {p.rule for p in problems(data_copy)} == {"date_range"}
 
 
-def test_the_bundled_package_loads_on_the_day_it_was_created_in_every_time_zone(monkeypatch) -> None:
-    created = datetime.fromisoformat(json.loads((data_dir() / "datapackage.json").read_text("utf-8"))["created"])
+def test_the_bundled_package_loads_on_the_day_it_was_created_in_every_time_zone() -> None:
+    """West of UTC, the local date is still the day before the package's 'created' day (red-team M2)."""
+    created = json.loads((data_dir() / "datapackage.json").read_text("utf-8"))["created"]
+    assert len(load_dataset(today=date.fromisoformat(created[:10]) - timedelta(days=1)).sources) > 0
 
-    class Clock(datetime):  # 13 hours before 'created': still the day before in UTC and west of it
-        @classmethod
-        def now(cls, tz=None):
-            return created - timedelta(hours=13)
 
-    monkeypatch.setattr(loader, "datetime", Clock)
-    assert len(load_dataset().sources) > 0
+def test_a_created_day_well_in_the_future_is_refused(data_copy) -> None:
+    edit_descriptor(data_copy, lambda d: d.update(created="2062-12-07T00:00:00Z"))
+    (problem,) = problems(data_copy)
+    assert "'created' '2062-12-07T00:00:00Z' is in the future" in problem.message
 
 
 # --- The descriptor, edited by hand --------------------------------------------------------------

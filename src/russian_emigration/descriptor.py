@@ -9,7 +9,7 @@ import functools
 import json
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ def read_descriptor(path: Path, today: date | None = None) -> dict[str, Any]:
     """Parse and check ``datapackage.json``; raise one DatasetError listing every problem in it."""
     where = f"{path.parent.name}/{path.name}" if path.parent.name else path.name  # never the absolute path
     text = read_text(path, where)
-    problems, row = _problems(text, today or date.max)  # no date bound unless ``today`` is given
+    problems, row = _problems(text, today or date.today())
     if problems:
         raise DatasetError([Problem(where, row, None, None, rule, message) for rule, message in problems])
     return json.loads(text)
@@ -216,7 +216,7 @@ def _reference_problems(descriptor: dict[str, Any], today: date) -> list[tuple[s
                 problems.append(f"{where}, field {spec['name']!r}: 'pattern' does not compile ({exc})")
             if spec.get("type") == "datetime" and (bad := _bad_datetime_format(spec.get("format", "default"))):
                 problems.append(f"{where}, field {spec['name']!r}: 'format' {spec['format']!r} {bad}")
-    if (_created_day(descriptor.get("created")) or today) > today:
+    if (_created_day(descriptor.get("created")) or today) > today + timedelta(days=1):  # a day's grace: time zones
         problems.append(f"'created' {descriptor['created']!r} is in the future")
     return [("descriptor_structure", p) for p in problems]
 

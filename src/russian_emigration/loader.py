@@ -10,7 +10,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,7 @@ def load_dataset(path: str | Path | None = None, *, today: date | None = None) -
 
     ``path``: a package folder or its ``datapackage.json`` (None: the bundled one); no date may fall after
     ``today`` or the package's ``created`` day. Raises :class:`DatasetError` listing every problem."""
-    # By default the latest date anywhere on Earth (UTC+14): a package created today is never "in the future".
-    today = today or (datetime.now(UTC) + timedelta(hours=14)).date()
+    today = today or date.today()
     descriptor_file = descriptor_path(data_dir() if path is None else path)
     descriptor = read_descriptor(descriptor_file, today)
     base, newest = descriptor_file.parent, newest_allowed_date(descriptor, today)

@@ -213,6 +213,19 @@ def test_a_full_disk_under_the_output_folder_is_one_clear_line_and_keeps_the_rep
     assert [p.name for p in tmp_path.iterdir()] == ["report"], "no staging folder left behind"
 
 
+def test_a_notebook_cut_short_by_a_full_disk_fails_with_papermills_one_line(tmp_path) -> None:
+    """Papermill could not finish writing the executed notebook (red-team O03): its message, not a traceback."""
+    from russian_emigration import execute
+
+    target = tmp_path / "01_causes.ipynb"
+    target.write_text('{\n "cells": [\n  {', encoding="utf-8")
+    target.with_suffix(".log").write_text(
+        "Traceback ...\nOSError: [Errno 28] No space left on device\n", encoding="utf-8"
+    )
+    says = execute._failure(NOTEBOOKS[0], target, type("Exited", (), {"returncode": 1})())
+    assert says == "01_causes.ipynb did not finish: OSError: [Errno 28] No space left on device"
+
+
 SLEEPER = """
 import sys, time
 from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
 import sys
@@ -89,8 +90,8 @@ def _failure(path: Path, target: Path, process: Any) -> str:
     import nbformat  # slow to import: only runs need it
 
     log = target.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
-    if target.is_file():
-        for cell in nbformat.read(target, as_version=4).cells:
+    with contextlib.suppress(ValueError):  # a notebook cut short (a full disk): papermill's message below says so
+        for cell in nbformat.read(target, as_version=4).cells if target.is_file() else []:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     return f"{path.name} failed in cell {cell.execution_count}: {output['ename']}: {output['evalue']}"

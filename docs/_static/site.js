@@ -146,4 +146,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const target = document.getElementById(hash);
     if (target) target.scrollIntoView();
   }
+  // A table wider than its box says that it scrolls sideways (the line is drawn by site.css), at any width.
+  const boxes = document.querySelectorAll(".re-table-scroll, .pst-scrollable-table-container");
+  const markWide = () => boxes.forEach((box) => box.classList.toggle("re-wide", box.scrollWidth > box.clientWidth + 1));
+  markWide();
+  window.addEventListener("resize", markWide);
 });
